@@ -1,0 +1,141 @@
+"""programma: model long-horizon public programmes and project their results-based funding.
+
+The public API is re-exported here; everything else is private.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._areas import Area
+from ._contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
+from ._distributions import (
+    Beta,
+    Distribution,
+    Fixed,
+    LogNormal,
+    Normal,
+    Pert,
+    Poisson,
+    Ref,
+    Samples,
+    Scalar,
+    Triangular,
+    Uniform,
+    Yearly,
+    mean_of,
+    support_of,
+)
+from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
+from ._files import FORMAT_VERSION, dump, dumps, load, loads
+from ._financing import (
+    Advance,
+    AdvanceFinancing,
+    Financing,
+    InvestorFinancing,
+    Prefinancing,
+    ProviderFinancing,
+)
+from ._funds import Fund
+from ._gates import Decision, Gate, GateCondition
+from ._initiatives import FundShare, Initiative
+from ._metrics import OutcomeMetric
+from ._phases import Phase
+from ._programme import DISCOUNT_PRESETS, Parameter, Programme
+from ._schema import schema
+from ._stakeholders import Engagement, Interest, Stakeholder
+from ._vocabulary import (
+    Action,
+    CapExcess,
+    Comparison,
+    CostProfile,
+    ExperienceKind,
+    FinancingMode,
+    FundKind,
+    GateMeasure,
+    InterestScale,
+    PhaseKind,
+    Role,
+    Schedule,
+    StakeholderKind,
+    UnearnedAdvance,
+)
+
+try:
+    __version__ = version("programma")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    # the programme and its entities
+    "Advance",
+    "AdvanceFinancing",
+    "Area",
+    "Decision",
+    "Engagement",
+    "Enrolment",
+    "EnrolmentWindow",
+    "Financing",
+    "Fund",
+    "FundShare",
+    "Gate",
+    "GateCondition",
+    "Initiative",
+    "Interest",
+    "InvestorFinancing",
+    "OutcomeContract",
+    "OutcomeMetric",
+    "Parameter",
+    "PayerShare",
+    "Phase",
+    "Prefinancing",
+    "Programme",
+    "ProviderFinancing",
+    "Stakeholder",
+    # vocabulary
+    "Action",
+    "CapExcess",
+    "Comparison",
+    "CostProfile",
+    "ExperienceKind",
+    "FinancingMode",
+    "FundKind",
+    "GateMeasure",
+    "InterestScale",
+    "PhaseKind",
+    "Role",
+    "Schedule",
+    "StakeholderKind",
+    "UnearnedAdvance",
+    "DISCOUNT_PRESETS",
+    # distributions
+    "Beta",
+    "Distribution",
+    "Fixed",
+    "LogNormal",
+    "Normal",
+    "Pert",
+    "Poisson",
+    "Ref",
+    "Samples",
+    "Scalar",
+    "Triangular",
+    "Uniform",
+    "Yearly",
+    "mean_of",
+    "support_of",
+    # files
+    "FORMAT_VERSION",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "schema",
+    # errors
+    "FormatVersionError",
+    "ParseError",
+    "Problem",
+    "ProgrammaError",
+    "ValidationError",
+    "__version__",
+]

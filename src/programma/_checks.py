@@ -1,0 +1,204 @@
+"""Shared machinery for validating domain values and reporting every problem at once.
+
+Every domain class lists its own problems (``_problems``, paths relative to itself); its
+``__attrs_post_init__`` raises them as one :class:`~programma.ValidationError`. While a file is
+being read the raising is deferred, so that the programme, once assembled, can report the
+problems of every entity in the file together with its cross-reference problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import attrs
+
+from ._errors import Problem, ValidationError, described
+
+_DEFERRED: ContextVar[bool] = ContextVar("programma_deferred_checks", default=False)
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}")
+ID_EXPECTED = "an id of 1-100 letters, digits, '_', '-' or '.' (not starting with '-' or '.')"
+
+
+@contextmanager
+def deferred_checks() -> Iterator[None]:
+    """Within this block entities other than the programme do not raise their own problems."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def raise_problems(problems: Iterable[Problem], *, deferrable: bool = True) -> None:
+    """Raise every problem in ``problems`` as one ValidationError (unless checks are deferred)."""
+    if deferrable and _DEFERRED.get():
+        return
+    found = list(problems)
+    if found:
+        raise ValidationError(found)
+
+
+FieldCheck = Callable[[str, Any, "Mapping[str, Any] | None"], Iterator[Problem]]
+"""A check kept in a field's metadata under ``"check"``: (path, value, parameters) → problems."""
+
+
+class Checked:
+    """Mix-in: validate on construction by raising what ``problems`` yields."""
+
+    __slots__ = ()
+
+    def _problems(self) -> Iterator[Problem]:
+        """The problems of this object's own fields, with paths relative to it."""
+        return iter(())
+
+    def problems(self, parameters: Mapping[str, Any] | None = None) -> Iterator[Problem]:
+        """Every problem of this object (not of the objects inside it), paths relative to it.
+
+        Fields whose metadata holds a ``"check"`` are checked with ``parameters``, the
+        programme's named parameters when known, to resolve references to them.
+        """
+        yield from self._problems()
+        for field in attrs.fields(type(self)):  # type: ignore[arg-type]
+            check: FieldCheck | None = field.metadata.get("check")
+            value = getattr(self, field.name)
+            if check is not None and value is not None:
+                yield from check(field.name, value, parameters)
+
+    def __attrs_post_init__(self) -> None:
+        raise_problems(self.problems())
+
+
+def as_float(value: float) -> float:
+    """A number as ``float`` (other values are left for validation to report)."""
+    return float(value) if is_number(value) else value
+
+
+def as_floats(values: Iterable[float]) -> tuple[float, ...]:
+    """Numbers as a tuple of ``float`` (other values are left for validation to report)."""
+    return tuple(map(as_float, values))
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value`` is a real number (``bool`` is not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def finite(path: str, value: float) -> Iterator[Problem]:
+    """Problems if ``value`` is not a finite number."""
+    if not is_number(value) or not math.isfinite(value):
+        yield Problem(path, "a finite number", value)
+
+
+def at_least(path: str, value: float, low: float, *, strict: bool = False) -> Iterator[Problem]:
+    """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``)."""
+    sign = ">" if strict else "≥"
+    if not is_number(value) or not math.isfinite(value):
+        yield Problem(path, f"a finite number {sign} {fmt_number(low)}", value)
+    elif value < low or (strict and value == low):
+        yield Problem(path, f"a number {sign} {fmt_number(low)}", value)
+
+
+def between(path: str, value: float, low: float, high: float) -> Iterator[Problem]:
+    """Problems if ``value`` is not a finite number in ``[low, high]``."""
+    if not is_number(value) or not math.isfinite(value) or not low <= value <= high:
+        yield Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value)
+
+
+def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
+    """Problems if ``value`` is not an integer ≥ ``low``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        yield Problem(path, f"an integer ≥ {low}", value)
+
+
+def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:
+    """Problems if ``value`` is set and not a finite number ≥ ``low``."""
+    if value is not None:
+        yield from at_least(path, value, low)
+
+
+def identifier(path: str, value: str) -> Iterator[Problem]:
+    """Problems if ``value`` is not a valid id."""
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        yield Problem(path, ID_EXPECTED, value)
+
+
+def identifiers(path: str, values: Iterable[str]) -> Iterator[Problem]:
+    """Problems for each entry of ``values`` that is not a valid id, or that repeats."""
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        yield from identifier(f"{path}[{index}]", value)
+        if value in seen:
+            yield Problem(f"{path}[{index}]", "each id listed once", value)
+        seen.add(value)
+
+
+def text(path: str, value: str, *, required: bool = True) -> Iterator[Problem]:
+    """Problems if ``value`` is not a string (non-blank when ``required``)."""
+    if not isinstance(value, str):
+        yield Problem(path, "a string", value)
+    elif required and not value.strip():
+        yield Problem(path, "a non-empty text", value)
+
+
+def first_of_month(path: str, value: dt.date) -> Iterator[Problem]:
+    """Problems if ``value`` is not a date on the first day of a month."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        yield Problem(path, "a date (YYYY-MM-DD)", value)
+    elif value.day != 1:
+        yield Problem(path, "the first day of a month", described(value.isoformat()))
+
+
+def month_index(start: dt.date, month: dt.date) -> int:
+    """The number of whole months from ``start`` to ``month`` (both firsts of months)."""
+    return (month.year - start.year) * 12 + (month.month - start.month)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    """The first of the month ``count`` months after ``month`` (which is a first of month)."""
+    index = month.year * 12 + (month.month - 1) + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def fmt_number(number: float) -> str:
+    """A number as the messages show it (``1``, ``0.5``, ``∞``)."""
+    if number == math.inf:
+        return "∞"
+    if number == -math.inf:
+        return "−∞"
+    return f"{number:g}"
+
+
+YearAmounts = tuple[tuple[int, float], ...]
+"""Amounts per (fiscal) year, sorted by year."""
+
+
+def to_year_amounts(value: object) -> YearAmounts:
+    """Turn a mapping ``{year: amount}`` (or pairs) into sorted ``(year, amount)`` pairs.
+
+    >>> to_year_amounts({2022: 5, 2021: 1.5})
+    ((2021, 1.5), (2022, 5.0))
+    """
+    items = value.items() if isinstance(value, dict) else value
+    if not isinstance(items, Iterable):
+        raise TypeError(f"expected a mapping of year to amount, got {value!r}")
+    pairs = [(year, float(amount) if is_number(amount) else amount) for year, amount in items]
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def year_amounts(path: str, pairs: YearAmounts) -> Iterator[Problem]:
+    """Problems with amounts per year: years from 1900 to 2300, each once; amounts ≥ 0."""
+    seen: set[int] = set()
+    for year, amount in pairs:
+        if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2300:
+            yield Problem(f"{path}[{year}]", "a year from 1900 to 2300", year)
+        elif year in seen:
+            yield Problem(f"{path}[{year}]", "each year listed once", year)
+        seen.add(year)
+        yield from at_least(f"{path}[{year}]", amount, 0.0)

@@ -1,0 +1,318 @@
+"""Outcome contracts: who pays whom for which outcomes, when, and under which caps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import attrs
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
+
+from ._checks import (
+    Checked,
+    YearAmounts,
+    add_months,
+    as_float,
+    between,
+    first_of_month,
+    identifier,
+    identifiers,
+    integer_at_least,
+    optional_at_least,
+    text,
+    to_year_amounts,
+    year_amounts,
+)
+from ._distributions import NON_NEGATIVE, Distribution, bounded, to_distribution
+from ._errors import Problem, described
+from ._financing import AdvanceFinancing, Financing, ProviderFinancing
+from ._metrics import OutcomeMetric
+from ._vocabulary import CapExcess, Schedule
+
+__all__ = ["Enrolment", "EnrolmentWindow", "OutcomeContract", "PayerShare"]
+
+_RRULE_FREQUENCIES = {YEARLY: "YEARLY", MONTHLY: "MONTHLY", WEEKLY: "WEEKLY", DAILY: "DAILY"}
+
+
+@attrs.frozen
+class EnrolmentWindow(Checked):
+    """Participants enrolled over ``months`` months from ``start``.
+
+    Give either ``per_month`` (participants each month) or ``total`` (spread evenly).
+
+    >>> EnrolmentWindow(dt.date(2023, 1, 1), 10, total=160).end
+    datetime.date(2023, 10, 1)
+    """
+
+    start: dt.date
+    months: int
+    per_month: Distribution | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(to_distribution),
+        metadata=bounded(NON_NEGATIVE),
+    )
+    total: Distribution | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(to_distribution),
+        metadata=bounded(NON_NEGATIVE),
+    )
+
+    @property
+    def end(self) -> dt.date:
+        """The window's last month."""
+        return add_months(self.start, self.months - 1)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from first_of_month("start", self.start)
+        yield from integer_at_least("months", self.months, 1)
+        if (self.per_month is None) == (self.total is None):
+            yield Problem(
+                "per_month",
+                "exactly one of per_month or total",
+                described("both" if self.total is not None else "neither"),
+            )
+
+
+@attrs.frozen
+class Enrolment(Checked):
+    """How participants enter a contract: windows, optionally with Poisson noise per month.
+
+    >>> Enrolment([EnrolmentWindow(dt.date(2023, 1, 1), 6, per_month=10)]).poisson
+    False
+    """
+
+    windows: tuple[EnrolmentWindow, ...] = attrs.field(converter=tuple)
+    poisson: bool = False
+
+    def _problems(self) -> Iterator[Problem]:
+        if not self.windows:
+            yield Problem("windows", "at least one enrolment window", [])
+
+
+@attrs.frozen
+class PayerShare(Checked):
+    """A payer's share of a contract's outcome payments, the fund it pays from, and its caps.
+
+    Attributes:
+        payer: The id of the paying stakeholder.
+        fund: The id of the fund it pays from.
+        share: Its share of every payment, in (0, 1]; a contract's shares sum to 1.
+        fiscal_year_caps: The most it pays in a fiscal year; a year not listed is uncapped.
+        cap_excess: What happens to an amount above the cap: forfeit, or carry to the next
+            payment month in the next fiscal year.
+
+    >>> PayerShare("gemeente", "resultatenfonds", 1.0, {2024: 100_000}).fiscal_year_caps
+    ((2024, 100000.0),)
+    """
+
+    payer: str
+    fund: str
+    share: float = attrs.field(converter=as_float)
+    fiscal_year_caps: YearAmounts = attrs.field(default=(), converter=to_year_amounts)
+    cap_excess: CapExcess = attrs.field(default=CapExcess.FORFEIT, converter=CapExcess)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from identifier("payer", self.payer)
+        yield from identifier("fund", self.fund)
+        yield from between("share", self.share, 0.0, 1.0)
+        if self.share == 0.0:
+            yield Problem("share", "a share > 0 (leave the payer out instead)", self.share)
+        yield from year_amounts("fiscal_year_caps", self.fiscal_year_caps)
+
+
+@attrs.frozen
+class OutcomeContract(Checked):
+    """An outcome contract: payers pay a provider per verified outcome, by a rate card.
+
+    Attributes:
+        id: Unique among the programme's contracts.
+        name: The contract's name.
+        provider: The id of the providing stakeholder.
+        start: The first month of the contract.
+        end: The last month (inclusive); give ``end`` or ``duration_months``.
+        duration_months: The contract's length in months.
+        enrolment: How participants are enrolled.
+        metrics: The outcomes paid for.
+        payers: Who pays, from which fund, by which share.
+        initiatives: The ids of the initiatives whose cost this contract's financing carries.
+        payment_schedule: When verified outcomes are paid.
+        payment_rrule: The RFC 5545 RRULE when ``payment_schedule`` is ``rrule``.
+        verification_lag_months: Months from an outcome to its verification.
+        run_off_months: Months after ``end`` in which outcomes are still paid.
+        cap_per_participant: The most paid per enrolled participant, over all metrics (pooled).
+        cap: The most paid under the contract.
+        financing: How the delivery cost is carried (provider by default).
+        pay_enrolled_after_stop: Whether cohorts enrolled before a stop stay payable.
+        interests: The ids of the interests served.
+        areas: The ids of the areas it works in.
+        description: What it is.
+
+    >>> window = EnrolmentWindow(dt.date(2022, 1, 1), 12, total=160)
+    >>> c = OutcomeContract("werkfit", "Werkfit", "provider-a", dt.date(2022, 1, 1),
+    ...                     duration_months=36, enrolment=Enrolment([window]),
+    ...                     metrics=[OutcomeMetric("job", "Work", 8_000, 0.4)],
+    ...                     payers=[PayerShare("gemeente", "resultatenfonds", 1.0)])
+    >>> c.last_month
+    datetime.date(2024, 12, 1)
+    """
+
+    id: str
+    name: str
+    provider: str
+    start: dt.date
+    enrolment: Enrolment
+    metrics: tuple[OutcomeMetric, ...] = attrs.field(converter=tuple)
+    payers: tuple[PayerShare, ...] = attrs.field(converter=tuple)
+    end: dt.date | None = None
+    duration_months: int | None = None
+    initiatives: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    payment_schedule: Schedule = attrs.field(default=Schedule.QUARTERLY, converter=Schedule)
+    payment_rrule: str | None = None
+    verification_lag_months: int = 0
+    run_off_months: int = 0
+    cap_per_participant: float | None = attrs.field(
+        default=None, converter=attrs.converters.optional(as_float)
+    )
+    cap: float | None = attrs.field(default=None, converter=attrs.converters.optional(as_float))
+    financing: Financing = attrs.field(factory=ProviderFinancing)
+    pay_enrolled_after_stop: bool = True
+    interests: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    areas: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    description: str | None = None
+
+    @property
+    def last_month(self) -> dt.date:
+        """The contract's last month (inclusive), from ``end`` or ``duration_months``."""
+        if self.end is not None:
+            return self.end
+        assert self.duration_months is not None  # validated
+        return add_months(self.start, self.duration_months - 1)
+
+    @property
+    def settlement_month(self) -> dt.date:
+        """The last month in which anything is paid: ``last_month`` + ``run_off_months``."""
+        return add_months(self.last_month, self.run_off_months)
+
+    def metric(self, metric_id: str) -> OutcomeMetric:
+        """The metric with id ``metric_id``.
+
+        Raises:
+            KeyError: There is no such metric.
+        """
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise KeyError(f"contract {self.id!r} has no metric {metric_id!r}")
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from identifier("id", self.id)
+        yield from text("name", self.name)
+        yield from identifier("provider", self.provider)
+        start_problems = list(first_of_month("start", self.start))
+        yield from start_problems
+        yield from self._period_problems(ok=not start_problems)
+        if not self.metrics:
+            yield Problem("metrics", "at least one outcome metric", [])
+        ids = [metric.id for metric in self.metrics]
+        for index, metric_id in enumerate(ids):
+            if metric_id in ids[:index]:
+                yield Problem(f"metrics[{index}].id", "an id unique within the contract", metric_id)
+        if not self.payers:
+            yield Problem("payers", "at least one payer", [])
+        yield from identifiers("initiatives", self.initiatives)
+        yield from self._schedule_problems()
+        yield from integer_at_least("verification_lag_months", self.verification_lag_months, 0)
+        yield from integer_at_least("run_off_months", self.run_off_months, 0)
+        yield from optional_at_least("cap_per_participant", self.cap_per_participant, 0.0)
+        yield from optional_at_least("cap", self.cap, 0.0)
+        yield from identifiers("interests", self.interests)
+        yield from identifiers("areas", self.areas)
+        if self.description is not None:
+            yield from text("description", self.description)
+
+    def _period_problems(self, *, ok: bool) -> Iterator[Problem]:
+        if (self.end is None) == (self.duration_months is None):
+            yield Problem(
+                "end",
+                "exactly one of end or duration_months",
+                described("both" if self.end is not None else "neither"),
+            )
+            return
+        if self.end is not None:
+            end_problems = list(first_of_month("end", self.end))
+            yield from end_problems
+            if ok and not end_problems and self.end < self.start:
+                yield Problem(
+                    "end",
+                    f"a month on or after start ({self.start.isoformat()})",
+                    described(self.end.isoformat()),
+                )
+                return
+        else:
+            duration = list(integer_at_least("duration_months", self.duration_months, 1))  # type: ignore[arg-type]
+            yield from duration
+            if duration:
+                return
+        if not ok:
+            return
+        last = self.last_month
+        period = f"{self.start.isoformat()} to {last.isoformat()}"
+        for index, window in enumerate(self.enrolment.windows):
+            if window.start < self.start or (
+                isinstance(window.months, int) and window.months >= 1 and window.end > last
+            ):
+                yield Problem(
+                    f"enrolment.windows[{index}]",
+                    f"a window inside the contract ({period})",
+                    described(f"{window.start.isoformat()} for {window.months} months"),
+                )
+        if isinstance(self.financing, AdvanceFinancing):
+            for index, advance in enumerate(self.financing.advances):
+                if not self.start <= advance.month <= last:
+                    yield Problem(
+                        f"financing.advances[{index}].month",
+                        f"a month inside the contract ({period})",
+                        described(advance.month.isoformat()),
+                    )
+
+    def _schedule_problems(self) -> Iterator[Problem]:
+        if self.payment_schedule is not Schedule.RRULE:
+            if self.payment_rrule is not None:
+                yield Problem(
+                    "payment_rrule",
+                    "no rule unless payment_schedule is 'rrule'",
+                    self.payment_rrule,
+                )
+            return
+        if self.payment_rrule is None:
+            yield Problem("payment_rrule", "an RRULE when payment_schedule is 'rrule'", None)
+            return
+        yield from rrule_problems("payment_rrule", self.payment_rrule)
+
+
+def rrule_problems(path: str, rule: str) -> Iterator[Problem]:
+    """Problems with an RFC 5545 RRULE used as a payment schedule.
+
+    Only the rule itself is accepted (no DTSTART: the contract's start is used), with a
+    frequency of YEARLY, MONTHLY, WEEKLY or DAILY.
+
+    >>> [str(p) for p in rrule_problems("payment_rrule", "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=-1")]
+    []
+    >>> [str(p) for p in rrule_problems("payment_rrule", "FREQ=HOURLY")]
+    ["payment_rrule: expected a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY, got 'FREQ=HOURLY'"]
+    """
+    expected = "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'"
+    if not isinstance(rule, str) or not rule.strip():
+        yield Problem(path, expected, rule)
+        return
+    upper = rule.upper()
+    if "DTSTART" in upper or "\n" in rule or upper.lstrip().startswith(("RRULE:", "EXRULE")):
+        yield Problem(path, "the rule alone, without DTSTART or an RRULE: prefix", rule)
+        return
+    try:
+        parsed = rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
+    except Exception:  # dateutil raises several types on malformed rules
+        yield Problem(path, expected, rule)
+        return
+    if getattr(parsed, "_freq", None) not in _RRULE_FREQUENCIES:
+        yield Problem(path, "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY", rule)

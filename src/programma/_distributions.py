@@ -1,0 +1,615 @@
+"""Distributions of uncertain quantities: their forms, means and supports.
+
+A field that may be uncertain holds a :data:`Distribution`. A plain number given to such a field
+becomes :class:`Fixed`. Every distribution knows its mean analytically (:func:`mean_of`) and the
+interval it can take values in (:func:`support_of`), which is how a bounded field (a share in
+[0, 1], an amount ≥ 0) refuses a distribution that could leave its domain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import TypeAlias
+
+import attrs
+
+from ._checks import (
+    Checked,
+    as_float,
+    as_floats,
+    at_least,
+    finite,
+    fmt_number,
+    identifier,
+    is_number,
+)
+from ._errors import Problem, described
+
+__all__ = [
+    "Beta",
+    "Distribution",
+    "Fixed",
+    "LogNormal",
+    "Normal",
+    "Pert",
+    "Poisson",
+    "Ref",
+    "Samples",
+    "Scalar",
+    "Triangular",
+    "Uniform",
+    "Yearly",
+    "mean_of",
+    "support_of",
+    "to_distribution",
+]
+
+_SQRT2 = math.sqrt(2.0)
+
+
+@attrs.frozen
+class Fixed(Checked):
+    """A known value. A plain number given where a distribution is expected becomes one.
+
+    >>> Fixed(3).value
+    3.0
+    """
+
+    value: float = attrs.field(converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from finite("value", self.value)
+
+
+@attrs.frozen
+class Uniform(Checked):
+    """Uniform on ``[low, high]``; ``low == high`` is allowed (degenerate).
+
+    >>> mean_of(Uniform(0.2, 0.4))
+    0.30000000000000004
+    """
+
+    low: float = attrs.field(converter=as_float)
+    high: float = attrs.field(converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from finite("low", self.low)
+        yield from finite("high", self.high)
+        if is_number(self.low) and is_number(self.high) and self.high < self.low:
+            yield Problem("high", f"a number ≥ low ({fmt_number(self.low)})", self.high)
+
+
+def _ordered_three(low: float, mode: float, high: float) -> Iterator[Problem]:
+    yield from finite("low", low)
+    yield from finite("mode", mode)
+    yield from finite("high", high)
+    if all(map(math.isfinite, (low, mode, high))):
+        if mode < low:
+            yield Problem("mode", f"a number ≥ low ({fmt_number(low)})", mode)
+        if high < mode:
+            yield Problem("high", f"a number ≥ mode ({fmt_number(mode)})", high)
+
+
+@attrs.frozen
+class Triangular(Checked):
+    """Triangular with minimum ``low``, most likely ``mode`` and maximum ``high``.
+
+    >>> mean_of(Triangular(0, 3, 6))
+    3.0
+    """
+
+    low: float = attrs.field(converter=as_float)
+    mode: float = attrs.field(converter=as_float)
+    high: float = attrs.field(converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from _ordered_three(self.low, self.mode, self.high)
+
+
+@attrs.frozen
+class Pert(Checked):
+    """PERT (a scaled beta) with ``low``, ``mode``, ``high`` and shape λ = 4.
+
+    Its mean is ``(low + 4·mode + high) / 6``.
+
+    >>> mean_of(Pert(800, 1000, 1500))
+    1050.0
+    """
+
+    low: float = attrs.field(converter=as_float)
+    mode: float = attrs.field(converter=as_float)
+    high: float = attrs.field(converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from _ordered_three(self.low, self.mode, self.high)
+
+
+@attrs.frozen
+class Normal(Checked):
+    """Normal with ``mean`` and standard deviation ``sd``, optionally truncated to ``[low, high]``.
+
+    Truncation bounds are explicit: a bounded field accepts a normal only when it is truncated
+    to lie inside the field's domain.
+
+    >>> mean_of(Normal(1.0, 0.1))
+    1.0
+    >>> round(mean_of(Normal(0.0, 1.0, low=0.0)), 6)  # half-normal: sqrt(2 / pi)
+    0.797885
+    """
+
+    mean: float = attrs.field(converter=as_float)
+    sd: float = attrs.field(converter=as_float)
+    low: float | None = attrs.field(default=None, converter=attrs.converters.optional(as_float))
+    high: float | None = attrs.field(default=None, converter=attrs.converters.optional(as_float))
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from finite("mean", self.mean)
+        yield from at_least("sd", self.sd, 0.0)
+        for name in ("low", "high"):
+            bound = getattr(self, name)
+            if bound is not None:
+                yield from finite(name, bound)
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        if not all(map(is_number, (self.mean, self.sd, low, high))):
+            return
+        if high <= low:
+            yield Problem("high", f"a number > low ({fmt_number(low)})", self.high)
+        elif self.sd == 0.0 and not low <= self.mean <= high:
+            yield Problem("mean", "a mean inside [low, high] when sd is 0", self.mean)
+        elif self.sd > 0.0 and _truncated_mass(self.mean, self.sd, low, high) < 1e-9:
+            yield Problem(
+                "low",
+                "truncation bounds that keep a probability of at least 1e-9",
+                (self.low, self.high),
+            )
+
+
+@attrs.frozen
+class LogNormal(Checked):
+    """Lognormal: the logarithm is normal with mean ``mu`` and standard deviation ``sigma``.
+
+    >>> round(mean_of(LogNormal(0.0, 0.5)), 6)  # exp(mu + sigma**2 / 2)
+    1.133148
+    """
+
+    mu: float = attrs.field(converter=as_float)
+    sigma: float = attrs.field(converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from finite("mu", self.mu)
+        yield from at_least("sigma", self.sigma, 0.0)
+        numbers = (self.mu, self.sigma)
+        finite_numbers = all(map(is_number, numbers)) and all(map(math.isfinite, numbers))
+        if finite_numbers and self.mu + self.sigma**2 / 2 > 700:
+            yield Problem("mu", "mu + sigma²/2 ≤ 700 (a mean that is a finite number)", self.mu)
+
+
+@attrs.frozen
+class Beta(Checked):
+    """Beta with shapes ``alpha`` and ``beta``, scaled from [0, 1] to ``[low, high]``.
+
+    >>> mean_of(Beta(2, 6))
+    0.25
+    """
+
+    alpha: float = attrs.field(converter=as_float)
+    beta: float = attrs.field(converter=as_float)
+    low: float = attrs.field(default=0.0, converter=as_float)
+    high: float = attrs.field(default=1.0, converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from at_least("alpha", self.alpha, 0.0, strict=True)
+        yield from at_least("beta", self.beta, 0.0, strict=True)
+        yield from finite("low", self.low)
+        yield from finite("high", self.high)
+        if is_number(self.low) and is_number(self.high) and not self.high > self.low:
+            yield Problem("high", f"a number > low ({fmt_number(self.low)})", self.high)
+
+
+@attrs.frozen
+class Poisson(Checked):
+    """Poisson counts with mean ``lam``.
+
+    >>> mean_of(Poisson(2.5))
+    2.5
+    """
+
+    lam: float = attrs.field(converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from at_least("lam", self.lam, 0.0)
+
+
+@attrs.frozen
+class Samples(Checked):
+    """Explicit values, one per scenario (scenario ``i`` takes ``values[i]``).
+
+    Use it to feed draws from another model. In expected mode it takes the sample mean. A
+    Monte Carlo run with more scenarios than values is refused rather than recycled.
+
+    >>> mean_of(Samples([1, 2, 6]))
+    3.0
+    """
+
+    values: tuple[float, ...] = attrs.field(converter=as_floats)
+
+    def _problems(self) -> Iterator[Problem]:
+        if not self.values:
+            yield Problem("values", "at least one value", [])
+        for index, value in enumerate(self.values):
+            yield from finite(f"values[{index}]", value)
+
+
+@attrs.frozen
+class Ref(Checked):
+    """A reference to a named programme parameter: ``factor × parameter + offset``.
+
+    Every field that refers to the same parameter sees the same draw in a scenario; that is
+    how a common shock (a recession hitting every employment outcome) is modelled.
+
+    >>> mean_of(Ref("shock", factor=0.5, offset=0.1), {"shock": Fixed(0.6)})
+    0.4
+    """
+
+    name: str
+    factor: float = attrs.field(default=1.0, converter=as_float)
+    offset: float = attrs.field(default=0.0, converter=as_float)
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from identifier("name", self.name)
+        yield from finite("factor", self.factor)
+        yield from finite("offset", self.offset)
+
+
+Scalar: TypeAlias = (
+    Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Beta | Poisson | Samples | Ref
+)
+"""A distribution of one value per scenario."""
+
+SCALAR_TYPES: tuple[type, ...] = (
+    Fixed,
+    Uniform,
+    Triangular,
+    Pert,
+    Normal,
+    LogNormal,
+    Beta,
+    Poisson,
+    Samples,
+    Ref,
+)
+
+
+def _to_scalar(value: Scalar | float) -> Scalar:
+    if isinstance(value, SCALAR_TYPES):
+        return value  # type: ignore[return-value]
+    if is_number(value):
+        return Fixed(value)  # type: ignore[arg-type]
+    raise TypeError(f"expected a number or a scalar distribution, got {value!r}")
+
+
+YearlyInput: TypeAlias = Mapping[int, Scalar | float] | tuple[tuple[int, Scalar | float], ...]
+
+
+def _to_path(value: YearlyInput) -> tuple[tuple[int, Scalar], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted(((year, _to_scalar(dist)) for year, dist in items), key=lambda kv: kv[0]))
+
+
+@attrs.frozen
+class Yearly(Checked):
+    """A yearly path: each listed (fiscal) year has its own distribution, drawn once per year.
+
+    A value holds from its year until the next listed year; years before the first listed
+    year take the first value.
+
+    >>> path = Yearly({2021: 0.02, 2025: Uniform(0.02, 0.04)})
+    >>> [mean_of(path, year=y) for y in (2020, 2021, 2024, 2030)]
+    [0.02, 0.02, 0.02, 0.03]
+    """
+
+    by_year: tuple[tuple[int, Scalar], ...] = attrs.field(converter=_to_path)
+
+    def _problems(self) -> Iterator[Problem]:
+        if not self.by_year:
+            yield Problem("by_year", "at least one year", {})
+        seen: set[int] = set()
+        for year, _ in self.by_year:
+            if not 1900 <= year <= 2300:
+                yield Problem(f"by_year[{year}]", "a year from 1900 to 2300", year)
+            if year in seen:
+                yield Problem(f"by_year[{year}]", "each year listed once", year)
+            seen.add(year)
+
+    def at(self, year: int) -> Scalar:
+        """The distribution in force in ``year``.
+
+        >>> Yearly({2021: 1, 2023: 2}).at(2022)
+        Fixed(value=1.0)
+        """
+        current = self.by_year[0][1]
+        for start, dist in self.by_year:
+            if start > year:
+                break
+            current = dist
+        return current
+
+
+Distribution: TypeAlias = Scalar | Yearly
+"""Any distribution: a scalar one or a yearly path."""
+
+
+def to_distribution(value: Distribution | float) -> Distribution:
+    """Turn a plain number into :class:`Fixed`; pass distributions through.
+
+    >>> to_distribution(5)
+    Fixed(value=5.0)
+    """
+    if isinstance(value, Yearly):
+        return value
+    return _to_scalar(value)
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * math.erfc(-z / _SQRT2)
+
+
+def _normal_pdf(z: float) -> float:
+    return math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def _truncated_mass(mean: float, sd: float, low: float, high: float) -> float:
+    return _normal_cdf((high - mean) / sd) - _normal_cdf((low - mean) / sd)
+
+
+def _truncated_normal_mean(dist: Normal) -> float:
+    if dist.sd == 0.0 or (dist.low is None and dist.high is None):
+        return dist.mean
+    alpha = -math.inf if dist.low is None else (dist.low - dist.mean) / dist.sd
+    beta = math.inf if dist.high is None else (dist.high - dist.mean) / dist.sd
+    pdf_alpha = 0.0 if math.isinf(alpha) else _normal_pdf(alpha)
+    pdf_beta = 0.0 if math.isinf(beta) else _normal_pdf(beta)
+    if alpha > 0:  # upper tail: use survival functions for precision
+        mass = 0.5 * math.erfc(alpha / _SQRT2) - 0.5 * math.erfc(beta / _SQRT2)
+    else:
+        mass = _normal_cdf(beta) - _normal_cdf(alpha)
+    value = dist.mean + dist.sd * (pdf_alpha - pdf_beta) / mass
+    low = -math.inf if dist.low is None else dist.low
+    high = math.inf if dist.high is None else dist.high
+    return min(max(value, low), high)
+
+
+def mean_of(
+    dist: Distribution,
+    parameters: Mapping[str, Distribution] | None = None,
+    *,
+    year: int | None = None,
+) -> float:
+    """The mean of ``dist``, analytically.
+
+    Args:
+        dist: The distribution.
+        parameters: The programme's named parameters, to resolve :class:`Ref`.
+        year: For a yearly path (directly or through a parameter), the year.
+
+    Raises:
+        KeyError: A :class:`Ref` names a parameter not in ``parameters``.
+        ValueError: A yearly path is met without a ``year``.
+
+    >>> mean_of(Triangular(0.3, 0.4, 0.8))
+    0.5
+    """
+    match dist:
+        case Fixed(value=value):
+            return value
+        case Uniform(low=low, high=high):
+            return (low + high) / 2
+        case Triangular(low=low, mode=mode, high=high):
+            return (low + mode + high) / 3
+        case Pert(low=low, mode=mode, high=high):
+            return (low + 4 * mode + high) / 6
+        case Normal():
+            return _truncated_normal_mean(dist)
+        case LogNormal(mu=mu, sigma=sigma):
+            return math.exp(mu + sigma * sigma / 2)
+        case Beta(alpha=a, beta=b, low=low, high=high):
+            return low + (high - low) * a / (a + b)
+        case Poisson(lam=lam):
+            return lam
+        case Samples(values=values):
+            return math.fsum(values) / len(values)
+        case Ref(name=name, factor=factor, offset=offset):
+            if parameters is None or name not in parameters:
+                raise KeyError(f"unknown parameter {name!r}")
+            return factor * mean_of(parameters[name], parameters, year=year) + offset
+        case Yearly():
+            if year is None:
+                raise ValueError("a yearly path needs a year to have a mean")
+            return mean_of(dist.at(year), parameters, year=year)
+    raise TypeError(f"not a distribution: {dist!r}")  # pragma: no cover
+
+
+def support_of(
+    dist: Distribution, parameters: Mapping[str, Distribution] | None = None
+) -> tuple[float, float] | None:
+    """The smallest interval holding every value ``dist`` can take.
+
+    Returns ``None`` when it cannot be known (a reference to a parameter that is not given).
+
+    >>> support_of(Normal(0.4, 0.1))
+    (-inf, inf)
+    >>> support_of(Ref("p", factor=-2, offset=1), {"p": Uniform(0, 1)})
+    (-1.0, 1.0)
+    """
+    match dist:
+        case Fixed(value=value):
+            return (value, value)
+        case (
+            Uniform(low=low, high=high)
+            | Triangular(low=low, high=high)
+            | Pert(low=low, high=high)
+            | Beta(low=low, high=high)
+        ):
+            return (low, high)
+        case Normal(low=low, high=high):
+            return (-math.inf if low is None else low, math.inf if high is None else high)
+        case LogNormal():
+            return (0.0, math.inf)
+        case Poisson():
+            return (0.0, math.inf)
+        case Samples(values=values):
+            return (min(values), max(values)) if values else None
+        case Ref(name=name, factor=factor, offset=offset):
+            if parameters is None or name not in parameters:
+                return None
+            inner = support_of(parameters[name], parameters)
+            if inner is None:
+                return None
+            ends = [_affine(factor, bound, offset) for bound in inner]
+            return (min(ends), max(ends))
+        case Yearly(by_year=by_year):
+            parts = [support_of(d, parameters) for _, d in by_year]
+            if not parts or any(part is None for part in parts):
+                return None
+            return (min(p[0] for p in parts if p), max(p[1] for p in parts if p))
+    raise TypeError(f"not a distribution: {dist!r}")  # pragma: no cover
+
+
+def _affine(factor: float, bound: float, offset: float) -> float:
+    if factor == 0.0:
+        return offset
+    return factor * bound + offset
+
+
+def is_yearly(dist: Distribution, parameters: Mapping[str, Distribution] | None = None) -> bool:
+    """Whether ``dist`` is a yearly path, directly or through the parameter it refers to."""
+    if isinstance(dist, Yearly):
+        return True
+    if isinstance(dist, Ref) and parameters is not None and dist.name in parameters:
+        return isinstance(parameters[dist.name], Yearly)
+    return False
+
+
+def describe(dist: Distribution) -> str:
+    """A short human description, as messages show it (``normal(mean=0.4, sd=0.1)``).
+
+    >>> describe(Normal(0.4, 0.1))
+    'normal(mean=0.4, sd=0.1)'
+    >>> describe(Fixed(2))
+    '2'
+    """
+    if isinstance(dist, Fixed):
+        return fmt_number(dist.value)
+    if isinstance(dist, Samples):
+        return f"samples({len(dist.values)} values)"
+    if isinstance(dist, Yearly):
+        return f"yearly({', '.join(str(year) for year, _ in dist.by_year)})"
+    fields = [
+        f"{field.name}={fmt_number(value) if is_number(value) else repr(value)}"
+        for field in attrs.fields(type(dist))
+        if (value := getattr(dist, field.name)) is not None and value != field.default
+    ]
+    return f"{KIND_OF[type(dist)]}({', '.join(fields)})"
+
+
+KIND_OF: dict[type, str] = {
+    Fixed: "fixed",
+    Uniform: "uniform",
+    Triangular: "triangular",
+    Pert: "pert",
+    Normal: "normal",
+    LogNormal: "lognormal",
+    Beta: "beta",
+    Poisson: "poisson",
+    Samples: "samples",
+    Ref: "parameter",
+    Yearly: "yearly",
+}
+"""The name of each distribution in files (the value of its ``dist`` key)."""
+
+
+@attrs.frozen
+class Domain:
+    """The values a field may take: ``[low, high]``, or ``(low, high]`` when ``open_low``."""
+
+    low: float
+    high: float
+    open_low: bool = False
+
+    @property
+    def phrase(self) -> str:
+        """The domain in words, as messages show it.
+
+        >>> Domain(0.0, 1.0).phrase
+        'in [0, 1]'
+        >>> Domain(-1.0, math.inf, open_low=True).phrase
+        '> −1'
+        """
+        if self.high == math.inf:
+            return f"{'>' if self.open_low else '≥'} {fmt_number(self.low).replace('-', '−')}"
+        bracket = "(" if self.open_low else "["
+        return f"in {bracket}{fmt_number(self.low)}, {fmt_number(self.high)}]"
+
+    def holds(self, low: float, high: float) -> bool:
+        """Whether every value in ``[low, high]`` lies in the domain."""
+        above = low > self.low if self.open_low else low >= self.low
+        return above and high <= self.high
+
+
+NON_NEGATIVE = Domain(0.0, math.inf)
+SHARE = Domain(0.0, 1.0)
+RATE = Domain(-1.0, math.inf, open_low=True)
+
+
+def within(
+    path: str,
+    dist: Distribution,
+    domain: Domain,
+    parameters: Mapping[str, Distribution] | None = None,
+    *,
+    yearly: bool = False,
+) -> Iterator[Problem]:
+    """Problems if ``dist`` can take a value outside ``domain`` (or is yearly where not allowed).
+
+    A reference to a parameter that is not given is not judged here (the programme reports it).
+
+    >>> for problem in within("price", Normal(100, 10), NON_NEGATIVE):
+    ...     print(problem)  # doctest: +NORMALIZE_WHITESPACE
+    price: expected a distribution whose values stay ≥ 0 (truncate it explicitly with
+    low/high), got normal(mean=100, sd=10), which ranges over (−∞, ∞)
+    """
+    if not yearly and is_yearly(dist, parameters):
+        yield Problem(
+            path,
+            "a distribution of one value per scenario (yearly paths are for indexation rates)",
+            described(describe(dist)),
+        )
+        return
+    support = support_of(dist, parameters)
+    if support is None or domain.holds(*support):
+        return
+    if isinstance(dist, Fixed):
+        yield Problem(path, f"a number {domain.phrase}", dist.value)
+        return
+    low, high = (fmt_number(bound) for bound in support)
+    yield Problem(
+        path,
+        f"a distribution whose values stay {domain.phrase} (truncate it explicitly with low/high)",
+        described(f"{describe(dist)}, which ranges over ({low}, {high})"),
+    )
+
+
+def bounded(domain: Domain, *, yearly: bool = False) -> dict[str, object]:
+    """Field metadata for a distribution field whose values must stay in ``domain``.
+
+    Use as ``attrs.field(converter=to_distribution, metadata=bounded(SHARE))``.
+    """
+
+    def check(
+        path: str, value: Distribution, parameters: Mapping[str, Distribution] | None
+    ) -> Iterator[Problem]:
+        return within(path, value, domain, parameters, yearly=yearly)
+
+    return {"check": check, "domain": domain, "yearly": yearly}

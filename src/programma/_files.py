@@ -1,0 +1,525 @@
+"""Programme files: TOML and JSON with one structure, read strictly and written atomically.
+
+A file is a table of the programme's fields with a ``format_version``. Reading checks the shape
+first (known fields, required fields, types) and reports every shape problem at once; once the
+shape is right, the programme checks every value and reference and reports those at once.
+Nothing in a file is executed, evaluated or imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+import attrs
+import cattrs
+import tomli_w
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn
+
+from . import _vocabulary
+from ._atomic import write_atomic
+from ._checks import YearAmounts, deferred_checks, is_number
+from ._distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly
+from ._errors import (
+    FormatVersionError,
+    ParseError,
+    Problem,
+    ProgrammaError,
+    ValidationError,
+    described,
+)
+from ._financing import FINANCING_TYPES
+from ._gates import Decision
+from ._programme import Programme
+from ._vocabulary import __all__ as _vocabulary_names
+
+_ENUMS: tuple[type[enum.Enum], ...] = tuple(
+    getattr(_vocabulary, name) for name in _vocabulary_names
+)
+
+__all__ = ["FORMAT_VERSION", "Format", "dump", "dumps", "from_data", "load", "loads", "to_data"]
+
+FORMAT_VERSION = 1
+"""The version of the file format this version of programma writes (and the newest it reads)."""
+
+Format: TypeAlias = Literal["toml", "json"]
+FORMATS: tuple[Format, ...] = ("toml", "json")
+
+_DIST_BY_KIND: dict[str, type] = {kind: cls for cls, kind in KIND_OF.items()}
+_DISTRIBUTION_CLASSES = frozenset(_DIST_BY_KIND.values())
+
+
+class _ShapeError(ProgrammaError):
+    """A value of the wrong shape, found while structuring (``where`` is below the field)."""
+
+    def __init__(self, expected: str, given: object, where: str = "") -> None:
+        super().__init__(expected)
+        self.expected, self.given, self.where = expected, given, where
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _typename(value: object) -> object:
+    names = {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return described(f"{name} {_short(value)}")
+    return value
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _ShapeError("a string", _typename(value))
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _ShapeError("true or false", _typename(value))
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _ShapeError("a whole number", _typename(value))
+    return value
+
+
+def _structure_float(value: object, _: type) -> float:
+    if not is_number(value):
+        raise _ShapeError("a number", _typename(value))
+    return float(value)  # type: ignore[arg-type]
+
+
+def _structure_date(value: object, _: type) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+        raise _ShapeError("a date (YYYY-MM-DD)", _typename(value))
+    if isinstance(value, dt.date):
+        return value
+    try:
+        if len(value) == 7:
+            return dt.date.fromisoformat(value + "-01")
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise _ShapeError("a date (YYYY-MM-DD or YYYY-MM)", value)
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Callable[[object, type], enum.Enum]:
+    values = [member.value for member in cls]
+
+    def structure(value: object, _: type) -> enum.Enum:
+        if isinstance(value, str) and value in values:
+            return cls(value)
+        raise _ShapeError(f"one of {', '.join(map(repr, values))}", _typename(value))
+
+    return structure
+
+
+def _year(key: object) -> int:
+    text = str(key)
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise _ShapeError("a year of four digits as the key", described(repr(key)), f"[{key}]")
+    return int(text)
+
+
+def _table(value: object, expected: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _ShapeError(expected, _typename(value))
+    return value
+
+
+class _Reader:
+    """The strict converter that turns a file's data into a :class:`Programme`."""
+
+    def __init__(self) -> None:
+        c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+        self.converter = c
+        c.register_structure_hook(str, _structure_str)
+        c.register_structure_hook(bool, _structure_bool)
+        c.register_structure_hook(int, _structure_int)
+        c.register_structure_hook(float, _structure_float)
+        c.register_structure_hook(dt.date, _structure_date)
+        for vocabulary in _ENUMS:  # StrEnums are strs: register each, or the str hook wins
+            c.register_structure_hook(vocabulary, _enum_hook(vocabulary))
+        c.register_structure_hook_factory(attrs.has, self._attrs_hook)
+        c.register_structure_hook_func(lambda t: t == YearAmounts, self._year_amounts)
+        c.register_structure_hook_func(self._is_distribution_type, self._distribution)
+        c.register_structure_hook_func(self._is_financing_type, self._financing)
+        c.register_structure_hook_func(lambda t: t == (float | str), self._rate_or_name)
+        self._decision_fields = make_dict_structure_fn(Decision, c)
+        c.register_structure_hook(Decision, self._decision)
+        c.register_structure_hook(Yearly, self._yearly)
+
+    @staticmethod
+    def _is_distribution_type(t: Any) -> bool:
+        args = set(typing.get_args(t)) - {types.NoneType}
+        return bool(args) and args <= _DISTRIBUTION_CLASSES and _is_union(t)
+
+    @staticmethod
+    def _is_financing_type(t: Any) -> bool:
+        args = set(typing.get_args(t))
+        return _is_union(t) and args == set(FINANCING_TYPES.values())
+
+    def _attrs_hook(self, cls: type) -> Callable[[object, type], Any]:
+        generated: Callable[[Any, type], Any] = make_dict_structure_fn(cls, self.converter)
+        label = f"a table of {cls.__name__} fields"
+
+        def structure(value: object, _: type) -> Any:
+            return generated(_table(value, label), cls)
+
+        return structure
+
+    def _year_amounts(self, value: object, _: type) -> YearAmounts:
+        table = _table(value, 'a table of amounts by year ({"2024" = 100000, …})')
+        pairs = []
+        for key, amount in table.items():
+            year = _year(key)
+            if not is_number(amount):
+                raise _ShapeError("a number", _typename(amount), f"[{key}]")
+            pairs.append((year, float(amount)))
+        return tuple(sorted(pairs))
+
+    def _distribution(self, value: object, t: Any) -> Any:
+        if value is None and types.NoneType in typing.get_args(t):
+            return None
+        if is_number(value):
+            return Fixed(value)  # type: ignore[arg-type]
+        expected = "a number or a distribution table with a 'dist' key"
+        table = _table(value, expected)
+        kind = table.get("dist")
+        kinds = [k for k in _DIST_BY_KIND if k != "yearly" or Yearly in typing.get_args(t)]
+        if kind not in kinds:
+            where = ".dist" if "dist" in table else ""
+            raise _ShapeError(f"'dist' set to one of {', '.join(map(repr, kinds))}", kind, where)
+        rest = {k: v for k, v in table.items() if k != "dist"}
+        return self.converter.structure(rest, _DIST_BY_KIND[kind])
+
+    def _yearly(self, value: object, _: type) -> Yearly:
+        table = _table(value, "a table with by_year")
+        extra = set(table) - {"by_year"}
+        if extra:
+            raise ForbiddenExtraKeysError("", Yearly, extra)
+        if "by_year" not in table:
+            raise _ShapeError("a table of distributions by year", described("nothing"), ".by_year")
+        by_year = table["by_year"]
+        if not isinstance(by_year, dict) or not by_year:
+            raise _ShapeError("a non-empty table of values by year", _typename(by_year), ".by_year")
+        scalar = typing.Union[SCALAR_TYPES]  # type: ignore[valid-type]  # noqa: UP007
+        pairs = []
+        for key, item in by_year.items():
+            try:
+                pairs.append((_year(key), self._distribution(item, scalar)))
+            except _ShapeError as shape:
+                raise _ShapeError(
+                    shape.expected, shape.given, f".by_year[{key}]{shape.where}"
+                ) from None
+        return Yearly(tuple(pairs))
+
+    def _financing(self, value: object, _: type) -> Any:
+        table = _table(value, "a table with a 'mode' key")
+        modes = [mode.value for mode in FINANCING_TYPES]
+        mode = table.get("mode")
+        if mode not in modes:
+            raise _ShapeError(f"'mode' set to one of {', '.join(map(repr, modes))}", mode, ".mode")
+        rest = {k: v for k, v in table.items() if k != "mode"}
+        return self.converter.structure(rest, FINANCING_TYPES[mode])
+
+    def _decision(self, value: object, _: type) -> Decision:
+        table = {"action": value} if isinstance(value, str) else value
+        checked = _table(table, "an action ('continue', 'stop', …) or a table {action, factor}")
+        return self._decision_fields(checked, Decision)
+
+    @staticmethod
+    def _rate_or_name(value: object, _: type) -> float | str:
+        if isinstance(value, str):
+            return value
+        if is_number(value):
+            return float(value)  # type: ignore[arg-type]
+        raise _ShapeError("a rate or a preset name", _typename(value))
+
+    def programme(self, data: object) -> Programme:
+        if not isinstance(data, dict):
+            raise ValidationError([Problem("", "a table of programme fields", _typename(data))])
+        version = data.get("format_version")
+        if version is None:
+            raise ValidationError(
+                [Problem("format_version", f"the file's format version ({FORMAT_VERSION})", None)]
+            )
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValidationError(
+                [Problem("format_version", "a whole number ≥ 1", _typename(version))]
+            )
+        if version > FORMAT_VERSION:
+            raise FormatVersionError(
+                [
+                    Problem(
+                        "format_version",
+                        f"a format version this programma can read (up to {FORMAT_VERSION}); "
+                        "the file was written by a newer programma, so upgrade programma",
+                        version,
+                    )
+                ]
+            )
+        fields = {k: v for k, v in data.items() if k != "format_version"}
+        try:
+            with deferred_checks():
+                built = self.converter.structure(fields, Programme)
+        except Exception as error:  # every other error is a shape problem, reported with paths
+            raise ValidationError(list(_shape_problems(error, ""))) from None
+        return built
+
+
+def _is_union(t: Any) -> bool:
+    return typing.get_origin(t) in (typing.Union, types.UnionType)
+
+
+def _join(path: str, name: object) -> str:
+    if isinstance(name, int):
+        return f"{path}[{name}]"
+    return f"{path}.{name}" if path else str(name)
+
+
+def _shape_problems(error: BaseException, path: str) -> Iterator[Problem]:
+    """Translate a structuring error (and every error inside it) into problems with paths."""
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        with_notes, without = error.group_exceptions()
+        for inner, note in with_notes:
+            name = note.index if isinstance(note, IterableValidationNote) else note.name
+            yield from _shape_problems(inner, _join(path, name))
+        for inner in without:
+            yield from _shape_problems(inner, path)
+    elif isinstance(error, ForbiddenExtraKeysError):
+        known = ", ".join(a.name for a in attrs.fields(error.cl)) if attrs.has(error.cl) else ""
+        for key in sorted(map(str, error.extra_fields)):
+            yield Problem(
+                _join(path, key),
+                f"a known field of {error.cl.__name__} ({known})",
+                described("an unknown field"),
+            )
+    elif isinstance(error, _ShapeError):
+        yield Problem(path + error.where, error.expected, error.given)
+    elif isinstance(error, ValidationError):
+        yield from (problem.under(path) for problem in error.problems)
+    elif isinstance(error, KeyError):
+        yield Problem(path, "a value (the field is required)", described("nothing"))
+    else:
+        yield Problem(path, "a valid value", described(f"{type(error).__name__}: {error}"))
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+class _Writer:
+    """The converter that turns a :class:`Programme` into plain data for a file format."""
+
+    def __init__(self, fmt: Format) -> None:
+        c = cattrs.Converter(omit_if_default=True)
+        self.converter = c
+        if fmt == "json":
+            c.register_unstructure_hook(dt.date, dt.date.isoformat)
+        else:
+            c.register_unstructure_hook(dt.date, lambda d: d)
+        c.register_unstructure_hook_func(
+            lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda e: e.value
+        )
+        c.register_unstructure_hook(Fixed, lambda f: f.value)
+        for cls in _DISTRIBUTION_CLASSES - {Fixed, Yearly}:
+            c.register_unstructure_hook(cls, self._tagged("dist", KIND_OF[cls]))
+        c.register_unstructure_hook(Yearly, self._yearly)
+        for mode, cls in FINANCING_TYPES.items():
+            c.register_unstructure_hook(cls, self._tagged("mode", mode.value))
+        c.register_unstructure_hook(Decision, self._decision)
+        c.register_unstructure_hook_func(
+            lambda t: t == YearAmounts, lambda pairs: {str(y): a for y, a in pairs}
+        )
+
+    def _tagged(self, key: str, tag: str) -> Callable[[Any], dict[str, Any]]:
+        def unstructure(value: Any) -> dict[str, Any]:
+            fields = cattrs.gen.make_dict_unstructure_fn(type(value), self.converter)(value)
+            return {key: tag, **fields}
+
+        return unstructure
+
+    def _yearly(self, value: Yearly) -> dict[str, Any]:
+        return {
+            "dist": "yearly",
+            "by_year": {str(year): self.converter.unstructure(d) for year, d in value.by_year},
+        }
+
+    @staticmethod
+    def _decision(value: Decision) -> Any:
+        if value.factor is None:
+            return value.action.value
+        return {"action": value.action.value, "factor": value.factor}
+
+    def data(self, programme: Programme) -> dict[str, Any]:
+        body = self.converter.unstructure(programme)
+        return {"format_version": FORMAT_VERSION, **_clean(body)}
+
+
+def _clean(value: Any) -> Any:
+    """Drop unset (None) fields, which TOML cannot hold, and turn tuples into lists."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+_READER: _Reader | None = None
+_WRITERS: dict[str, _Writer] = {}
+
+
+def _reader() -> _Reader:
+    global _READER
+    if _READER is None:
+        _READER = _Reader()
+    return _READER
+
+
+def _writer(fmt: Format) -> _Writer:
+    if fmt not in _WRITERS:
+        _WRITERS[fmt] = _Writer(fmt)
+    return _WRITERS[fmt]
+
+
+# -- the public functions ---------------------------------------------------------------------
+
+
+def from_data(data: object) -> Programme:
+    """Build a programme from data as parsed from a file (a dict with ``format_version``).
+
+    Raises:
+        ValidationError: Listing every problem with its path.
+        FormatVersionError: The data is from a newer format version.
+    """
+    return _reader().programme(data)
+
+
+def to_data(programme: Programme, format: Format = "json") -> dict[str, Any]:
+    """The programme as plain data for ``format`` (dates as text for JSON, as dates for TOML)."""
+    return _writer(_check_format(format)).data(programme)
+
+
+def loads(text: str | bytes, *, format: Format = "toml") -> Programme:
+    """Read a programme from TOML or JSON text.
+
+    Raises:
+        ParseError: The text is not valid TOML or JSON.
+        ValidationError: Listing every problem in the programme with its path.
+        FormatVersionError: The text is from a newer format version.
+
+    >>> p = loads('''
+    ... format_version = 1
+    ... id = "demo"
+    ... name = "Demo"
+    ... currency = "EUR"
+    ... start = 2021-01-01
+    ... horizon_years = 20
+    ... ''')
+    >>> p.months
+    240
+    """
+    fmt = _check_format(format)
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ParseError([Problem("", "UTF-8 text", described(str(error)))]) from None
+    try:
+        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ParseError([Problem("", "valid TOML", described(str(error)))]) from None
+    except json.JSONDecodeError as error:
+        raise ParseError([Problem("", "valid JSON", described(str(error)))]) from None
+    except RecursionError:
+        raise ParseError(
+            [Problem("", f"valid {fmt.upper()}", described("nesting too deep"))]
+        ) from None
+    return from_data(data)
+
+
+def load(path: str | os.PathLike[str], *, format: Format | None = None) -> Programme:
+    """Read a programme file; the format comes from the suffix (``.toml``, ``.json``) if not given.
+
+    Raises:
+        OSError: The file cannot be read (e.g. FileNotFoundError).
+        ValueError: The format cannot be told from the suffix and is not given.
+        ParseError, ValidationError, FormatVersionError: As :func:`loads`.
+    """
+    target = Path(path)
+    fmt = format if format is not None else _format_of(target)
+    return loads(target.read_bytes(), format=fmt)
+
+
+def dumps(programme: Programme, *, format: Format = "toml") -> str:
+    """The programme as TOML or JSON text; ``loads(dumps(p, format=f), format=f) == p``.
+
+    >>> p = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), 20)
+    >>> print(dumps(p))
+    format_version = 1
+    id = "demo"
+    name = "Demo"
+    currency = "EUR"
+    start = 2021-01-01
+    horizon_years = 20
+    <BLANKLINE>
+    """
+    fmt = _check_format(format)
+    data = to_data(programme, fmt)
+    if fmt == "toml":
+        return tomli_w.dumps(data)
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def dump(
+    programme: Programme, path: str | os.PathLike[str], *, format: Format | None = None
+) -> Path:
+    """Write the programme to ``path`` atomically (never a half-written file).
+
+    The format comes from the suffix (``.toml``, ``.json``) if not given.
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    fmt = format if format is not None else _format_of(target)
+    return write_atomic(target, dumps(programme, format=fmt))
+
+
+def _format_of(path: Path) -> Format:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    raise ValueError(
+        f"cannot tell the format of {str(path)!r} from its suffix: "
+        "expected .toml or .json, or pass format='toml' or format='json'"
+    )
+
+
+def _check_format(fmt: str) -> Format:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be 'toml' or 'json', got {fmt!r}")
+    return fmt
