@@ -1,0 +1,60 @@
+"""Plain-text rendering for terminals: aligned tables and readable numbers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+__all__ = ["money", "number", "table"]
+
+
+def number(value: float, digits: int = 1) -> str:
+    """A number with thousands separators and at most ``digits`` decimals, trailing zeros cut.
+
+    >>> number(1234567.891), number(0.25, 2), number(3.0)
+    ('1,234,567.9', '0.25', '3')
+    """
+    if not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+    text = f"{value:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def money(value: float, currency: str = "") -> str:
+    """An amount rounded to whole units, with its currency code.
+
+    >>> money(680000, "EUR")
+    'EUR 680,000'
+    """
+    amount = number(round(value), 0)
+    return f"{currency} {amount}" if currency else amount
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, indent: str = "") -> str:
+    """An aligned text table; numbers are right-aligned, text left-aligned.
+
+    >>> print(table(["name", "amount"], [["a", 1], ["bb", 22]]))
+    name  amount
+    ----  ------
+    a          1
+    bb        22
+    """
+    cells = [[str(cell) for cell in row] for row in rows]
+    numeric = [
+        all(isinstance(row[i], int | float) for row in rows) if rows else False
+        for i in range(len(headers))
+    ]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            value.rjust(width) if right else value.ljust(width)
+            for value, width, right in zip(values, widths, numeric, strict=True)
+        ]
+        return (indent + "  ".join(parts)).rstrip()
+
+    out = [line(list(headers)), line(["-" * width for width in widths])]
+    out.extend(line(row) for row in cells)
+    return "\n".join(out)

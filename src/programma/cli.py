@@ -1,0 +1,184 @@
+"""The ``programma`` command line.
+
+Exit codes: 0 success, 1 invalid input (a file that cannot be read or is not a valid
+programme), 2 usage error, 3 the design review found errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from ._errors import ProgrammaError, ValidationError
+from ._files import FORMATS, Format, dumps, loads
+from ._programme import Programme
+from ._schema import schema
+from ._summary import describe_programme
+from .examples import example_text, leeuwarden_oost
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_REVIEW = 3
+
+
+class _InputError(Exception):
+    """A file that cannot be read or parsed; the message is one line for stderr."""
+
+
+def _read_programme(source: str, fmt: Format | None, stdin: TextIO) -> Programme:
+    """Read a programme from a path or ``-`` (standard input)."""
+    if source == "-":
+        text = stdin.read()
+        name = "<stdin>"
+        chosen = fmt or ("json" if text.lstrip().startswith("{") else "toml")
+    else:
+        path = Path(source)
+        name = source
+        suffix = path.suffix.lower().lstrip(".")
+        chosen = fmt or (suffix if suffix in FORMATS else None)  # type: ignore[assignment]
+        if chosen is None:
+            raise _InputError(
+                f"{source}: cannot tell the format from the suffix; use .toml or .json, "
+                "or pass --format toml|json"
+            )
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise _InputError(f"{source}: no such file") from None
+        except IsADirectoryError:
+            raise _InputError(f"{source}: is a folder, not a file") from None
+        except PermissionError:
+            raise _InputError(f"{source}: permission denied") from None
+        except UnicodeDecodeError as error:
+            raise _InputError(f"{source}: not UTF-8 text ({error.reason})") from None
+        except OSError as error:
+            raise _InputError(f"{source}: cannot be read ({error.strerror or error})") from None
+    try:
+        return loads(text, format=chosen)
+    except ValidationError as error:
+        raise _InvalidError(name, error) from None
+
+
+class _InvalidError(Exception):
+    def __init__(self, name: str, error: ValidationError) -> None:
+        super().__init__(name)
+        self.name, self.error = name, error
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = _read_programme(args.file, args.format, stdin)
+    out.write(
+        f"{args.file}: valid programme {programme.id!r} "
+        f"({len(programme.contracts)} contracts, {len(programme.initiatives)} initiatives)\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = (
+        leeuwarden_oost() if args.file is None else _read_programme(args.file, args.format, stdin)
+    )
+    out.write(describe_programme(programme))
+    return EXIT_OK
+
+
+def _cmd_example(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.format == "json":
+        out.write(dumps(leeuwarden_oost(), format="json"))
+    else:
+        out.write(example_text())
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    out.write(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="programma",
+        description="Model long-horizon public programmes and their results-based funding.",
+        epilog="Exit codes: 0 success, 1 invalid input, 2 usage error, 3 review found errors.",
+    )
+    parser.add_argument("--version", action="version", version=f"programma {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    fmt_help = "the file's format (default: from the suffix; for standard input, detected)"
+    validate = command("validate", "check a programme file and report every problem", _cmd_validate)
+    validate.add_argument("file", metavar="FILE", help="a .toml or .json file, or - for stdin")
+    validate.add_argument("--format", choices=FORMATS, help=fmt_help)
+
+    show = command("show", "print a readable summary of a programme", _cmd_show)
+    show.add_argument(
+        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
+    )
+    show.add_argument("--format", choices=FORMATS, help=fmt_help)
+
+    example = command("example", "print the embedded Leeuwarden Oost example", _cmd_example)
+    example.add_argument(
+        "--format", choices=FORMATS, default="toml", help="toml (with comments) or json"
+    )
+
+    command("schema", "print the JSON Schema of programme files", _cmd_schema)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line with ``argv`` and return the exit code.
+
+    >>> import io
+    >>> main(["validate", "no-such-file.toml"], stderr=io.StringIO())
+    1
+    """
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(exit_.code or 0)
+    try:
+        code: int = args.run(args, out, stdin or sys.stdin)
+        return code
+    except _InputError as error:
+        err.write(f"programma: {error}\n")
+    except _InvalidError as invalid:
+        problems = invalid.error.problems
+        err.write(f"programma: {invalid.name}: {len(problems)} problem(s)\n")
+        for problem in problems:
+            err.write(f"{invalid.name}: {problem}\n")
+    except ProgrammaError as error:  # pragma: no cover - every path above is specific
+        err.write(f"programma: {error}\n")
+    return EXIT_INVALID
+
+
+def run() -> None:
+    """The console-script entry point: run :func:`main` and exit with its code."""
+    if hasattr(signal, "SIGPIPE"):  # behave like a Unix tool when piped into `head`
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("programma: interrupted\n")
+        sys.exit(130)
