@@ -42,6 +42,10 @@ from ._initiatives import FundShare, Initiative
 from ._metrics import OutcomeMetric
 from ._phases import Phase
 from ._programme import DISCOUNT_PRESETS, Parameter, Programme
+from ._project import DEFAULT_MAX_MEMORY, MemoryBudgetError, ProjectionError, project
+from ._projection import Projection
+from ._sampling import BLOCK_SIZE
+from ._series import FLOWS, MEASURES, SeriesKey
 from ._schema import schema
 from ._stakeholders import Engagement, Interest, Stakeholder
 from ._vocabulary import (
@@ -124,6 +128,14 @@ __all__ = [
     "Yearly",
     "mean_of",
     "support_of",
+    # projecting
+    "BLOCK_SIZE",
+    "DEFAULT_MAX_MEMORY",
+    "FLOWS",
+    "MEASURES",
+    "Projection",
+    "SeriesKey",
+    "project",
     # files
     "FORMAT_VERSION",
     "dump",
@@ -133,9 +145,11 @@ __all__ = [
     "schema",
     # errors
     "FormatVersionError",
+    "MemoryBudgetError",
     "ParseError",
     "Problem",
     "ProgrammaError",
+    "ProjectionError",
     "ValidationError",
     "__version__",
 ]

@@ -419,6 +419,8 @@ def mean_of(
         case Poisson(lam=lam):
             return lam
         case Samples(values=values):
+            if min(values) == max(values):
+                return values[0]  # exact: fsum(n copies) / n can round away from the value
             return math.fsum(values) / len(values)
         case Ref(name=name, factor=factor, offset=offset):
             if parameters is None or name not in parameters:

@@ -1,0 +1,250 @@
+"""A projection: every flow and measure of a programme, per scenario and period."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+
+from ._atomic import atomic_writer
+from ._programme import Programme
+from ._series import COUNTS, SeriesKey
+from ._text import money, number, table
+from ._time import RESOLUTIONS, Resolution, TimeGrid
+
+__all__ = ["Projection"]
+
+_KEY_FIELDS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric")
+_COARSER: dict[str, tuple[str, ...]] = {
+    "month": ("month", "quarter", "year", "fiscal_year"),
+    "quarter": ("quarter", "year", "fiscal_year"),
+    "year": ("year", "fiscal_year"),
+    "fiscal_year": ("fiscal_year", "year"),
+}
+
+
+def _check_resolution(resolution: str) -> Resolution:
+    if resolution not in RESOLUTIONS:
+        raise ValueError(f"resolution must be one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
+    return resolution  # type: ignore[return-value]
+
+
+@attrs.frozen(eq=False, repr=False)
+class Projection:
+    """The flows and measures of a programme, per scenario, period and series.
+
+    ``values[s, p, n]`` is series ``series[n]`` in period ``periods[p]`` of scenario ``s``.
+    In expected mode there is one scenario (every distribution at its mean).
+
+    Attributes:
+        programme: The programme projected.
+        mode: ``"expected"`` or ``"monte-carlo"``.
+        seed: The seed of a Monte Carlo run (``None`` in expected mode).
+        resolution: The periods kept: month, quarter, year or fiscal_year.
+        periods: The period labels (``2021-01``, ``2021Q1``, ``2021``, ``FY2021``).
+        series: What each series is (flow or measure, payer, payee, contract, …).
+        values: The numbers, ``(scenarios, periods, series)``.
+        scalars: Per-scenario figures by name (e.g. how much each cap cut), each ``(scenarios,)``.
+    """
+
+    programme: Programme
+    mode: Literal["expected", "monte-carlo"]
+    seed: int | None
+    resolution: Resolution
+    periods: tuple[str, ...]
+    series: tuple[SeriesKey, ...]
+    values: np.ndarray
+    scalars: Mapping[str, np.ndarray] = attrs.field(factory=dict)
+
+    @property
+    def scenarios(self) -> int:
+        """The number of scenarios (1 in expected mode)."""
+        return int(self.values.shape[0])
+
+    @property
+    def grid(self) -> TimeGrid:
+        """The programme's monthly grid."""
+        p = self.programme
+        return TimeGrid(p.start, p.months, p.fiscal_year_start_month)
+
+    # -- selecting ----------------------------------------------------------------------------
+
+    def mask(self, **criteria: str | None) -> np.ndarray:
+        """Which series match every given key field (``flow="grant"``, ``payer="gemeente"``…)."""
+        unknown = set(criteria) - set(_KEY_FIELDS)
+        if unknown:
+            raise TypeError(
+                f"unknown series field(s) {', '.join(sorted(unknown))}; "
+                f"the fields are {', '.join(_KEY_FIELDS)}"
+            )
+        return np.array([key.matches(**criteria) for key in self.series], dtype=bool)
+
+    def total(self, **criteria: str | None) -> np.ndarray:
+        """The sum of every matching series, per scenario and period, ``(scenarios, periods)``."""
+        return self.values[:, :, self.mask(**criteria)].sum(axis=2)
+
+    def select(self, **criteria: str | None) -> Projection:
+        """A projection with only the matching series."""
+        keep = self.mask(**criteria)
+        return attrs.evolve(
+            self,
+            series=tuple(k for k, on in zip(self.series, keep, strict=True) if on),
+            values=self.values[:, :, keep],
+        )
+
+    # -- regrouping ---------------------------------------------------------------------------
+
+    def by(self, resolution: str) -> Projection:
+        """The same projection at a coarser resolution; totals are preserved exactly.
+
+        From months, any resolution; from quarters to years, and to fiscal years that start
+        with a quarter; between years and fiscal years only when fiscal years are calendar
+        years.
+
+        Raises:
+            ValueError: The periods do not nest in the requested ones.
+        """
+        target = _check_resolution(resolution)
+        if target == self.resolution:
+            return self
+        grid = self.grid
+        current, _ = grid.groups(self.resolution)
+        wanted, labels = grid.groups(target)
+        mapping = np.full(len(self.periods), -1)
+        for month in range(grid.months):
+            if mapping[current[month]] not in (-1, wanted[month]):
+                raise ValueError(
+                    f"cannot regroup {self.resolution} periods into {target} periods: "
+                    f"{self.periods[current[month]]} spans two of them; project at "
+                    "resolution='month' to regroup freely"
+                )
+            mapping[current[month]] = wanted[month]
+        values = np.zeros((self.scenarios, len(labels), len(self.series)))
+        np.add.at(np.moveaxis(values, 1, 0), mapping, np.moveaxis(self.values, 1, 0))
+        return attrs.evolve(self, resolution=target, periods=labels, values=values)
+
+    # -- exporting ----------------------------------------------------------------------------
+
+    def _scenario_labels(self) -> list[int] | list[str]:
+        if self.mode == "expected":
+            return ["expected"]
+        return list(range(self.scenarios))
+
+    def to_records(self, *, include_zeros: bool = False) -> Iterator[dict[str, Any]]:
+        """Tidy rows: scenario, period, the series' key fields, and value.
+
+        Rows whose value is exactly zero are left out unless ``include_zeros``. Values are
+        not rounded (files written by :meth:`to_csv` and :meth:`to_json` round money to cents).
+        """
+        keys = [attrs.asdict(key) for key in self.series]
+        for s, scenario in enumerate(self._scenario_labels()):
+            block = self.values[s]
+            for p, period in enumerate(self.periods):
+                row = block[p]
+                for n in range(len(keys)) if include_zeros else np.flatnonzero(row):
+                    yield {"scenario": scenario, "period": period, **keys[n], "value": float(row[n])}
+
+    def _rounded(self) -> np.ndarray:
+        counts = np.array([key.flow in COUNTS for key in self.series], dtype=bool)
+        return np.where(counts, np.round(self.values, 6), np.round(self.values, 2))
+
+    def to_csv(self, path: str | os.PathLike[str], *, include_zeros: bool = False) -> Path:
+        """Write the tidy rows as CSV, atomically; money rounded to cents, counts to 1e-6."""
+        rounded = attrs.evolve(self, values=self._rounded())
+        with atomic_writer(path, newline="") as stream:
+            writer = csv.DictWriter(stream, ["scenario", "period", *_KEY_FIELDS, "value"])
+            writer.writeheader()
+            writer.writerows(rounded.to_records(include_zeros=include_zeros))
+        return Path(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The projection as plain data (what :meth:`to_json` writes), values rounded."""
+        rounded = self._rounded()
+        return {
+            "programme": self.programme.id,
+            "currency": self.programme.currency,
+            "mode": self.mode,
+            "seed": self.seed,
+            "scenarios": self.scenarios,
+            "resolution": self.resolution,
+            "periods": list(self.periods),
+            "series": [
+                {**attrs.asdict(key), "values": rounded[:, :, n].tolist()}
+                for n, key in enumerate(self.series)
+            ],
+            "scalars": {name: np.asarray(v).tolist() for name, v in self.scalars.items()},
+        }
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_dict` as JSON, atomically."""
+        with atomic_writer(path) as stream:
+            json.dump(self.to_dict(), stream, ensure_ascii=False, allow_nan=False)
+            stream.write("\n")
+        return Path(path)
+
+    def to_pandas(self) -> Any:
+        """The tidy rows (zeros included) as a pandas DataFrame (needs the ``pandas`` extra).
+
+        Raises:
+            ImportError: pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "to_pandas needs pandas: pip install 'programma[pandas]'"
+            ) from None
+        return pd.DataFrame.from_records(list(self.to_records(include_zeros=True)))
+
+    # -- display ------------------------------------------------------------------------------
+
+    def flow_totals(self) -> dict[str, np.ndarray]:
+        """Per flow or measure name, the scenario-mean total per period."""
+        mean = self.values.mean(axis=0)
+        totals: dict[str, np.ndarray] = {}
+        for n, key in enumerate(self.series):
+            totals[key.flow] = totals.get(key.flow, 0.0) + mean[:, n]
+        return totals
+
+    def _headline(self) -> str:
+        kind = (
+            "expected mode"
+            if self.mode == "expected"
+            else f"{self.scenarios} scenarios, seed {self.seed}"
+        )
+        return (
+            f"Projection of {self.programme.id!r}: {kind}, {len(self.periods)} "
+            f"{self.resolution.replace('_', ' ')} periods, {len(self.series)} series"
+        )
+
+    def __repr__(self) -> str:
+        totals = self.flow_totals()
+        rows = [
+            [name, money(float(values.sum()), self.programme.currency)]
+            for name, values in totals.items()
+            if name not in COUNTS and name not in ("budget", "budget_gap")
+        ]
+        body = table(["flow or measure", "total (scenario mean)"], rows, indent="  ")
+        return f"<{self._headline()}\n{body}>"
+
+    def _repr_html_(self) -> str:
+        totals = self.flow_totals()
+        head = "".join(f"<th>{html.escape(p)}</th>" for p in self.periods)
+        rows = "".join(
+            f"<tr><th>{html.escape(name)}</th>"
+            + "".join(f"<td>{number(float(v), 0)}</td>" for v in values)
+            + "</tr>"
+            for name, values in totals.items()
+        )
+        return (
+            f"<p>{html.escape(self._headline())} (scenario means)</p>"
+            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+

@@ -1,0 +1,77 @@
+"""The names and keys of the series a projection holds: cash flows and non-cash measures."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+__all__ = ["FLOWS", "MEASURES", "SeriesKey"]
+
+FLOWS: tuple[str, ...] = (
+    "grant",
+    "delivery_cost",
+    "outcome_payment",
+    "advance",
+    "advance_refund",
+    "investor_drawdown",
+    "investor_distribution",
+    "guarantee_payment",
+    "prefinancing",
+    "prefinancing_repayment",
+    "step_in_funding",
+    "provider_receipt",
+)
+"""Cash flows: a non-negative amount paid by ``payer`` to ``payee``."""
+
+MEASURES: tuple[str, ...] = (
+    "outcomes_achieved",
+    "outcomes_paid",
+    "earned",
+    "earned_capped",
+    "advance_offset",
+    "advance_forgiven",
+    "advance_used",
+    "receipts_used",
+    "provider_own_funds",
+    "cap_forfeited",
+    "unpaid_after_end",
+    "budget",
+    "budget_gap",
+)
+"""Non-cash measures, in the same shape as flows (``budget_gap`` is signed)."""
+
+COUNTS: frozenset[str] = frozenset({"outcomes_achieved", "outcomes_paid"})
+"""Measures that count outcomes rather than money."""
+
+
+@attrs.frozen(order=True)
+class SeriesKey:
+    """What one series of a projection is: a flow or measure, between whom, for what.
+
+    Fields that do not apply are empty strings.
+
+    >>> SeriesKey("outcome_payment", payer="gemeente", payee="werkfit", contract="werkfit").kind
+    'flow'
+    """
+
+    flow: str
+    payer: str = ""
+    payee: str = ""
+    contract: str = ""
+    initiative: str = ""
+    fund: str = ""
+    metric: str = ""
+
+    @property
+    def kind(self) -> Literal["flow", "measure"]:
+        """``flow`` for a cash flow, ``measure`` for anything else."""
+        return "flow" if self.flow in FLOWS else "measure"
+
+    def matches(self, **criteria: str | None) -> bool:
+        """Whether every given criterion (``flow="grant"``, ``payer=…``) equals this key's.
+
+        >>> SeriesKey("grant", payer="gemeente").matches(flow="grant", contract=None)
+        True
+        """
+        return all(value is None or getattr(self, name) == value for name, value in criteria.items())
