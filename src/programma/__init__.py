@@ -45,8 +45,8 @@ from ._programme import DISCOUNT_PRESETS, Parameter, Programme
 from ._project import DEFAULT_MAX_MEMORY, MemoryBudgetError, ProjectionError, project
 from ._projection import Projection
 from ._sampling import BLOCK_SIZE
-from ._series import FLOWS, MEASURES, SeriesKey
 from ._schema import schema
+from ._series import FLOWS, MEASURES, SeriesKey
 from ._stakeholders import Engagement, Interest, Stakeholder
 from ._vocabulary import (
     Action,

@@ -82,8 +82,8 @@ def point_mass_at(dist: Scalar) -> float | None:
     match dist:
         case Fixed(value=value):
             return value
-        case Uniform(low=low, high=high) | Triangular(low=low, high=high) | Pert(
-            low=low, high=high
+        case (
+            Uniform(low=low, high=high) | Triangular(low=low, high=high) | Pert(low=low, high=high)
         ) if high <= low:
             return low
         case Normal(mean=mean, sd=sd) if sd == 0:

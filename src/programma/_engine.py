@@ -8,12 +8,13 @@ recursive (months, for caps and payments) or small (contracts, metrics, payers).
 from __future__ import annotations
 
 import math
+
 import attrs
 import numpy as np
 
 from ._cdf import month_pmf
 from ._contracts import OutcomeContract
-from ._distributions import Ref, Samples
+from ._distributions import Ref, Samples, Yearly
 from ._initiatives import Initiative
 from ._metrics import OutcomeMetric
 from ._payments import CapLimits, apply_caps, fiscal_year_caps, settle_dues
@@ -23,7 +24,7 @@ from ._series import SeriesKey
 from ._time import Resolution, TimeGrid, next_payment_month
 from ._vocabulary import CapExcess, CostProfile
 
-__all__ = ["CAP_STAGES", "ChunkResult", "Model", "THRESHOLD_TOLERANCE", "profile_weights"]
+__all__ = ["CAP_STAGES", "THRESHOLD_TOLERANCE", "ChunkResult", "Model", "profile_weights"]
 
 THRESHOLD_TOLERANCE = 1e-9
 """Relative tolerance of threshold comparisons (``s − b ≥ τ``)."""
@@ -38,7 +39,9 @@ CAP_STAGES: tuple[str, ...] = (
 """The cap stages in the order they act (DESIGN §4.8.3)."""
 
 
-def profile_weights(profile: CostProfile, months: int, weights: tuple[float, ...] | None) -> np.ndarray:
+def profile_weights(
+    profile: CostProfile, months: int, weights: tuple[float, ...] | None
+) -> np.ndarray:
     """The share of the commitment spent in each month of an initiative; sums to 1.
 
     ``flat`` spreads evenly; ``front-loaded`` declines linearly (weights ∝ D, D−1, …, 1);
@@ -54,7 +57,7 @@ def profile_weights(profile: CostProfile, months: int, weights: tuple[float, ...
         return np.full(months, 1.0 / months)
     if profile is CostProfile.FRONT_LOADED:
         raw = np.arange(months, 0, -1, dtype=float)
-        return raw / raw.sum()
+        return np.asarray(raw / raw.sum())
     if profile is CostProfile.S_CURVE:
         x = np.arange(months + 1) / months
         smooth = 3 * x**2 - 2 * x**3
@@ -299,6 +302,7 @@ class _Run:
             np.add.at(cohort, (rows[inside], month[inside]), enrolled[inside])
             cohort[:, T] = (enrolled * ~inside).sum(axis=1)
             return cohort
+        assert not isinstance(dist, Yearly)  # validated: a time to outcome is scalar
         pmf = month_pmf(dist, T + 1)
         for k in np.flatnonzero(pmf[:T]):
             cohort[:, k:T] += pmf[k] * enrolled[:, : T - k]
@@ -334,7 +338,9 @@ class _Run:
             unit = price[:, None] * self.index(f"{key}/indexation", metric.indexation)
             count[:, j, lag : lag + T + 1] = payable
             value[:, j, :] = count[:, j, :] * unit
-            self.put(SeriesKey("earned", contract=c, metric=metric.id), *self._by_month(value[:, j]))
+            self.put(
+                SeriesKey("earned", contract=c, metric=metric.id), *self._by_month(value[:, j])
+            )
         limits = _limits(contract)
         capped, capped_count, cut = apply_caps(value, count, enrolled_by, limits)
         for stage, name in enumerate(CAP_STAGES):
@@ -415,4 +421,3 @@ def _limits(contract: OutcomeContract) -> CapLimits:
         contract_per_participant=cap(contract.cap_per_participant),
         contract=cap(contract.cap),
     )
-

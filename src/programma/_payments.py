@@ -154,7 +154,9 @@ def settle_dues(
     for mask, out in ((payable, paid), (~payable, unpaid)):
         columns = np.flatnonzero(mask)
         if columns.size:
-            np.add.at(np.moveaxis(out, -1, 0), target[columns], np.moveaxis(due[..., columns], -1, 0))
+            np.add.at(
+                np.moveaxis(out, -1, 0), target[columns], np.moveaxis(due[..., columns], -1, 0)
+            )
     return paid, unpaid
 
 

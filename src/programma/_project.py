@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import attrs
 import numpy as np
 
-from ._distributions import Distribution, Ref, Samples, Yearly
+from ._distributions import Ref, Samples
 from ._engine import ChunkResult, Model
 from ._errors import ProgrammaError
 from ._programme import Programme
@@ -55,7 +55,7 @@ def _all_samples(value: object) -> Iterator[Samples]:
         for item in value:
             yield from _all_samples(item)
     elif attrs.has(type(value)) and not isinstance(value, Ref):
-        for field in attrs.fields(type(value)):
+        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
             yield from _all_samples(getattr(value, field.name))
 
 
@@ -170,7 +170,9 @@ def project(
         else:
             pending: deque[tuple[int, cf.Future[ChunkResult]]] = deque()
             for first, blocks in chunks:
-                pending.append((first, executor.submit(_run_chunk, model, seed, first, blocks, kept)))
+                pending.append(
+                    (first, executor.submit(_run_chunk, model, seed, first, blocks, kept))
+                )
                 if len(pending) >= in_flight:
                     done_first, future = pending.popleft()
                     keep(done_first, future.result())

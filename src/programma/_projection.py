@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import attrs
 import numpy as np
@@ -33,7 +33,7 @@ _COARSER: dict[str, tuple[str, ...]] = {
 def _check_resolution(resolution: str) -> Resolution:
     if resolution not in RESOLUTIONS:
         raise ValueError(f"resolution must be one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
-    return resolution  # type: ignore[return-value]
+    return resolution
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -88,7 +88,7 @@ class Projection:
 
     def total(self, **criteria: str | None) -> np.ndarray:
         """The sum of every matching series, per scenario and period, ``(scenarios, periods)``."""
-        return self.values[:, :, self.mask(**criteria)].sum(axis=2)
+        return np.asarray(self.values[:, :, self.mask(**criteria)].sum(axis=2))
 
     def select(self, **criteria: str | None) -> Projection:
         """A projection with only the matching series."""
@@ -149,7 +149,12 @@ class Projection:
             for p, period in enumerate(self.periods):
                 row = block[p]
                 for n in range(len(keys)) if include_zeros else np.flatnonzero(row):
-                    yield {"scenario": scenario, "period": period, **keys[n], "value": float(row[n])}
+                    yield {
+                        "scenario": scenario,
+                        "period": period,
+                        **keys[n],
+                        "value": float(row[n]),
+                    }
 
     def _rounded(self) -> np.ndarray:
         counts = np.array([key.flow in COUNTS for key in self.series], dtype=bool)
@@ -157,12 +162,18 @@ class Projection:
 
     def to_csv(self, path: str | os.PathLike[str], *, include_zeros: bool = False) -> Path:
         """Write the tidy rows as CSV, atomically; money rounded to cents, counts to 1e-6."""
-        rounded = attrs.evolve(self, values=self._rounded())
         with atomic_writer(path, newline="") as stream:
-            writer = csv.DictWriter(stream, ["scenario", "period", *_KEY_FIELDS, "value"])
-            writer.writeheader()
-            writer.writerows(rounded.to_records(include_zeros=include_zeros))
+            self.write_csv(stream, include_zeros=include_zeros)
         return Path(path)
+
+    def write_csv(self, stream: TextIO, *, include_zeros: bool = False) -> None:
+        """Write the tidy rows as CSV to an open text stream (see :meth:`to_csv`)."""
+        rounded = attrs.evolve(self, values=self._rounded())
+        writer = csv.DictWriter(
+            stream, ["scenario", "period", *_KEY_FIELDS, "value"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rounded.to_records(include_zeros=include_zeros))
 
     def to_dict(self) -> dict[str, Any]:
         """The projection as plain data (what :meth:`to_json` writes), values rounded."""
@@ -198,9 +209,7 @@ class Projection:
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "to_pandas needs pandas: pip install 'programma[pandas]'"
-            ) from None
+            raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
         return pd.DataFrame.from_records(list(self.to_records(include_zeros=True)))
 
     # -- display ------------------------------------------------------------------------------
@@ -247,4 +256,3 @@ class Projection:
             f"<p>{html.escape(self._headline())} (scenario means)</p>"
             f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
-

@@ -69,9 +69,9 @@ def _normal_ppf(p: np.ndarray) -> np.ndarray:
     mid = ~(low | high)
     q = p[mid] - 0.5
     r = q * q
-    out[mid] = (
-        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-    ) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    out[mid] = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (
+        ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1
+    )
     for mask, sign, tail in ((low, 1.0, p[low]), (high, -1.0, 1 - p[high])):
         q = np.sqrt(-2 * np.log(tail))
         out[mask] = sign * (

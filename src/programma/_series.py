@@ -74,4 +74,6 @@ class SeriesKey:
         >>> SeriesKey("grant", payer="gemeente").matches(flow="grant", contract=None)
         True
         """
-        return all(value is None or getattr(self, name) == value for name, value in criteria.items())
+        return all(
+            value is None or getattr(self, name) == value for name, value in criteria.items()
+        )

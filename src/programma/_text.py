@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 __all__ = ["money", "number", "table"]
+
+_NUMBER = re.compile(r"(?:[A-Z]{3} )?[-−]?[\d,]+(?:\.\d+)?%?|[-−]?∞|nan|")
+
+
+def _numeric(cell: object) -> bool:
+    """Whether a cell shows a number (right-aligned): a number, or text such as 'EUR 1,200'."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return True
+    return isinstance(cell, str) and _NUMBER.fullmatch(cell) is not None
 
 
 def number(value: float, digits: int = 1) -> str:
@@ -43,8 +53,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, indent: s
     """
     cells = [[str(cell) for cell in row] for row in rows]
     numeric = [
-        all(isinstance(row[i], int | float) for row in rows) if rows else False
-        for i in range(len(headers))
+        all(_numeric(row[i]) for row in rows) if rows else False for i in range(len(headers))
     ]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
 

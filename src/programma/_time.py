@@ -135,10 +135,10 @@ class TimeGrid:
         if kind == "monthly":
             return months
         if kind == "quarterly":
-            return months[calendar_month % 3 == 0]
+            return np.asarray(months[calendar_month % 3 == 0])
         if kind == "yearly":
             last = (self.fiscal_year_start_month - 2) % 12 + 1
-            return months[calendar_month == last]
+            return np.asarray(months[calendar_month == last])
         if kind == "rrule" and rule is not None:
             return self._rrule_months(rule, first, extent)
         raise ValueError(f"unknown payment schedule {kind!r}")

@@ -7,19 +7,25 @@ programme), 2 usage error, 3 the design review found errors.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from ._atomic import write_atomic
 from ._errors import ProgrammaError, ValidationError
 from ._files import FORMATS, Format, dumps, loads
 from ._programme import Programme
+from ._project import project
+from ._report import projection_report
 from ._schema import schema
 from ._summary import describe_programme
+from ._time import RESOLUTIONS
 from .examples import example_text, leeuwarden_oost
 
 __all__ = ["main"]
@@ -104,6 +110,83 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+class _ProgressBar:
+    """A progress bar on a terminal's standard error; silent when it is not a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {done:,}/{total:,} scenarios")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = (
+        leeuwarden_oost() if args.file is None else _read_programme(args.file, args.format, stdin)
+    )
+    err: TextIO = args.stderr
+    bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
+    executor = ProcessPoolExecutor(args.workers) if args.workers and args.workers > 1 else None
+    try:
+        projection = project(
+            programme,
+            scenarios=args.scenarios,
+            seed=args.seed,
+            resolution=args.by.replace("-", "_") if args.by else None,
+            executor=executor,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+        if executor is not None:
+            executor.shutdown()
+    if args.output == "table":
+        text = projection_report(projection)
+    elif args.output == "json":
+        text = json.dumps(projection.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        projection.write_csv(buffer)
+        text = buffer.getvalue()
+    if args.out is None:
+        out.write(text)
+    else:
+        write_atomic(args.out, text)
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="programma",
@@ -135,6 +218,36 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     command("schema", "print the JSON Schema of programme files", _cmd_schema)
+
+    simulate = command(
+        "simulate", "project a programme's flows (the example without FILE)", _cmd_simulate
+    )
+    simulate.add_argument(
+        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
+    )
+    simulate.add_argument("--format", choices=FORMATS, help=fmt_help)
+    simulate.add_argument(
+        "--scenarios",
+        type=_positive,
+        metavar="N",
+        help="Monte Carlo scenarios (default: expected mode)",
+    )
+    simulate.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+    simulate.add_argument(
+        "--by",
+        choices=[r.replace("_", "-") for r in RESOLUTIONS],
+        help="periods kept (default: month in expected mode, fiscal-year in Monte Carlo)",
+    )
+    simulate.add_argument(
+        "--output",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="readable tables, the projection as JSON, or tidy CSV rows (default table)",
+    )
+    simulate.add_argument("--out", metavar="PATH", help="write to PATH (atomically), not stdout")
+    simulate.add_argument(
+        "--workers", type=_positive, metavar="N", help="run chunks in N processes (default 1)"
+    )
     return parser
 
 
@@ -159,6 +272,7 @@ def main(
     except SystemExit as exit_:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exit_.code or 0)
     try:
+        args.stderr = err
         code: int = args.run(args, out, stdin or sys.stdin)
         return code
     except _InputError as error:
@@ -168,8 +282,10 @@ def main(
         err.write(f"programma: {invalid.name}: {len(problems)} problem(s)\n")
         for problem in problems:
             err.write(f"{invalid.name}: {problem}\n")
-    except ProgrammaError as error:  # pragma: no cover - every path above is specific
+    except ProgrammaError as error:
         err.write(f"programma: {error}\n")
+    except OSError as error:
+        err.write(f"programma: cannot write {error.filename or ''}: {error.strerror or error}\n")
     return EXIT_INVALID
 
 

@@ -1,0 +1,69 @@
+"""Readable tables of a projection, as ``programma simulate`` prints them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._projection import Projection
+from ._text import money, number, table
+
+__all__ = ["PERCENTILE_METHOD", "percentiles", "projection_report"]
+
+PERCENTILE_METHOD = "linear"
+"""numpy's default percentile method (type 7 of Hyndman and Fan): linear interpolation."""
+
+_CASH = ("grant", "delivery_cost", "outcome_payment", "provider_receipt")
+_LOST = ("cap_forfeited", "unpaid_after_end")
+
+
+def percentiles(values: np.ndarray, qs: tuple[float, ...] = (10, 50, 90)) -> np.ndarray:
+    """Percentiles over the first axis (scenarios), with :data:`PERCENTILE_METHOD`.
+
+    >>> percentiles(np.arange(11.0)[:, None]).ravel().tolist()
+    [1.0, 5.0, 9.0]
+    """
+    quantiles = np.asarray(qs, dtype=float)
+    return np.asarray(np.percentile(np.asarray(values, dtype=float), quantiles, axis=0))
+
+
+def projection_report(projection: Projection) -> str:
+    """Per period, the mean of the main flows; with Monte Carlo, the spread of outcome payments."""
+    cur = projection.programme.currency
+    names = [*_CASH, *_LOST]
+    totals = {name: projection.total(flow=name) for name in names}
+    monte_carlo = projection.mode == "monte-carlo"
+    headers = ["period", *(name.replace("_", " ") for name in names)]
+    if monte_carlo:
+        headers += ["payments P10", "payments P90"]
+        spread = percentiles(totals["outcome_payment"])
+    rows = []
+    for p, period in enumerate(projection.periods):
+        row: list[object] = [period]
+        row += [money(float(totals[name][:, p].mean())) for name in names]
+        if monte_carlo:
+            row += [money(float(spread[0, p])), money(float(spread[2, p]))]
+        rows.append(row)
+    grand: list[object] = [
+        "total",
+        *(money(float(totals[name].sum(axis=1).mean())) for name in names),
+    ]
+    if monte_carlo:
+        whole = percentiles(totals["outcome_payment"].sum(axis=1)[:, None])
+        grand += [money(float(whole[0, 0])), money(float(whole[2, 0]))]
+    rows.append(grand)
+    kind = (
+        "expected mode (every distribution at its mean)"
+        if projection.mode == "expected"
+        else f"{projection.scenarios:,} Monte Carlo scenarios (seed {projection.seed}); "
+        f"means, and percentiles by numpy's {PERCENTILE_METHOD!r} method"
+    )
+    out = [
+        f"{projection.programme.name} ({projection.programme.id}): {kind}",
+        f"amounts in {cur}, per {projection.resolution.replace('_', ' ')}",
+        "",
+        table(headers, rows),
+    ]
+    achieved = projection.total(flow="outcomes_achieved").sum(axis=1).mean()
+    paid = projection.total(flow="outcomes_paid").sum(axis=1).mean()
+    out += ["", f"outcomes achieved {number(float(achieved), 1)}; paid {number(float(paid), 1)}"]
+    return "\n".join(out) + "\n"
