@@ -64,8 +64,9 @@ def contract(**changes: object) -> OutcomeContract:
         end=D(2022, 12, 1),
         enrolment=Enrolment([EnrolmentWindow(D(2021, 1, 1), 6, per_month=10)]),
         metrics=[
-            OutcomeMetric("job", "A job", price=1000, share_achieving=0.4, baseline=0.1,
-                          time_to_outcome=6)  # fmt: skip
+            OutcomeMetric(
+                "job", "A job", price=1000, share_achieving=0.4, baseline=0.1, time_to_outcome=6
+            )
         ],
         payers=[PayerShare("city", "budget", 1.0)],
         verification_lag_months=3,
@@ -166,8 +167,12 @@ class TestCosts:
     def test_grants_split_by_fund_share(self) -> None:
         """Each fund pays its share of every month's cost, from its owner to the initiative's."""
         projection = pg.project(self.programme())
-        assert np.allclose(at([1, 2, 3], [300] * 3), series(projection, flow="grant", fund="budget"))
-        assert np.allclose(at([1, 2, 3], [100] * 3), series(projection, flow="grant", payer="other"))
+        assert np.allclose(
+            at([1, 2, 3], [300] * 3), series(projection, flow="grant", fund="budget")
+        )
+        assert np.allclose(
+            at([1, 2, 3], [100] * 3), series(projection, flow="grant", payer="other")
+        )
 
     def test_fractional_delay_and_overrun(self) -> None:
         """A delay of 1.5 months splits each month's cost between the next two; overrun scales."""
@@ -216,23 +221,26 @@ class TestOutcomes:
 
     def test_threshold_not_met(self) -> None:
         """An improvement below the threshold is achieved but not payable."""
-        metric = OutcomeMetric("job", "A job", 1000, 0.4, baseline=0.1, threshold=0.35,
-                               time_to_outcome=6)  # fmt: skip
+        metric = OutcomeMetric(
+            "job", "A job", 1000, 0.4, baseline=0.1, threshold=0.35, time_to_outcome=6
+        )
         projection = pg.project(base_programme(contracts=[contract(metrics=[metric])]))
         assert 24 == pytest.approx(series(projection, flow="outcomes_achieved").sum())
         assert 0 == series(projection, flow="earned").sum()
 
     def test_threshold_met_exactly(self) -> None:
         """An improvement equal to the threshold is paid (0.3 − 0.1 ≥ 0.2 despite rounding)."""
-        metric = OutcomeMetric("job", "A job", 1000, 0.3, baseline=0.1, threshold=0.2,
-                               time_to_outcome=6)  # fmt: skip
+        metric = OutcomeMetric(
+            "job", "A job", 1000, 0.3, baseline=0.1, threshold=0.2, time_to_outcome=6
+        )
         projection = pg.project(base_programme(contracts=[contract(metrics=[metric])]))
         assert pytest.approx(12_000) == series(projection, flow="earned").sum()
 
     def test_metric_indexation_at_verification(self) -> None:
         """The price is indexed at the verification month (2022 prices from January 2022)."""
-        metric = OutcomeMetric("job", "A job", 1000, 0.4, baseline=0.1, time_to_outcome=6,
-                               indexation=0.5)  # fmt: skip
+        metric = OutcomeMetric(
+            "job", "A job", 1000, 0.4, baseline=0.1, time_to_outcome=6, indexation=0.5
+        )
         projection = pg.project(base_programme(contracts=[contract(metrics=[metric])]))
         expected = at(range(9, 15), [3000, 3000, 3000, 4500, 4500, 4500])
         assert np.allclose(expected, series(projection, flow="earned"))
@@ -259,8 +267,9 @@ class TestCaps:
         Enrolment reaches 60 by month 5; outcome months 6–11 see 60 enrolled, so the pooled
         limit is €15,000: months 9–13 pass €3,000 each, month 14 nothing.
         """
-        metric = OutcomeMetric("job", "A job", 1000, 0.4, baseline=0.1, time_to_outcome=6,
-                               cap_per_participant=250)  # fmt: skip
+        metric = OutcomeMetric(
+            "job", "A job", 1000, 0.4, baseline=0.1, time_to_outcome=6, cap_per_participant=250
+        )
         projection = pg.project(base_programme(contracts=[contract(metrics=[metric])]))
         expected = at(range(9, 15), [3000] * 5 + [0])
         assert np.allclose(expected, series(projection, flow="earned_capped"))
@@ -268,13 +277,23 @@ class TestCaps:
 
     def test_count_then_value_cap(self) -> None:
         """A count cap of 10 outcomes passes 3, 3, 3, 1; a value cap of €9,500 then cuts to 500."""
-        metric = OutcomeMetric("job", "A job", 1000, 0.4, baseline=0.1, time_to_outcome=6,
-                               cap_count=10, cap_value=9_500)  # fmt: skip
+        metric = OutcomeMetric(
+            "job",
+            "A job",
+            1000,
+            0.4,
+            baseline=0.1,
+            time_to_outcome=6,
+            cap_count=10,
+            cap_value=9_500,
+        )
         projection = pg.project(base_programme(contracts=[contract(metrics=[metric])]))
-        assert np.allclose(at(range(9, 13), [3000, 3000, 3000, 500]),
-                           series(projection, flow="earned_capped"))  # fmt: skip
-        assert np.allclose(at(range(9, 13), [3, 3, 3, 0.5]),
-                           series(projection, flow="outcomes_paid"))  # fmt: skip
+        assert np.allclose(
+            at(range(9, 13), [3000, 3000, 3000, 500]), series(projection, flow="earned_capped")
+        )
+        assert np.allclose(
+            at(range(9, 13), [3, 3, 3, 0.5]), series(projection, flow="outcomes_paid")
+        )
 
     def test_contract_per_participant_pro_rata(self) -> None:
         """A pooled €300-per-participant contract cap cuts two metrics in proportion.
@@ -288,10 +307,14 @@ class TestCaps:
         projection = pg.project(
             base_programme(contracts=[contract(metrics=[a, b], cap_per_participant=300)])
         )
-        assert np.allclose(at(range(9, 15), [3000] * 4 + [1500, 0]),
-                           series(projection, flow="earned_capped", metric="a"))  # fmt: skip
-        assert np.allclose(at(range(9, 15), [1000] * 4 + [500, 0]),
-                           series(projection, flow="earned_capped", metric="b"))  # fmt: skip
+        assert np.allclose(
+            at(range(9, 15), [3000] * 4 + [1500, 0]),
+            series(projection, flow="earned_capped", metric="a"),
+        )
+        assert np.allclose(
+            at(range(9, 15), [1000] * 4 + [500, 0]),
+            series(projection, flow="earned_capped", metric="b"),
+        )
 
 
 class TestPaymentTiming:
@@ -301,10 +324,12 @@ class TestPaymentTiming:
         """Two payers pay 70% and 30% of every payment."""
         payers = [PayerShare("city", "budget", 0.7), PayerShare("other", "topup", 0.3)]
         projection = pg.project(base_programme(contracts=[contract(payers=payers)]))
-        assert np.allclose(at([11, 14], [6300, 6300]), series(projection, payer="city",
-                                                             flow="outcome_payment"))  # fmt: skip
-        assert np.allclose(at([11, 14], [2700, 2700]), series(projection, payer="other",
-                                                             flow="outcome_payment"))  # fmt: skip
+        assert np.allclose(
+            at([11, 14], [6300, 6300]), series(projection, payer="city", flow="outcome_payment")
+        )
+        assert np.allclose(
+            at([11, 14], [2700, 2700]), series(projection, payer="other", flow="outcome_payment")
+        )
 
     def test_yearly_schedule(self) -> None:
         """A yearly schedule pays in the last month of each fiscal year (December here)."""
@@ -339,8 +364,9 @@ class TestPaymentTiming:
         2022's cap of €10,000 takes 4,000 + 9,000 = 13,000 down to 10,000; €3,000 carries to
         2023, whose first payment month is March 2023 (month 26), uncapped.
         """
-        payer = PayerShare("city", "budget", 1.0, fiscal_year_caps={2021: 5000, 2022: 10000},
-                           cap_excess="carry")  # fmt: skip
+        payer = PayerShare(
+            "city", "budget", 1.0, fiscal_year_caps={2021: 5000, 2022: 10000}, cap_excess="carry"
+        )
         one = contract(payers=[payer], end=D(2023, 6, 1))
         projection = pg.project(base_programme(contracts=[one]))
         expected = at([11, 14, 26], [5000, 10000, 3000])
@@ -349,8 +375,9 @@ class TestPaymentTiming:
 
     def test_carry_forfeited_at_settlement(self) -> None:
         """A carry still pending after the settlement month's payments is forfeited then."""
-        payer = PayerShare("city", "budget", 1.0, fiscal_year_caps={2021: 5000, 2022: 1000},
-                           cap_excess="carry")  # fmt: skip
+        payer = PayerShare(
+            "city", "budget", 1.0, fiscal_year_caps={2021: 5000, 2022: 1000}, cap_excess="carry"
+        )
         one = contract(payers=[payer], end=D(2022, 6, 1))  # settlement: month 17
         projection = pg.project(base_programme(contracts=[one]))
         assert np.allclose(at([11, 14], [5000, 1000]), series(projection, flow="outcome_payment"))
@@ -377,8 +404,9 @@ class TestFixedEverywhere:
 
     def test_fixed_equals_number(self) -> None:
         """A Fixed(0.4) share gives what 0.4 gives."""
-        metric = OutcomeMetric("job", "A job", Fixed(1000), Fixed(0.4), baseline=0.1,
-                               time_to_outcome=6)  # fmt: skip
+        metric = OutcomeMetric(
+            "job", "A job", Fixed(1000), Fixed(0.4), baseline=0.1, time_to_outcome=6
+        )
         with_fixed = pg.project(base_programme(contracts=[contract(metrics=[metric])]))
         plain = pg.project(base_programme(contracts=[contract()]))
         assert np.array_equal(plain.values, with_fixed.values)

@@ -71,6 +71,10 @@ class Checked:
             if check is not None and value is not None:
                 yield from check(field.name, value, parameters)
 
+    def problems_of_own_fields(self) -> list[Problem]:
+        """The problems of this object's own fields (no parameters known), as a list."""
+        return list(self.problems())
+
     def __attrs_post_init__(self) -> None:
         raise_problems(self.problems())
 
@@ -109,6 +113,16 @@ def between(path: str, value: float, low: float, high: float) -> Iterator[Proble
     """Problems if ``value`` is not a finite number in ``[low, high]``."""
     if not is_number(value) or not math.isfinite(value) or not low <= value <= high:
         yield Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value)
+
+
+MAX_MONTHS = 1200
+"""The most months any duration, lag or window may span (100 years)."""
+
+
+def months_count(path: str, value: int, low: int = 1) -> Iterator[Problem]:
+    """Problems if ``value`` is not a whole number of months from ``low`` to :data:`MAX_MONTHS`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= MAX_MONTHS:
+        yield Problem(path, f"a whole number of months from {low} to {MAX_MONTHS}", value)
 
 
 def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
@@ -151,6 +165,8 @@ def first_of_month(path: str, value: dt.date) -> Iterator[Problem]:
     """Problems if ``value`` is not a date on the first day of a month."""
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         yield Problem(path, "a date (YYYY-MM-DD)", value)
+    elif not 1900 <= value.year <= 2300:
+        yield Problem(path, "a date from 1900 to 2300", described(value.isoformat()))
     elif value.day != 1:
         yield Problem(path, "the first day of a month", described(value.isoformat()))
 

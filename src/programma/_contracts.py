@@ -17,7 +17,7 @@ from ._checks import (
     first_of_month,
     identifier,
     identifiers,
-    integer_at_least,
+    months_count,
     optional_at_least,
     text,
     to_year_amounts,
@@ -64,7 +64,7 @@ class EnrolmentWindow(Checked):
 
     def _problems(self) -> Iterator[Problem]:
         yield from first_of_month("start", self.start)
-        yield from integer_at_least("months", self.months, 1)
+        yield from months_count("months", self.months)
         if (self.per_month is None) == (self.total is None):
             yield Problem(
                 "per_month",
@@ -221,8 +221,8 @@ class OutcomeContract(Checked):
             yield Problem("payers", "at least one payer", [])
         yield from identifiers("initiatives", self.initiatives)
         yield from self._schedule_problems()
-        yield from integer_at_least("verification_lag_months", self.verification_lag_months, 0)
-        yield from integer_at_least("run_off_months", self.run_off_months, 0)
+        yield from months_count("verification_lag_months", self.verification_lag_months, 0)
+        yield from months_count("run_off_months", self.run_off_months, 0)
         yield from optional_at_least("cap_per_participant", self.cap_per_participant, 0.0)
         yield from optional_at_least("cap", self.cap, 0.0)
         yield from identifiers("interests", self.interests)
@@ -241,7 +241,9 @@ class OutcomeContract(Checked):
         if self.end is not None:
             end_problems = list(first_of_month("end", self.end))
             yield from end_problems
-            if ok and not end_problems and self.end < self.start:
+            if end_problems:
+                return
+            if ok and self.end < self.start:
                 yield Problem(
                     "end",
                     f"a month on or after start ({self.start.isoformat()})",
@@ -249,7 +251,7 @@ class OutcomeContract(Checked):
                 )
                 return
         else:
-            duration = list(integer_at_least("duration_months", self.duration_months, 1))  # type: ignore[arg-type]
+            duration = list(months_count("duration_months", self.duration_months))  # type: ignore[arg-type]
             yield from duration
             if duration:
                 return
@@ -258,9 +260,9 @@ class OutcomeContract(Checked):
         last = self.last_month
         period = f"{self.start.isoformat()} to {last.isoformat()}"
         for index, window in enumerate(self.enrolment.windows):
-            if window.start < self.start or (
-                isinstance(window.months, int) and window.months >= 1 and window.end > last
-            ):
+            if window.problems_of_own_fields():
+                continue  # the window reports them itself
+            if window.start < self.start or window.end > last:
                 yield Problem(
                     f"enrolment.windows[{index}]",
                     f"a window inside the contract ({period})",
@@ -268,6 +270,8 @@ class OutcomeContract(Checked):
                 )
         if isinstance(self.financing, AdvanceFinancing):
             for index, advance in enumerate(self.financing.advances):
+                if advance.problems_of_own_fields():
+                    continue
                 if not self.start <= advance.month <= last:
                     yield Problem(
                         f"financing.advances[{index}].month",
@@ -316,3 +320,5 @@ def rrule_problems(path: str, rule: str) -> Iterator[Problem]:
         return
     if getattr(parsed, "_freq", None) not in _RRULE_FREQUENCIES:
         yield Problem(path, "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY", rule)
+    elif parsed.after(dt.datetime(2000, 1, 1), inc=True) is None:
+        yield Problem(path, "a rule with at least one occurrence", rule)

@@ -84,7 +84,7 @@ def _ordered_three(low: float, mode: float, high: float) -> Iterator[Problem]:
     yield from finite("low", low)
     yield from finite("mode", mode)
     yield from finite("high", high)
-    if all(map(math.isfinite, (low, mode, high))):
+    if all(is_number(x) and math.isfinite(x) for x in (low, mode, high)):
         if mode < low:
             yield Problem("mode", f"a number ≥ low ({fmt_number(low)})", mode)
         if high < mode:
@@ -181,8 +181,8 @@ class LogNormal(Checked):
         yield from finite("mu", self.mu)
         yield from at_least("sigma", self.sigma, 0.0)
         numbers = (self.mu, self.sigma)
-        finite_numbers = all(map(is_number, numbers)) and all(map(math.isfinite, numbers))
-        if finite_numbers and self.mu + self.sigma**2 / 2 > 700:
+        finite_numbers = all(is_number(x) and math.isfinite(x) for x in numbers)
+        if finite_numbers and (self.sigma > 40 or self.mu + self.sigma**2 / 2 > 700):
             yield Problem("mu", "mu + sigma²/2 ≤ 700 (a mean that is a finite number)", self.mu)
 
 
@@ -295,7 +295,15 @@ YearlyInput: TypeAlias = Mapping[int, Scalar | float] | tuple[tuple[int, Scalar 
 
 def _to_path(value: YearlyInput) -> tuple[tuple[int, Scalar], ...]:
     items = value.items() if isinstance(value, Mapping) else value
-    return tuple(sorted(((year, _to_scalar(dist)) for year, dist in items), key=lambda kv: kv[0]))
+    pairs = [(year, _to_scalar(dist)) for year, dist in items]
+    # Years that are not integers sort last and are reported by Yearly's own check.
+    return tuple(
+        sorted(pairs, key=lambda kv: (not _is_year(kv[0]), kv[0] if _is_year(kv[0]) else 0))
+    )
+
+
+def _is_year(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @attrs.frozen
@@ -317,7 +325,7 @@ class Yearly(Checked):
             yield Problem("by_year", "at least one year", {})
         seen: set[int] = set()
         for year, _ in self.by_year:
-            if not 1900 <= year <= 2300:
+            if not _is_year(year) or not 1900 <= year <= 2300:
                 yield Problem(f"by_year[{year}]", "a year from 1900 to 2300", year)
             if year in seen:
                 yield Problem(f"by_year[{year}]", "each year listed once", year)
@@ -352,16 +360,18 @@ def to_distribution(value: Distribution | float) -> Distribution:
     return _to_scalar(value)
 
 
-def _normal_cdf(z: float) -> float:
-    return 0.5 * math.erfc(-z / _SQRT2)
-
-
 def _normal_pdf(z: float) -> float:
     return math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
 
 
 def _truncated_mass(mean: float, sd: float, low: float, high: float) -> float:
-    return _normal_cdf((high - mean) / sd) - _normal_cdf((low - mean) / sd)
+    """Pr(low ≤ X ≤ high) for X ~ N(mean, sd²), without cancellation in either tail."""
+    a, b = (low - mean) / sd, (high - mean) / sd
+    if a > 0:  # upper tail: a difference of survival functions
+        return 0.5 * (math.erfc(a / _SQRT2) - math.erfc(b / _SQRT2))
+    if b < 0:  # lower tail, by symmetry
+        return 0.5 * (math.erfc(-b / _SQRT2) - math.erfc(-a / _SQRT2))
+    return 0.5 * (math.erf(b / _SQRT2) - math.erf(a / _SQRT2))
 
 
 def _truncated_normal_mean(dist: Normal) -> float:
@@ -369,13 +379,14 @@ def _truncated_normal_mean(dist: Normal) -> float:
         return dist.mean
     alpha = -math.inf if dist.low is None else (dist.low - dist.mean) / dist.sd
     beta = math.inf if dist.high is None else (dist.high - dist.mean) / dist.sd
-    pdf_alpha = 0.0 if math.isinf(alpha) else _normal_pdf(alpha)
-    pdf_beta = 0.0 if math.isinf(beta) else _normal_pdf(beta)
-    if alpha > 0:  # upper tail: use survival functions for precision
-        mass = 0.5 * math.erfc(alpha / _SQRT2) - 0.5 * math.erfc(beta / _SQRT2)
-    else:
-        mass = _normal_cdf(beta) - _normal_cdf(alpha)
-    value = dist.mean + dist.sd * (pdf_alpha - pdf_beta) / mass
+    mass = _truncated_mass(0.0, 1.0, alpha, beta)
+    if math.isinf(alpha) or math.isinf(beta):
+        pdf_alpha = 0.0 if math.isinf(alpha) else _normal_pdf(alpha)
+        pdf_beta = 0.0 if math.isinf(beta) else _normal_pdf(beta)
+        difference = pdf_alpha - pdf_beta
+    else:  # φ(α) − φ(β) = −φ(α)·expm1(−(β − α)(β + α)/2), exact for narrow intervals
+        difference = -_normal_pdf(alpha) * math.expm1(-(beta - alpha) * (beta + alpha) / 2)
+    value = dist.mean + dist.sd * difference / mass
     low = -math.inf if dist.low is None else dist.low
     high = math.inf if dist.high is None else dist.high
     return min(max(value, low), high)
@@ -425,6 +436,8 @@ def mean_of(
         case Ref(name=name, factor=factor, offset=offset):
             if parameters is None or name not in parameters:
                 raise KeyError(f"unknown parameter {name!r}")
+            if _refers(parameters[name]):
+                raise ValueError(f"parameter {name!r} refers to another parameter")
             return factor * mean_of(parameters[name], parameters, year=year) + offset
         case Yearly():
             if year is None:
@@ -464,8 +477,8 @@ def support_of(
         case Samples(values=values):
             return (min(values), max(values)) if values else None
         case Ref(name=name, factor=factor, offset=offset):
-            if parameters is None or name not in parameters:
-                return None
+            if parameters is None or name not in parameters or _refers(parameters[name]):
+                return None  # unknown, or a reference itself: reported by the programme
             inner = support_of(parameters[name], parameters)
             if inner is None:
                 return None
@@ -477,6 +490,13 @@ def support_of(
                 return None
             return (min(p[0] for p in parts if p), max(p[1] for p in parts if p))
     raise TypeError(f"not a distribution: {dist!r}")  # pragma: no cover
+
+
+def _refers(dist: Distribution) -> bool:
+    """Whether ``dist`` is, or holds, a reference to a parameter."""
+    if isinstance(dist, Yearly):
+        return any(isinstance(inner, Ref) for _, inner in dist.by_year)
+    return isinstance(dist, Ref)
 
 
 def _affine(factor: float, bound: float, offset: float) -> float:

@@ -356,9 +356,15 @@ class _Writer:
         )
 
     def _tagged(self, key: str, tag: str) -> Callable[[Any], dict[str, Any]]:
+        fields: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
         def unstructure(value: Any) -> dict[str, Any]:
-            fields = cattrs.gen.make_dict_unstructure_fn(type(value), self.converter)(value)
-            return {key: tag, **fields}
+            cls = type(value)
+            if cls not in fields:
+                fields[cls] = cattrs.gen.make_dict_unstructure_fn(
+                    cls, self.converter, _cattrs_omit_if_default=True
+                )
+            return {key: tag, **fields[cls](value)}
 
         return unstructure
 

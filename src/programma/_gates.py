@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 
 import attrs
@@ -35,7 +36,8 @@ class GateCondition(Checked):
         yield from identifier("contract", self.contract)
         yield from identifier("metric", self.metric)
         yield from at_least("target", self.target, 0.0)
-        if self.measure is GateMeasure.RATE and is_number(self.target) and self.target > 1:
+        target_ok = is_number(self.target) and math.isfinite(self.target)
+        if self.measure is GateMeasure.RATE and target_ok and self.target > 1:
             yield Problem("target", "a rate in [0, 1]", self.target)
 
 

@@ -17,7 +17,7 @@ from ._checks import (
     first_of_month,
     identifier,
     identifiers,
-    integer_at_least,
+    months_count,
     text,
 )
 from ._distributions import NON_NEGATIVE, RATE, Distribution, Fixed, bounded, to_distribution
@@ -117,7 +117,7 @@ class Initiative(Checked):
         yield from text("name", self.name)
         yield from identifier("owner", self.owner)
         yield from first_of_month("start", self.start)
-        yield from integer_at_least("duration_months", self.duration_months, 1)
+        yield from months_count("duration_months", self.duration_months)
         yield from self._weight_problems()
         yield from identifiers("areas", self.areas)
         yield from identifiers("interests", self.interests)

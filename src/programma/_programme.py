@@ -100,9 +100,16 @@ class Programme(Checked):
         discount_rate: A rate, or a preset name from :data:`DISCOUNT_PRESETS`.
         shared_interest: What binds the partners, in words.
         description: What the programme is.
-        parameters: Named shared distributions.
-        areas, phases, stakeholders, interests, engagements, funds, initiatives, contracts,
-        gates: The programme's entities.
+        parameters: Named shared distributions (common shocks).
+        areas: The neighbourhoods (or other areas) it works in.
+        phases: Its phases, which do not overlap unless marked parallel.
+        stakeholders: Everyone with a stake: payers, providers, investors, residents, …
+        interests: The stakeholders' own interests, with their scale.
+        engagements: Who is at the table in each phase, in which role, and why.
+        funds: The funds and budget lines money is paid from.
+        initiatives: What is delivered and what it costs.
+        contracts: The outcome contracts.
+        gates: The decision points on verified outcomes.
 
     >>> p = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), horizon_years=20)
     >>> p.months, p.last_month
@@ -254,7 +261,7 @@ def _tree_problems(
         for problem in obj.problems(parameters):
             yield problem.under(path)
     if isinstance(obj, Ref) and obj.name not in parameters:
-        known = ", ".join(sorted(parameters)) or "none are defined"
+        known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
         yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
     for field in attrs.fields(type(obj)):
         value = getattr(obj, field.name)
@@ -435,6 +442,7 @@ class _References:
         if isinstance(financing, InvestorFinancing):
             yield from self.ref(f"{fpath}.investor", "stakeholders", financing.investor)
             yield from self.ref(f"{fpath}.guarantor", "stakeholders", financing.guarantor)
+            yield from self.ref(f"{fpath}.guarantor_fund", "funds", financing.guarantor_fund)
         elif isinstance(financing, Prefinancing):
             yield from self.ref(f"{fpath}.partner", "stakeholders", financing.partner)
             yield from self.ref(f"{fpath}.partner_fund", "funds", financing.partner_fund)
@@ -505,14 +513,15 @@ class _References:
                         f"({', '.join(map(repr, metrics))})",
                         condition.metric,
                     )
-            steps_in = Action.STEP_IN in (gate.if_met.action, gate.if_not_met.action)
-            if steps_in and gate.id not in financing_gates:
-                yield Problem(
-                    f"{path}.if_met.action",
-                    "continue, scale or stop ('step-in' is for the gate a contract's "
-                    "pre-financing names)",
-                    Action.STEP_IN.value,
-                )
+            for name in ("if_met", "if_not_met"):
+                decision = getattr(gate, name)
+                if decision.action is Action.STEP_IN and gate.id not in financing_gates:
+                    yield Problem(
+                        f"{path}.{name}.action",
+                        "continue, scale or stop ('step-in' is for the gate a contract's "
+                        "pre-financing names)",
+                        Action.STEP_IN.value,
+                    )
         seen: dict[str, str] = {}
         for contract in self.p.contracts:
             financing = contract.financing
