@@ -25,8 +25,8 @@ from ._checks import (
     between,
     first_of_month,
     identifier,
-    integer_at_least,
     is_number,
+    months_count,
 )
 from ._errors import Problem
 from ._vocabulary import FinancingMode, UnearnedAdvance
@@ -68,6 +68,8 @@ class InvestorFinancing(Checked):
         return_cap: The annual return the entitlement accrues at (≥ 0).
         capital_protection: The share of drawn capital the guarantor protects, in [0, 1].
         guarantor: The id of the guarantor; required when capital_protection > 0.
+        guarantor_fund: The id of the fund a guarantee is paid from, if it is one of the
+            programme's (so that it counts in that fund's budget).
 
     >>> InvestorFinancing("impactfonds", 680_000, return_cap=0.12).mode
     <FinancingMode.INVESTOR: 'investor'>
@@ -79,12 +81,17 @@ class InvestorFinancing(Checked):
     return_cap: float = attrs.field(converter=as_float)
     capital_protection: float = attrs.field(default=0.0, converter=as_float)
     guarantor: str | None = None
+    guarantor_fund: str | None = None
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("investor", self.investor)
         yield from at_least("commitment", self.commitment, 0.0)
         yield from at_least("return_cap", self.return_cap, 0.0)
         yield from between("capital_protection", self.capital_protection, 0.0, 1.0)
+        if self.guarantor_fund is not None:
+            yield from identifier("guarantor_fund", self.guarantor_fund)
+            if self.guarantor is None:
+                yield Problem("guarantor", "a guarantor when a guarantor_fund is given", None)
         if self.guarantor is not None:
             yield from identifier("guarantor", self.guarantor)
         elif is_number(self.capital_protection) and self.capital_protection > 0:
@@ -172,7 +179,7 @@ class Prefinancing(Checked):
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("partner", self.partner)
         if self.months is not None:
-            yield from integer_at_least("months", self.months, 1)
+            yield from months_count("months", self.months)
         for name in ("gate", "partner_fund", "step_in_payer", "step_in_fund"):
             value = getattr(self, name)
             if value is not None:
