@@ -14,7 +14,9 @@ import numpy as np
 
 from ._cdf import month_pmf
 from ._contracts import OutcomeContract
-from ._distributions import Ref, Samples, Yearly
+from ._distributions import Distribution, Ref, Samples, Yearly
+from ._financing import AdvanceFinancing, InvestorFinancing, Prefinancing, ProviderFinancing
+from ._gates import Gate
 from ._initiatives import Initiative
 from ._metrics import OutcomeMetric
 from ._payments import CapLimits, apply_caps, fiscal_year_caps, settle_dues
@@ -22,12 +24,16 @@ from ._programme import Programme
 from ._sampling import Draws
 from ._series import SeriesKey
 from ._time import Resolution, TimeGrid, next_payment_month
-from ._vocabulary import CapExcess, CostProfile
+from ._vocabulary import Action, CapExcess, Comparison, CostProfile, GateMeasure, UnearnedAdvance
+from .finance import irr
 
 __all__ = ["CAP_STAGES", "THRESHOLD_TOLERANCE", "ChunkResult", "Model", "profile_weights"]
 
 THRESHOLD_TOLERANCE = 1e-9
 """Relative tolerance of threshold comparisons (``s − b ≥ τ``)."""
+
+GATE_TOLERANCE = 1e-9
+"""Relative tolerance of gate comparisons (§4.8.7)."""
 
 CAP_STAGES: tuple[str, ...] = (
     "metric_per_participant",
@@ -64,6 +70,61 @@ def profile_weights(
         return np.diff(smooth)
     assert weights is not None  # validated: explicit profiles carry their weights
     return np.asarray(weights, dtype=float)
+
+
+INVESTOR_FIGURES: tuple[str, ...] = (
+    "drawn",
+    "distributed",
+    "guarantee",
+    "multiple",
+    "irr",
+    "return_cap_bound",
+)
+"""The per-scenario figures of each investor-financed contract."""
+
+
+def _financing_series(contract: OutcomeContract, programme: Programme) -> list[SeriesKey]:
+    """The series a contract's financing mode adds (§4.5)."""
+    c, provider = contract.id, contract.provider
+    financing = contract.financing
+    if isinstance(financing, InvestorFinancing):
+        investor = financing.investor
+        keys = [
+            SeriesKey("investor_drawdown", investor, provider, c),
+            SeriesKey("investor_distribution", c, investor, c),
+        ]
+        if financing.guarantor is not None:
+            fund = financing.guarantor_fund or ""
+            keys.append(SeriesKey("guarantee_payment", financing.guarantor, investor, c, fund=fund))
+        return keys
+    if isinstance(financing, AdvanceFinancing):
+        back = _unearned_flow(financing)
+        keys = [SeriesKey("advance_used", c, provider, c)]
+        for payer in contract.payers:
+            keys += [
+                SeriesKey("advance", payer.payer, c, c, fund=payer.fund),
+                SeriesKey("advance_offset", payer.payer, c, c, fund=payer.fund),
+                SeriesKey(back, provider, payer.payer, c, fund=payer.fund),
+            ]
+        return keys
+    if isinstance(financing, Prefinancing):
+        partner = financing.partner
+        keys = [SeriesKey("prefinancing", partner, provider, c, fund=financing.partner_fund or "")]
+        if financing.gate is not None:
+            stepper, fund = financing.step_in_payer or "", financing.step_in_fund or ""
+            keys += [
+                SeriesKey("step_in_funding", stepper, provider, c, fund=fund),
+                SeriesKey("prefinancing_repayment", stepper, partner, c, fund=fund),
+            ]
+        return keys
+    return []
+
+
+def _unearned_flow(financing: AdvanceFinancing) -> str:
+    """The series of an advance not earned at settlement: refunded, or forgiven."""
+    if financing.unearned is UnearnedAdvance.REFUND:
+        return "advance_refund"
+    return "advance_forgiven"
 
 
 @attrs.frozen
@@ -148,6 +209,11 @@ class Model:
             add(SeriesKey("provider_receipt", c, contract.provider, c))
             add(SeriesKey("provider_own_funds", contract.provider, "", c))
             add(SeriesKey("receipts_used", c, contract.provider, c))
+            for key in _financing_series(contract, p):
+                add(key)
+        for fund in p.funds:
+            add(SeriesKey("budget", fund.owner, "", fund=fund.id))
+            add(SeriesKey("budget_gap", fund.owner, "", fund=fund.id))
 
     @property
     def series(self) -> tuple[SeriesKey, ...]:
@@ -156,12 +222,22 @@ class Model:
 
     @property
     def scalar_names(self) -> tuple[str, ...]:
-        """The names of the per-scenario scalars a run produces."""
-        return tuple(
-            f"cap_cut/{contract.id}/{stage}"
-            for contract in self.programme.contracts
-            for stage in CAP_STAGES
-        )
+        """The names of the per-scenario scalars a run produces.
+
+        ``cap_cut/{contract}/{stage}``: what each cap stage cut; ``gate_met/{gate}``: 1 where
+        the gate's condition held; ``investor/{contract}/{figure}`` for investor-financed
+        contracts: drawn, distributed, guarantee, multiple, irr (annual), return_cap_bound.
+        """
+        p = self.programme
+        names = [f"cap_cut/{c.id}/{stage}" for c in p.contracts for stage in CAP_STAGES]
+        names += [f"gate_met/{gate.id}" for gate in p.gates]
+        names += [
+            f"investor/{c.id}/{figure}"
+            for c in p.contracts
+            if isinstance(c.financing, InvestorFinancing)
+            for figure in INVESTOR_FIGURES
+        ]
+        return tuple(names)
 
     def working_bytes_per_scenario(self) -> int:
         """A generous estimate of the memory one scenario needs inside a chunk."""
@@ -195,44 +271,58 @@ class _Run:
         self.m = model
         self.d = draws
         self.S = draws.size
+        p = model.programme
         self.monthly = np.zeros((self.S, model.T, len(model.layout.keys)))
         self.scalars: dict[str, np.ndarray] = {}
-        self.costs: dict[str, np.ndarray] = {}
-        for initiative in model.programme.initiatives:
-            self._initiative(initiative)
-        for contract in model.programme.contracts:
+        self.base_cost = {i.id: self._base_cost(i) for i in p.initiatives}
+        self.base_enrolment = {c.id: self._base_enrolment(c) for c in p.contracts}
+        self.metric_draws = {
+            c.id: [self._metric_draws(c, x) for x in c.metrics] for c in p.contracts
+        }
+        self.cost_factor = {i.id: np.ones((self.S, model.T_ext)) for i in p.initiatives}
+        self.enrolment_factor = {c.id: np.ones((self.S, model.T)) for c in p.contracts}
+        self.stopped_from = {c.id: np.full(self.S, model.T_ext) for c in p.contracts}
+        self.steps_in: dict[str, np.ndarray] = {}
+        for gate in sorted(p.gates, key=lambda g: g.month):
+            self._gate(gate)
+        self.costs = {i.id: self._initiative(i) for i in p.initiatives}
+        for contract in p.contracts:
             self._contract(contract)
+        self._funds()
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def put(self, key: SeriesKey, values: np.ndarray, months: slice | None = None) -> None:
-        """Add ``values`` (``(S, T)``, or ``(S, k)`` at ``months``) to the series ``key``."""
-        column = self.m.layout.position[key]
-        if months is None:
-            self.monthly[:, :, column] += values
-        else:
-            self.monthly[:, months, column] += values
+    def put(self, key: SeriesKey, values: np.ndarray) -> None:
+        """Add ``values`` ``(S, T)`` to the series ``key``."""
+        self.monthly[:, :, self.m.layout.position[key]] += values
 
-    def put_at_end(self, key: SeriesKey, values: np.ndarray) -> None:
-        """Add amounts that fall past the horizon to ``key`` in the last month (T − 1)."""
-        self.monthly[:, self.m.T - 1, self.m.layout.position[key]] += values
+    def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
+        """Add ``values`` ``(S,)`` to the series ``key`` in ``month``."""
+        self.monthly[:, month, self.m.layout.position[key]] += values
 
-    def index(self, key: str, rate: object) -> np.ndarray:
+    def index(self, key: str, rate: Distribution) -> np.ndarray:
         """The price index per scenario and month ``(S, T_ext)`` for a yearly-capable rate.
 
         index(m) = Π (1 + rate of fiscal year y) over the fiscal years after the price base's
         up to m's; before the base, the inverse (DESIGN §4.8.9).
         """
-        rates = self.d.yearly(key, rate)  # type: ignore[arg-type]
+        rates = self.d.yearly(key, rate)
         growth = np.cumprod(1.0 + rates, axis=1)
         by_year = growth / growth[:, self.m.base_year_position : self.m.base_year_position + 1]
-        return by_year[:, self.m.year_of_month]
+        return np.asarray(by_year[:, self.m.year_of_month])
+
+    def _by_month(self, values: np.ndarray) -> np.ndarray:
+        """Months ``0…T_ext−1`` folded into the horizon: what lies past it goes to T − 1."""
+        T = self.m.T
+        inside = values[:, :T].copy()
+        inside[:, T - 1] += values[:, T:].sum(axis=1)
+        return inside
 
     # -- §4.2 costs ---------------------------------------------------------------------------
 
-    def _initiative(self, initiative: Initiative) -> None:
+    def _base_cost(self, initiative: Initiative) -> np.ndarray:
+        """The initiative's cost per scenario and month ``(S, T_ext)``, before any gate."""
         key = f"initiatives/{initiative.id}"
-        T_ext, T = self.m.T_ext, self.m.T
         amount = self.d.scalar(f"{key}/commitment", initiative.commitment) * self.d.scalar(
             f"{key}/overrun", initiative.overrun
         )
@@ -244,20 +334,25 @@ class _Run:
         )
         padded = np.concatenate([[0.0], weights, [0.0]])
         start = self.m.grid.index(initiative.start)
-        month = np.arange(T_ext)[None, :]
-        offset = month - start - whole[:, None].astype(np.int64)
+        offset = np.arange(self.m.T_ext)[None, :] - start - whole[:, None].astype(np.int64)
         size = len(weights)
         this = padded[np.clip(offset, -1, size) + 1]
         previous = padded[np.clip(offset - 1, -1, size) + 1]
         profile = (1.0 - fraction[:, None]) * this + fraction[:, None] * previous
-        cost = amount[:, None] * profile * self.index(f"{key}/indexation", initiative.indexation)
+        index = self.index(f"{key}/indexation", initiative.indexation)
+        return np.asarray(amount[:, None] * profile * index)
+
+    def _initiative(self, initiative: Initiative) -> np.ndarray:
+        """Record the initiative's grants; return its cost inside the horizon ``(S, T)``."""
+        T = self.m.T
+        cost = self.base_cost[initiative.id] * self.cost_factor[initiative.id]
         # Costs past the horizon are not spent inside it: report them, never drop them.
-        self.put_at_end(
+        self.put_at(
             SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id),
+            T - 1,
             cost[:, T:].sum(axis=1),
         )
         inside = cost[:, :T]
-        self.costs[initiative.id] = inside
         funds = {f.id: f for f in self.m.programme.funds}
         for share in initiative.funds:
             owner = funds[share.fund].owner
@@ -265,11 +360,12 @@ class _Run:
                 SeriesKey("grant", owner, initiative.owner, "", initiative.id, share.fund),
                 inside * share.share,
             )
+        return inside
 
     # -- §4.3 enrolment and outcomes ----------------------------------------------------------
 
-    def _enrolment(self, contract: OutcomeContract) -> np.ndarray:
-        """Participants enrolled per scenario and month, ``(S, T)``."""
+    def _base_enrolment(self, contract: OutcomeContract) -> np.ndarray:
+        """Expected participants enrolled per scenario and month ``(S, T)``, before any gate."""
         key = f"contracts/{contract.id}/enrolment"
         enrolled = np.zeros((self.S, self.m.T))
         for index, window in enumerate(contract.enrolment.windows):
@@ -282,9 +378,23 @@ class _Run:
                 total = self.d.scalar(f"{key}/windows/{index}/total", window.total)
                 per_month = total / window.months
             enrolled[:, months] += per_month[:, None]
-        if contract.enrolment.poisson and not self.d.expected:
-            enrolled = self.d.poisson(f"{key}/noise", enrolled)
         return enrolled
+
+    def _enrolment(self, contract: OutcomeContract) -> np.ndarray:
+        """Participants enrolled ``(S, T)`` after the gates decided so far, with any noise."""
+        mean = self.base_enrolment[contract.id] * self.enrolment_factor[contract.id]
+        if contract.enrolment.poisson and not self.d.expected:
+            return self.d.poisson(f"contracts/{contract.id}/enrolment/noise", mean)
+        return mean
+
+    def _metric_draws(self, contract: OutcomeContract, metric: OutcomeMetric) -> _MetricDraws:
+        key = f"contracts/{contract.id}/metrics/{metric.id}"
+        return _MetricDraws(
+            key=key,
+            share=self.d.scalar(f"{key}/share_achieving", metric.share_achieving),
+            baseline=self.d.scalar(f"{key}/baseline", metric.baseline),
+            price=self.d.scalar(f"{key}/price", metric.price),
+        )
 
     def _cohort(self, metric: OutcomeMetric, key: str, enrolled: np.ndarray) -> np.ndarray:
         """R: the cohort reaching its time to outcome in each month ``0…T`` ``(S, T+1)``.
@@ -311,6 +421,51 @@ class _Run:
         cohort[:, T] = enrolled @ tail
         return cohort
 
+    # -- §4.6 gates ---------------------------------------------------------------------------
+
+    def _gate(self, gate: Gate) -> None:
+        """Read the gate's condition per scenario, then apply its decision from its month on."""
+        p = self.m.programme
+        month = self.m.grid.index(gate.month)
+        condition = gate.condition
+        contract: OutcomeContract = p.find("contracts", condition.contract)
+        j = [x.id for x in contract.metrics].index(condition.metric)
+        metric = contract.metrics[j]
+        draws = self.metric_draws[contract.id][j]
+        cohort = self._cohort(metric, draws.key, self._enrolment(contract))
+        verified = max(0, min(month - contract.verification_lag_months + 1, self.m.T))
+        reached = cohort[:, :verified].sum(axis=1)
+        achieved = draws.share * reached
+        if condition.measure is GateMeasure.COUNT:
+            measure, defined = achieved, np.ones(self.S, dtype=bool)
+        else:
+            defined = reached > 0
+            measure = np.divide(achieved, reached, out=np.zeros(self.S), where=defined)
+        met = defined & _compare(measure, condition.comparison, condition.target)
+        self.scalars[f"gate_met/{gate.id}"] = met.astype(float)
+        for decision, where in ((gate.if_met, met), (gate.if_not_met, ~met)):
+            if decision.action is Action.STEP_IN:
+                assert gate.contract is not None  # validated: step-in acts on a contract
+                self.steps_in[gate.contract] = where
+                continue
+            if decision.action is Action.CONTINUE:
+                continue
+            factor = 0.0 if decision.action is Action.STOP else float(decision.factor or 0.0)
+            scale = np.where(where, factor, 1.0)[:, None]
+            if gate.contract is not None:
+                self.enrolment_factor[gate.contract][:, month:] *= scale
+                target: OutcomeContract = p.find("contracts", gate.contract)
+                for initiative_id in target.initiatives:
+                    self.cost_factor[initiative_id][:, month:] *= scale
+                if decision.action is Action.STOP:
+                    stopped = self.stopped_from[gate.contract]
+                    stopped[where] = np.minimum(stopped[where], month)
+            else:
+                assert gate.initiative is not None  # validated: exactly one target
+                self.cost_factor[gate.initiative][:, month:] *= scale
+
+    # -- contracts: outcomes, caps, payments, financing ---------------------------------------
+
     def _contract(self, contract: OutcomeContract) -> None:
         m = self.m
         T, T_ext = m.T, m.T_ext
@@ -324,89 +479,310 @@ class _Run:
         J = len(contract.metrics)
         value = np.zeros((self.S, J, T_ext))
         count = np.zeros((self.S, J, T_ext))
+        if not contract.pay_enrolled_after_stop:
+            payable_until = self.stopped_from[c][:, None]
+            unstopped = np.arange(T_ext)[None, :] < payable_until
         for j, metric in enumerate(contract.metrics):
-            key = f"contracts/{c}/metrics/{metric.id}"
-            share = self.d.scalar(f"{key}/share_achieving", metric.share_achieving)
-            baseline = self.d.scalar(f"{key}/baseline", metric.baseline)
-            price = self.d.scalar(f"{key}/price", metric.price)
-            cohort = self._cohort(metric, key, enrolled)
-            achieved = self._by_month(share[:, None] * cohort)
-            self.put(SeriesKey("outcomes_achieved", contract=c, metric=metric.id), *achieved)
-            gain = share - baseline
+            draws = self.metric_draws[c][j]
+            cohort = self._cohort(metric, draws.key, enrolled)
+            achieved = self._by_month(draws.share[:, None] * cohort)
+            self.put(SeriesKey("outcomes_achieved", contract=c, metric=metric.id), achieved)
+            gain = draws.share - draws.baseline
             meets = gain >= metric.threshold * (1.0 - THRESHOLD_TOLERANCE)
             payable = np.where(meets, np.maximum(gain, 0.0), 0.0)[:, None] * cohort
-            unit = price[:, None] * self.index(f"{key}/indexation", metric.indexation)
+            unit = draws.price[:, None] * self.index(f"{draws.key}/indexation", metric.indexation)
             count[:, j, lag : lag + T + 1] = payable
+            if not contract.pay_enrolled_after_stop:
+                count[:, j, :] *= unstopped
             value[:, j, :] = count[:, j, :] * unit
-            self.put(
-                SeriesKey("earned", contract=c, metric=metric.id), *self._by_month(value[:, j])
-            )
-        limits = _limits(contract)
-        capped, capped_count, cut = apply_caps(value, count, enrolled_by, limits)
+            earned = self._by_month(value[:, j])
+            self.put(SeriesKey("earned", contract=c, metric=metric.id), earned)
+        capped, capped_count, cut = apply_caps(value, count, enrolled_by, _limits(contract))
         for stage, name in enumerate(CAP_STAGES):
             self.scalars[f"cap_cut/{c}/{name}"] = cut[:, stage]
         for j, metric in enumerate(contract.metrics):
-            self.put(SeriesKey("earned_capped", contract=c, metric=metric.id),
-                     *self._by_month(capped[:, j]))  # fmt: skip
-            self.put(SeriesKey("outcomes_paid", contract=c, metric=metric.id),
-                     *self._by_month(capped_count[:, j]))  # fmt: skip
-        self._payments(contract, capped.sum(axis=1))
+            capped_j = self._by_month(capped[:, j])
+            self.put(SeriesKey("earned_capped", contract=c, metric=metric.id), capped_j)
+            paid_j = self._by_month(capped_count[:, j])
+            self.put(SeriesKey("outcomes_paid", contract=c, metric=metric.id), paid_j)
+        gross = self._payments(contract, capped.sum(axis=1))
+        cost = np.zeros((self.S, T))
+        for initiative_id in contract.initiatives:
+            owner = m.programme.find("initiatives", initiative_id).owner
+            spent = self.costs[initiative_id]
+            self.put(SeriesKey("delivery_cost", contract.provider, owner, c, initiative_id), spent)
+            cost += spent
+        _FINANCING[type(contract.financing)](self, contract, gross, cost)
 
-    def _by_month(self, values: np.ndarray) -> tuple[np.ndarray]:
-        """Months ``0…T_ext−1`` folded into the horizon: what lies past it goes to T − 1."""
-        T = self.m.T
-        inside = values[:, :T].copy()
-        inside[:, T - 1] += values[:, T:].sum(axis=1)
-        return (inside,)
-
-    # -- §4.4 payment timing and fiscal-year caps ---------------------------------------------
-
-    def _payments(self, contract: OutcomeContract, earned: np.ndarray) -> None:
+    def _payments(self, contract: OutcomeContract, earned: np.ndarray) -> np.ndarray:
+        """Payment timing and fiscal-year caps (§4.4): each payer's gross due ``(I, S, T)``."""
         m = self.m
         T, T_ext = m.T, m.T_ext
         c = contract.id
         first = m.grid.index(contract.start)
-        settlement = min(m.grid.index(contract.last_month) + contract.run_off_months, T - 1)
+        settlement = self.settlement(contract)
         schedule = m.grid.schedule_months(
             contract.payment_schedule.value, contract.payment_rrule, first, T_ext
         )
         pay_month = next_payment_month(schedule, T_ext)
-        received = np.zeros((self.S, T))
-        for payer in contract.payers:
+        gross = np.zeros((len(contract.payers), self.S, T))
+        for i, payer in enumerate(contract.payers):
             due, unpaid = settle_dues(earned * payer.share, pay_month, settlement, T)
-            caps = dict(payer.fiscal_year_caps)
             paid, lost = fiscal_year_caps(
                 due,
                 schedule[schedule <= settlement],
                 m.fiscal_year[:T],
-                caps,
+                dict(payer.fiscal_year_caps),
                 carry=payer.cap_excess is CapExcess.CARRY,
                 settlement=settlement,
             )
-            self.put(SeriesKey("outcome_payment", payer.payer, c, c, fund=payer.fund), paid)
             self.put(SeriesKey("cap_forfeited", payer.payer, c, c, fund=payer.fund), lost)
             self.put(SeriesKey("unpaid_after_end", payer.payer, c, c, fund=payer.fund), unpaid)
-            received += paid
-        self._financing(contract, received)
+            gross[i] = paid
+        return gross
+
+    def settlement(self, contract: OutcomeContract) -> int:
+        """L = min(end + run-off, T − 1): the month everything is settled (§4.8.2)."""
+        last = self.m.grid.index(contract.last_month)
+        return min(last + contract.run_off_months, self.m.T - 1)
 
     # -- §4.5 financing -----------------------------------------------------------------------
 
-    def _financing(self, contract: OutcomeContract, received: np.ndarray) -> None:
+    def _pay_outcomes(self, contract: OutcomeContract, cash: np.ndarray) -> np.ndarray:
+        """Record each payer's outcome payment in cash ``(I, S, T)``; return their sum."""
         c = contract.id
-        cost = np.zeros((self.S, self.m.T))
-        for initiative_id in contract.initiatives:
-            owner = self.m.programme.find("initiatives", initiative_id).owner
-            spent = self.costs[initiative_id]
-            self.put(SeriesKey("delivery_cost", contract.provider, owner, c, initiative_id), spent)
-            cost += spent
+        for i, payer in enumerate(contract.payers):
+            self.put(SeriesKey("outcome_payment", payer.payer, c, c, fund=payer.fund), cash[i])
+        return np.asarray(cash.sum(axis=0))
+
+    def _provider(self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray) -> None:
+        c = contract.id
+        received = self._pay_outcomes(contract, gross)
         self.put(SeriesKey("provider_own_funds", contract.provider, "", c), cost)
         self.put(SeriesKey("provider_receipt", c, contract.provider, c), received)
+
+    def _investor(self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray) -> None:
+        financing = contract.financing
+        assert isinstance(financing, InvestorFinancing)
+        c, S, T = contract.id, self.S, self.m.T
+        received = self._pay_outcomes(contract, gross)
+        last = self.m.grid.index(contract.last_month)
+        settlement = self.settlement(contract)
+        growth = (1.0 + financing.return_cap) ** (1.0 / 12.0)
+        entitlement = np.zeros(S)
+        drawn = np.zeros(S)
+        distributed = np.zeros(S)
+        bound = np.zeros(S, dtype=bool)
+        used = np.minimum(received, cost)
+        drawdown = np.zeros((S, T))
+        distribution = np.zeros((S, T))
+        for month in range(T):
+            short = cost[:, month] - used[:, month]
+            if month <= last:  # no draw-down after the contract's end
+                take = np.minimum(short, np.maximum(financing.commitment - drawn, 0.0))
+                drawdown[:, month] = take
+                drawn += take
+            entitlement = entitlement * growth + drawdown[:, month]
+            surplus = received[:, month] - used[:, month]
+            paid = np.minimum(surplus, entitlement)
+            bound |= surplus > paid * (1.0 + 1e-12) + 1e-9
+            entitlement -= paid
+            distribution[:, month] = paid
+            distributed += paid
+        guarantee = np.maximum(financing.capital_protection * drawn - distributed, 0.0)
+        investor, provider = financing.investor, contract.provider
+        self.put(SeriesKey("receipts_used", c, provider, c), used)
+        self.put(SeriesKey("investor_drawdown", investor, provider, c), drawdown)
+        self.put(SeriesKey("provider_own_funds", provider, "", c), cost - used - drawdown)
+        self.put(SeriesKey("investor_distribution", c, investor, c), distribution)
+        self.put(SeriesKey("provider_receipt", c, provider, c), received - distribution)
+        if financing.guarantor is not None:
+            key = SeriesKey(
+                "guarantee_payment",
+                financing.guarantor,
+                investor,
+                c,
+                fund=financing.guarantor_fund or "",
+            )
+            self.put_at(key, settlement, guarantee)
+        flows = distribution - drawdown
+        flows[:, settlement] += guarantee if financing.guarantor is not None else 0.0
+        self._investor_figures(c, flows, drawn, distributed, guarantee, bound)
+
+    def _investor_figures(
+        self,
+        c: str,
+        flows: np.ndarray,
+        drawn: np.ndarray,
+        distributed: np.ndarray,
+        guarantee: np.ndarray,
+        bound: np.ndarray,
+    ) -> None:
+        returned = distributed + guarantee
+        invested = drawn > 0
+        monthly = irr(flows)
+        self.scalars[f"investor/{c}/drawn"] = drawn
+        self.scalars[f"investor/{c}/distributed"] = distributed
+        self.scalars[f"investor/{c}/guarantee"] = guarantee
+        self.scalars[f"investor/{c}/multiple"] = np.divide(
+            returned, drawn, out=np.full(self.S, np.nan), where=invested
+        )
+        self.scalars[f"investor/{c}/irr"] = np.where(invested, (1.0 + monthly) ** 12 - 1.0, np.nan)
+        self.scalars[f"investor/{c}/return_cap_bound"] = bound.astype(float)
+
+    def _advances(self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray) -> None:
+        financing = contract.financing
+        assert isinstance(financing, AdvanceFinancing)
+        c, S, T = contract.id, self.S, self.m.T
+        schedule = np.zeros(T)
+        for advance in financing.advances:
+            schedule[self.m.grid.index(advance.month)] += advance.amount
+        settlement = self.settlement(contract)
+        cash = np.zeros_like(gross)
+        pool = np.zeros(S)
+        used = np.zeros((S, T))
+        for i, payer in enumerate(contract.payers):
+            paid_in = schedule * payer.share
+            offset = _offsets(paid_in, gross[i])
+            cash[i] = gross[i] - offset
+            unearned = paid_in.sum() - offset[:, : settlement + 1].sum(axis=1)
+            who = (payer.payer, c, c)
+            self.put(SeriesKey("advance", *who, fund=payer.fund), np.broadcast_to(paid_in, (S, T)))
+            self.put(SeriesKey("advance_offset", *who, fund=payer.fund), offset)
+            back = SeriesKey(
+                _unearned_flow(financing),
+                contract.provider,
+                payer.payer,
+                c,
+                fund=payer.fund,
+            )
+            self.put_at(back, settlement, unearned)
+        for month in range(T):
+            pool += schedule[month]
+            take = np.minimum(cost[:, month], pool)
+            used[:, month] = take
+            pool -= take
+        received = self._pay_outcomes(contract, cash)
+        self.put(SeriesKey("advance_used", c, contract.provider, c), used)
+        self.put(SeriesKey("provider_own_funds", contract.provider, "", c), cost - used)
+        self.put(SeriesKey("provider_receipt", c, contract.provider, c), received)
+
+    def _prefinancing(self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray) -> None:
+        financing = contract.financing
+        assert isinstance(financing, Prefinancing)
+        c, T = contract.id, self.m.T
+        month = np.arange(T)[None, :]
+        received = self._pay_outcomes(contract, gross)
+        partner, provider = financing.partner, contract.provider
+        if financing.gate is None:
+            assert financing.months is not None  # validated: months or a gate
+            end = self.m.grid.index(contract.start) + financing.months
+            partner_part = np.where(month < end, cost, 0.0)
+            self.put(SeriesKey("provider_own_funds", provider, "", c), cost - partner_part)
+        else:
+            gate: Gate = self.m.programme.find("gates", financing.gate)
+            g = self.m.grid.index(gate.month)
+            steps_in = self.steps_in[c][:, None]
+            partner_part = np.where(month < g, cost, 0.0)
+            step_in = np.where((month >= g) & steps_in, cost, 0.0)
+            repayment = financing.repay_share * partner_part.sum(axis=1) * steps_in[:, 0]
+            payer, fund = financing.step_in_payer or "", financing.step_in_fund or ""
+            self.put(SeriesKey("step_in_funding", payer, provider, c, fund=fund), step_in)
+            self.put_at(
+                SeriesKey("prefinancing_repayment", payer, partner, c, fund=fund), g, repayment
+            )
+            self.put(
+                SeriesKey("provider_own_funds", provider, "", c), cost - partner_part - step_in
+            )
+        self.put(
+            SeriesKey("prefinancing", partner, provider, c, fund=financing.partner_fund or ""),
+            partner_part,
+        )
+        self.put(SeriesKey("provider_receipt", c, provider, c), received)
+
+    # -- §4.6 funds and budgets ---------------------------------------------------------------
+
+    def _funds(self) -> None:
+        m = self.m
+        signs = dict.fromkeys(FUND_OUTFLOWS, 1.0)
+        signs["advance_refund"] = -1.0
+        weights = np.array([signs.get(key.flow, 0.0) for key in m.layout.keys])
+        last_months = m.grid.last_months("fiscal_year")
+        years = [int(y) for y in np.unique(m.fiscal_year[: m.T])]
+        for fund in m.programme.funds:
+            mine = np.array([key.fund == fund.id for key in m.layout.keys], dtype=bool)
+            monthly = self.monthly[:, :, mine] @ weights[mine]
+            by_year = m.grid.regroup(monthly, "fiscal_year", axis=1)
+            carry = np.zeros(self.S)
+            budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
+            gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
+            for y, year in enumerate(years):
+                available = fund.amount(year) + carry
+                outflow = by_year[:, y]
+                self.put_at(budget, int(last_months[y]), np.broadcast_to(available, (self.S,)))
+                self.put_at(gap, int(last_months[y]), outflow - available)
+                carry = (
+                    np.maximum(available - outflow, 0.0) if fund.carry_over else np.zeros(self.S)
+                )
 
     # -- output -------------------------------------------------------------------------------
 
     def result(self, resolution: Resolution) -> ChunkResult:
         values = self.m.grid.regroup(self.monthly, resolution, axis=1)
         return ChunkResult(values, self.scalars)
+
+
+FUND_OUTFLOWS: tuple[str, ...] = (
+    "grant",
+    "outcome_payment",
+    "advance",
+    "step_in_funding",
+    "prefinancing",
+    "prefinancing_repayment",
+    "guarantee_payment",
+    "advance_refund",
+)
+"""The flows that make up a fund's cash outflow (an advance refund counts negatively)."""
+
+
+@attrs.frozen
+class _MetricDraws:
+    key: str
+    share: np.ndarray
+    baseline: np.ndarray
+    price: np.ndarray
+
+
+def _compare(measure: np.ndarray, comparison: Comparison, target: float) -> np.ndarray:
+    """A gate comparison with 1e-9 relative tolerance (§4.8.7)."""
+    slack = GATE_TOLERANCE * abs(target)
+    if comparison is Comparison.AT_LEAST:
+        return measure >= target - slack
+    if comparison is Comparison.MORE_THAN:
+        return measure > target + slack
+    if comparison is Comparison.AT_MOST:
+        return measure <= target + slack
+    return measure < target - slack
+
+
+def _offsets(paid_in: np.ndarray, due: np.ndarray) -> np.ndarray:
+    """Each month's dues offset against the open advance balance, credited first (§4.8.5)."""
+    offset = np.zeros_like(due)
+    balance = np.zeros(due.shape[0])
+    for month in range(due.shape[1]):
+        balance = balance + paid_in[month]
+        take = np.minimum(due[:, month], balance)
+        offset[:, month] = take
+        balance = balance - take
+    return offset
+
+
+_FINANCING = {
+    ProviderFinancing: _Run._provider,
+    InvestorFinancing: _Run._investor,
+    AdvanceFinancing: _Run._advances,
+    Prefinancing: _Run._prefinancing,
+}
 
 
 def _limits(contract: OutcomeContract) -> CapLimits:

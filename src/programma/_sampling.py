@@ -208,11 +208,17 @@ class Draws:
         return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
 
     def poisson(self, key: str, mean: np.ndarray) -> np.ndarray:
-        """Poisson counts with the given means ``(S, …)``, drawn block by block from ``key``."""
-        out = np.empty_like(mean)
+        """Poisson counts with means ``mean`` ``(S, T)``: month m from stream ``key@m``.
+
+        Each month has its own stream, so changing the means from some month on (a gate that
+        scales enrolment) leaves the counts of every earlier month as they were.
+        """
+        out = np.zeros_like(mean)
         for b in range(self._blocks):
             rows = slice(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE)
-            out[rows] = stream(self.seed, self.first_block + b, key).poisson(mean[rows])
+            for month in np.flatnonzero((mean[rows] > 0).any(axis=0)):
+                rng = stream(self.seed, self.first_block + b, f"{key}@{month}")
+                out[rows, month] = rng.poisson(mean[rows, month])
         return out
 
     def _year_column(self, key: str, dist: Scalar, index: int) -> np.ndarray:
