@@ -509,17 +509,27 @@ class TestShares:
         built = Programme(**fields)
         assert 3 == len(built.contracts[0].payers)
 
-    def test_payer_listed_once(self):
-        """A payer listed twice in a contract is refused at the second."""
+    def test_payer_and_fund_listed_once(self):
+        """The same payer and fund listed twice in a contract is refused at the second."""
         payers = [
             PayerShare("gemeente", "results", 0.5),
-            PayerShare("gemeente", "pilot-fund", 0.5),
+            PayerShare("gemeente", "results", 0.5),
         ]
         error = refused(**changed("contracts", 0, evolve(payers=payers)))
-        assert ("contracts[0].payers[1].payer",) == error.paths
-        assert "contracts[0].payers[1].payer: expected each payer listed once, got 'gemeente'" in (
-            str(error)
-        )
+        assert ("contracts[0].payers[1]",) == error.paths
+        assert (
+            "contracts[0].payers[1]: expected each payer and fund pair listed once, "
+            "got payer 'gemeente' with fund 'results' again"
+        ) in str(error)
+
+    def test_payer_from_two_funds(self):
+        """One payer may pay its part from two funds."""
+        payers = [
+            PayerShare("gemeente", "results", 0.6),
+            PayerShare("gemeente", "pilot-fund", 0.4),
+        ]
+        built = Programme(**changed("contracts", 0, evolve(payers=payers)))
+        assert 2 == len(built.contracts[0].payers)
 
 
 class TestInitiativeFunding:

@@ -32,6 +32,8 @@ __all__ = ["CAP_STAGES", "THRESHOLD_TOLERANCE", "ChunkResult", "Model", "profile
 THRESHOLD_TOLERANCE = 1e-9
 """Relative tolerance of threshold comparisons (``s − b ≥ τ``)."""
 
+_SHORT_SUPPORT = 12  # up to this many months of spread, shifted sums beat a matrix product
+
 GATE_TOLERANCE = 1e-9
 """Relative tolerance of gate comparisons (§4.8.7)."""
 
@@ -239,13 +241,20 @@ class Model:
         ]
         return tuple(names)
 
-    def working_bytes_per_scenario(self) -> int:
-        """A generous estimate of the memory one scenario needs inside a chunk."""
+    def working_bytes_per_scenario(self, resolution: Resolution) -> int:
+        """An upper estimate of the memory one scenario needs inside a chunk.
+
+        Monthly arrays live only inside a chunk: per initiative its cost, gate factor and
+        scratch (3); per contract its enrolment, gate factor, cohorts and scratch (12) and per
+        metric its values, counts and caps (10); the series are kept per period at the chosen
+        resolution and by fiscal year.
+        """
         p = self.programme
-        arrays = 8 + len(self.layout.keys)
+        months = 3 * len(p.initiatives) + 12
         for contract in p.contracts:
-            arrays += 10 * len(contract.metrics) + 6 * len(contract.payers) + 8
-        return 8 * self.T_ext * arrays * 2
+            months += 12 + 10 * len(contract.metrics) + 2 * len(contract.payers)
+        periods = len(self.grid.labels(resolution)) + len(self.grid.labels("fiscal_year"))
+        return 8 * (self.T_ext * months + periods * len(self.layout.keys))
 
     # -- running ------------------------------------------------------------------------------
 
@@ -261,18 +270,25 @@ class Model:
         draws = Draws(
             self.parameters, self.years, seed=seed, first_block=first_block, blocks=blocks
         )
-        return _Run(self, draws).result(resolution)
+        return _Run(self, draws, resolution).result()
 
 
 class _Run:
     """The arrays of one chunk, computed rule by rule."""
 
-    def __init__(self, model: Model, draws: Draws) -> None:
+    def __init__(self, model: Model, draws: Draws, resolution: Resolution) -> None:
         self.m = model
         self.d = draws
         self.S = draws.size
         p = model.programme
-        self.monthly = np.zeros((self.S, model.T, len(model.layout.keys)))
+        # Series are kept per period as they are computed: (series, scenarios, periods), at the
+        # caller's resolution and by fiscal year (which the budgets need). No (S, T, N) array.
+        self.kept = _Accumulator(model.grid, resolution, len(model.layout.keys), self.S)
+        self.fiscal = (
+            self.kept
+            if resolution == "fiscal_year"
+            else _Accumulator(model.grid, "fiscal_year", len(model.layout.keys), self.S)
+        )
         self.scalars: dict[str, np.ndarray] = {}
         self.base_cost = {i.id: self._base_cost(i) for i in p.initiatives}
         self.base_enrolment = {c.id: self._base_enrolment(c) for c in p.contracts}
@@ -294,11 +310,17 @@ class _Run:
 
     def put(self, key: SeriesKey, values: np.ndarray) -> None:
         """Add ``values`` ``(S, T)`` to the series ``key``."""
-        self.monthly[:, :, self.m.layout.position[key]] += values
+        column = self.m.layout.position[key]
+        self.kept.add(column, values)
+        if self.fiscal is not self.kept:
+            self.fiscal.add(column, values)
 
     def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
         """Add ``values`` ``(S,)`` to the series ``key`` in ``month``."""
-        self.monthly[:, month, self.m.layout.position[key]] += values
+        column = self.m.layout.position[key]
+        self.kept.add_at(column, month, values)
+        if self.fiscal is not self.kept:
+            self.fiscal.add_at(column, month, values)
 
     def index(self, key: str, rate: Distribution) -> np.ndarray:
         """The price index per scenario and month ``(S, T_ext)`` for a yearly-capable rate.
@@ -327,6 +349,8 @@ class _Run:
             f"{key}/overrun", initiative.overrun
         )
         delay = self.d.scalar(f"{key}/delay", initiative.delay)
+        if np.all(delay == delay[0]):
+            delay = delay[:1]  # one profile serves every scenario
         whole = np.floor(delay)
         fraction = delay - whole
         weights = profile_weights(
@@ -414,8 +438,13 @@ class _Run:
             return cohort
         assert not isinstance(dist, Yearly)  # validated: a time to outcome is scalar
         pmf = month_pmf(dist, T + 1)
-        for k in np.flatnonzero(pmf[:T]):
-            cohort[:, k:T] += pmf[k] * enrolled[:, : T - k]
+        support = np.flatnonzero(pmf[:T])
+        if len(support) <= _SHORT_SUPPORT:
+            for k in support:
+                cohort[:, k:T] += pmf[k] * enrolled[:, : T - k]
+        else:  # a wide spread: one matrix product with the Toeplitz matrix of the pmf
+            lag = np.arange(T)[None, :] - np.arange(T)[:, None]
+            cohort[:, :T] = enrolled @ np.where(lag >= 0, pmf[np.clip(lag, 0, T)], 0.0)
         # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
         tail = np.cumsum(pmf[::-1])[::-1][T - np.arange(T)]
         cohort[:, T] = enrolled @ tail
@@ -711,8 +740,7 @@ class _Run:
         years = [int(y) for y in np.unique(m.fiscal_year[: m.T])]
         for fund in m.programme.funds:
             mine = np.array([key.fund == fund.id for key in m.layout.keys], dtype=bool)
-            monthly = self.monthly[:, :, mine] @ weights[mine]
-            by_year = m.grid.regroup(monthly, "fiscal_year", axis=1)
+            by_year = np.tensordot(weights[mine], self.fiscal.values[mine], axes=1)
             carry = np.zeros(self.S)
             budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
             gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
@@ -727,9 +755,26 @@ class _Run:
 
     # -- output -------------------------------------------------------------------------------
 
-    def result(self, resolution: Resolution) -> ChunkResult:
-        values = self.m.grid.regroup(self.monthly, resolution, axis=1)
+    def result(self) -> ChunkResult:
+        values = np.ascontiguousarray(self.kept.values.transpose(1, 2, 0))
         return ChunkResult(values, self.scalars)
+
+
+class _Accumulator:
+    """Series summed into periods as they arrive: ``values[n, s, p]``."""
+
+    def __init__(self, grid: TimeGrid, resolution: Resolution, series: int, scenarios: int):
+        self.group, labels = grid.groups(resolution)
+        self.starts = np.flatnonzero(np.r_[True, self.group[1:] != self.group[:-1]])
+        self.values = np.zeros((series, scenarios, len(labels)))
+
+    def add(self, column: int, monthly: np.ndarray) -> None:
+        """Add a monthly series ``(S, T)``."""
+        self.values[column] += np.add.reduceat(monthly, self.starts, axis=1)
+
+    def add_at(self, column: int, month: int, values: np.ndarray) -> None:
+        """Add ``(S,)`` in one month."""
+        self.values[column, :, self.group[month]] += values
 
 
 FUND_OUTFLOWS: tuple[str, ...] = (

@@ -33,13 +33,6 @@ class CapLimits:
     contract: float
 
 
-def _take(flow: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """What passes a limit with ``room`` left, and the ratio passed (1 where nothing came)."""
-    passed = np.minimum(flow, np.maximum(room, 0.0))
-    ratio = np.divide(passed, flow, out=np.ones_like(flow), where=flow > 0)
-    return passed, ratio
-
-
 def apply_caps(
     value: np.ndarray,
     count: np.ndarray,
@@ -72,59 +65,70 @@ def apply_caps(
     >>> capped.tolist(), float(cut[0, 4])
     ([[[10.0, 10.0, 5.0]]], 5.0)
     """
-    scenarios, metrics, months = value.shape
-    out_value = np.empty_like(value)
-    out_count = np.empty_like(count)
+    scenarios = value.shape[0]
     cut = np.zeros((scenarios, 5))
-    pp = limits.metric_per_participant[None, :]
-    pp_set = np.isfinite(pp)
-    pp_finite = np.where(pp_set, pp, 0.0)  # inf × 0 would be NaN: keep unset caps out of products
-    stage_on = (
-        bool(np.isfinite(limits.metric_per_participant).any()),
-        bool(np.isfinite(limits.metric_count).any()),
-        bool(np.isfinite(limits.metric_value).any()),
-        bool(np.isfinite(limits.contract_per_participant)),
-        bool(np.isfinite(limits.contract)),
-    )
-    passed_pp = np.zeros((scenarios, metrics))
-    passed_count = np.zeros((scenarios, metrics))
-    passed_value = np.zeros((scenarios, metrics))
-    passed_contract_pp = np.zeros(scenarios)
-    passed_contract = np.zeros(scenarios)
-    for v in range(months):
-        x = value[:, :, v]
-        c = count[:, :, v]
-        if stage_on[0]:
-            limit = np.where(pp_set, pp_finite * enrolled[:, v : v + 1], np.inf)
-            x_new, ratio = _take(x, limit - passed_pp)
-            cut[:, 0] += (x - x_new).sum(axis=1)
-            passed_pp += x_new
-            x, c = x_new, c * ratio
-        if stage_on[1]:
-            c_new, ratio = _take(c, limits.metric_count[None, :] - passed_count)
-            x_new = x * ratio
-            cut[:, 1] += (x - x_new).sum(axis=1)
-            passed_count += c_new
-            x, c = x_new, c_new
-        if stage_on[2]:
-            x_new, ratio = _take(x, limits.metric_value[None, :] - passed_value)
-            cut[:, 2] += (x - x_new).sum(axis=1)
-            passed_value += x_new
-            x, c = x_new, c * ratio
-        for stage, passed in ((3, passed_contract_pp), (4, passed_contract)):
-            if stage_on[stage]:
-                if stage == 3:
-                    limit = limits.contract_per_participant * enrolled[:, v]
-                else:
-                    limit = np.full(scenarios, limits.contract)
-                total = x.sum(axis=1)
-                total_new, ratio = _take(total, limit - passed)
-                cut[:, stage] += total - total_new
-                passed += total_new
-                x, c = x * ratio[:, None], c * ratio[:, None]
-        out_value[:, :, v] = x
-        out_count[:, :, v] = c
-    return out_value, out_count, cut
+    x, c = value, count
+    per_participant = limits.metric_per_participant
+    if np.isfinite(per_participant).any():
+        # cap × cumulative enrolment; an unset cap is no limit (and inf × 0 must not be NaN).
+        pooled = np.where(np.isfinite(per_participant), per_participant, 0.0)
+        limit = pooled[None, :, None] * enrolled[:, None, :]
+        limit = np.where(np.isfinite(per_participant)[None, :, None], limit, np.inf)
+        x, c = _stage(cut, 0, x, c, _running(x, limit))
+    if np.isfinite(limits.metric_count).any():
+        c_new = _constant(c, np.broadcast_to(limits.metric_count, c.shape[:-1]))
+        x_new = x * _ratio(c_new, c)
+        cut[:, 1] = (x - x_new).sum(axis=(1, 2))
+        x, c = x_new, c_new
+    if np.isfinite(limits.metric_value).any():
+        x, c = _stage(
+            cut, 2, x, c, _constant(x, np.broadcast_to(limits.metric_value, x.shape[:-1]))
+        )
+    for stage, cap in ((3, limits.contract_per_participant), (4, limits.contract)):
+        if np.isfinite(cap):
+            total = x.sum(axis=1)
+            if stage == 3:
+                passed = _running(total, cap * enrolled)
+            else:
+                passed = _constant(total, np.full(scenarios, cap))
+            ratio = _ratio(passed, total)[:, None, :]
+            cut[:, stage] = (total - passed).sum(axis=1)
+            x, c = x * ratio, c * ratio
+    return x, c, cut
+
+
+def _ratio(passed: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """The share of ``flow`` that passed (1 where nothing came)."""
+    return np.asarray(np.divide(passed, flow, out=np.ones_like(flow), where=flow > 0))
+
+
+def _stage(
+    cut: np.ndarray, stage: int, x: np.ndarray, c: np.ndarray, passed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Record what a value stage cut; scale the counts by the share that passed."""
+    cut[:, stage] = (x - passed).sum(axis=(1, 2))
+    return passed, c * _ratio(passed, x)
+
+
+def _constant(flow: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """What passes a fixed cap on the running total (over the last axis), in time order.
+
+    Below the cap everything passes exactly; the month that reaches it passes the rest.
+    """
+    total = np.cumsum(flow, axis=-1)
+    capped = np.minimum(total, cap[..., None])
+    passed = np.diff(capped, axis=-1, prepend=0.0)
+    return np.where(total <= cap[..., None], flow, np.clip(passed, 0.0, flow))
+
+
+def _running(flow: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """What passes a limit that changes over time (the last axis); a cut is lost for good."""
+    passed = np.empty_like(flow)
+    total = np.zeros(flow.shape[:-1])
+    for v in range(flow.shape[-1]):
+        passed[..., v] = np.minimum(flow[..., v], np.maximum(limit[..., v] - total, 0.0))
+        total += passed[..., v]
+    return passed
 
 
 def settle_dues(
@@ -154,9 +158,9 @@ def settle_dues(
     for mask, out in ((payable, paid), (~payable, unpaid)):
         columns = np.flatnonzero(mask)
         if columns.size:
-            np.add.at(
-                np.moveaxis(out, -1, 0), target[columns], np.moveaxis(due[..., columns], -1, 0)
-            )
+            months_due = target[columns]  # non-decreasing: each payment month is one run
+            starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
+            out[..., months_due[starts]] += np.add.reduceat(due[..., columns], starts, axis=-1)
     return paid, unpaid
 
 

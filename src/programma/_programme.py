@@ -429,10 +429,14 @@ class _References:
                 yield from self.years(
                     f"{path}.payers[{j}].fiscal_year_caps", payer.fiscal_year_caps
                 )
-            payers = [payer.payer for payer in contract.payers]
-            for j, payer_id in enumerate(payers):
-                if payer_id in payers[:j]:
-                    yield Problem(f"{path}.payers[{j}].payer", "each payer listed once", payer_id)
+            pairs = [(payer.payer, payer.fund) for payer in contract.payers]
+            for j, pair in enumerate(pairs):
+                if pair in pairs[:j]:
+                    yield Problem(
+                        f"{path}.payers[{j}]",
+                        "each payer and fund pair listed once",
+                        described(f"payer {pair[0]!r} with fund {pair[1]!r} again"),
+                    )
             yield from self.shares_sum(f"{path}.payers", [s.share for s in contract.payers])
             yield from self._financing(path, contract)
 

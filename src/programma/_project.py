@@ -123,7 +123,7 @@ def project(
     count = 1 if expected else int(scenarios)  # type: ignore[arg-type]
     names = model.scalar_names
     kept_bytes = count * (len(periods) * len(series) + len(names)) * 8
-    per_scenario = model.working_bytes_per_scenario()
+    per_scenario = model.working_bytes_per_scenario(kept)
     total_blocks = 0 if expected else math.ceil(count / BLOCK_SIZE)
     if chunk_size is not None:
         chunk_blocks = math.ceil(chunk_size / BLOCK_SIZE)

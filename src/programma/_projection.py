@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import attrs
 import numpy as np
@@ -18,6 +18,9 @@ from ._programme import Programme
 from ._series import COUNTS, SeriesKey
 from ._text import money, number, table
 from ._time import RESOLUTIONS, Resolution, TimeGrid
+
+if TYPE_CHECKING:
+    from ._summary import Summary
 
 __all__ = ["Projection"]
 
@@ -211,6 +214,16 @@ class Projection:
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
         return pd.DataFrame.from_records(list(self.to_records(include_zeros=True)))
+
+    def summary(self) -> Summary:
+        """Per fund and fiscal year, per contract, gate and investor: means and spreads.
+
+        Raises:
+            ValueError: The kept periods do not regroup into fiscal years.
+        """
+        from ._summary import summarise
+
+        return summarise(self)
 
     # -- display ------------------------------------------------------------------------------
 

@@ -26,6 +26,27 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...] = (10, 50, 90)) -> np.
     return np.asarray(np.percentile(np.asarray(values, dtype=float), quantiles, axis=0))
 
 
+def period_means(projection: Projection) -> dict[str, object]:
+    """What :func:`projection_report` shows, as plain data: per period, the main flows."""
+    names = [*_CASH, *_LOST]
+    totals = {name: projection.total(flow=name) for name in names}
+    out: dict[str, object] = {
+        "programme": projection.programme.id,
+        "currency": projection.programme.currency,
+        "mode": projection.mode,
+        "scenarios": projection.scenarios,
+        "seed": projection.seed,
+        "resolution": projection.resolution,
+        "periods": list(projection.periods),
+        "mean": {name: np.round(totals[name].mean(axis=0), 2).tolist() for name in names},
+    }
+    if projection.mode == "monte-carlo":
+        spread = percentiles(totals["outcome_payment"])
+        out["outcome_payment_p10"] = np.round(spread[0], 2).tolist()
+        out["outcome_payment_p90"] = np.round(spread[2], 2).tolist()
+    return out
+
+
 def projection_report(projection: Projection) -> str:
     """Per period, the mean of the main flows; with Monte Carlo, the spread of outcome payments."""
     cur = projection.programme.currency

@@ -1,223 +1,337 @@
-"""A readable text summary of a programme (what ``programma show`` prints)."""
+"""The summary of a projection: per fund and fiscal year, per contract, per investor.
+
+Spreads are over scenarios: the mean, its standard error (sample standard deviation over √n),
+and the 10th, 50th and 90th percentiles by numpy's ``linear`` method (Hyndman and Fan's type 7).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
+import math
+from typing import Any
 
-from ._distributions import Distribution, describe, mean_of
-from ._financing import AdvanceFinancing, InvestorFinancing, Prefinancing
-from ._programme import Programme
+import attrs
+import numpy as np
+
+from ._engine import CAP_STAGES, FUND_OUTFLOWS, INVESTOR_FIGURES
+from ._financing import InvestorFinancing
+from ._projection import Projection
 from ._text import money, number, table
 
-__all__ = ["describe_programme"]
+__all__ = ["BREACH_TOLERANCE", "PERCENTILE_METHOD", "Spread", "Summary", "summarise"]
+
+PERCENTILE_METHOD = "linear"
+"""How percentiles are computed: numpy's default ``linear`` (Hyndman and Fan's type 7)."""
+
+BREACH_TOLERANCE = 1e-6
+"""A budget is breached when the outflow exceeds the available budget by more than this."""
+
+_ACCRUAL_FLOWS = (
+    "grant",
+    "step_in_funding",
+    "prefinancing",
+    "prefinancing_repayment",
+    "guarantee_payment",
+)
 
 
-def _period(start: dt.date, end: dt.date) -> tuple[str, str]:
-    return start.isoformat(), end.isoformat()
+@attrs.frozen
+class Spread:
+    """A quantity's distribution over scenarios.
 
+    Attributes:
+        mean: The mean.
+        se: The standard error of the mean (0 with one scenario).
+        p10: The 10th percentile.
+        p50: The median.
+        p90: The 90th percentile.
+        missing: How many scenarios had no value (NaN), e.g. an IRR that does not exist.
 
-def describe_programme(programme: Programme) -> str:
-    """A readable overview of ``programme``: its time frame and every collection, as tables.
-
-    Uncertain amounts are shown by their mean, with the distribution beside them.
+    >>> Spread.of(np.array([1.0, 2.0, 3.0])).p50
+    2.0
     """
-    p = programme
-    params = p.parameter_distributions
-    cur = p.currency
 
-    def mean(dist: Distribution) -> float:
-        return mean_of(dist, params, year=p.fiscal_year(p.price_base))
+    mean: float
+    se: float
+    p10: float
+    p50: float
+    p90: float
+    missing: int = 0
 
-    def shown(dist: Distribution, *, as_money: bool = False, digits: int = 2) -> str:
-        value = money(mean(dist), cur) if as_money else number(mean(dist), digits)
-        return value if dist.__class__.__name__ == "Fixed" else f"{value} ({describe(dist)})"
+    @classmethod
+    def of(cls, values: np.ndarray) -> Spread:
+        """The spread of ``values`` (one per scenario), leaving out NaN and counting it."""
+        finite = values[~np.isnan(values)]
+        missing = int(values.size - finite.size)
+        if finite.size == 0:
+            return cls(math.nan, math.nan, math.nan, math.nan, math.nan, missing)
+        p10, p50, p90 = np.percentile(finite, [10.0, 50.0, 90.0])
+        se = float(finite.std(ddof=1) / math.sqrt(finite.size)) if finite.size > 1 else 0.0
+        return cls(float(finite.mean()), se, float(p10), float(p50), float(p90), missing)
 
-    out = [
-        f"{p.name} ({p.id})",
-        f"  {p.start.isoformat()} to {p.last_month.isoformat()}: {p.horizon_years} years, "
-        f"{p.months} months; fiscal years start in month {p.fiscal_year_start_month}",
-        f"  currency {cur}; prices at {p.price_base.isoformat()}; discount rate {p.discount_rate}",
-    ]
-    if p.shared_interest:
-        out.append(f"  shared interest: {p.shared_interest}")
-    counts = ", ".join(
-        f"{len(getattr(p, name))} {name}"
-        for name in (
-            "areas",
-            "phases",
-            "stakeholders",
-            "interests",
-            "engagements",
-            "funds",
-            "initiatives",
-            "contracts",
-            "gates",
-            "parameters",
-        )
-    )
-    out.append(f"  {counts}")
+    def as_dict(self) -> dict[str, float | int | None]:
+        """Plain data; NaN becomes ``None`` (JSON has no NaN)."""
+        return {
+            k: None if isinstance(v, float) and math.isnan(v) else v
+            for k, v in attrs.asdict(self).items()
+        }
 
-    def section(title: str, headers: list[str], rows: list[list[object]]) -> None:
-        if rows:
-            out.extend(["", title, table(headers, rows, indent="  ")])
 
-    section(
-        "Parameters",
-        ["id", "distribution", "mean"],
-        [[q.id, describe(q.distribution), number(mean(q.distribution), 4)] for q in p.parameters],
-    )
-    section(
-        "Areas",
-        ["id", "name", "code", "population"],
-        [[a.id, a.name, a.code or "", a.population or ""] for a in p.areas],
-    )
-    engaged = Counter(e.phase for e in p.engagements)
-    section(
-        "Phases",
-        ["id", "kind", "from", "to", "months", "at the table"],
-        [
-            [
-                ph.id,
-                ph.kind.value,
-                ph.start.isoformat(),
-                ph.end.isoformat(),
-                ph.months,
-                engaged[ph.id],
-            ]
-            for ph in p.phases
-        ],
-    )
-    section(
-        "Stakeholders",
-        ["id", "name", "kind"],
-        [[s.id, s.name, s.kind.value] for s in p.stakeholders],
-    )
-    section(
-        "Funds",
-        ["id", "kind", "owner", "years", "total", "carry-over"],
-        [
-            [
-                f.id,
-                f.kind.value,
-                f.owner,
-                f"{f.amounts[0][0]}-{f.amounts[-1][0]}" if f.amounts else "",
-                money(sum(a for _, a in f.amounts), cur),
-                "yes" if f.carry_over else "no",
-            ]
-            for f in p.funds
-        ],
-    )
-    paid_by = {i: c.id for c in p.contracts for i in c.initiatives}
-    section(
-        "Initiatives",
-        ["id", "owner", "start", "months", "commitment", "paid by", "flags"],
-        [
-            [
-                i.id,
-                i.owner,
-                i.start.isoformat(),
-                i.duration_months,
-                shown(i.commitment, as_money=True),
-                f"contract {paid_by[i.id]}"
-                if i.id in paid_by
-                else ", ".join(f"{s.fund} {number(s.share * 100, 1)}%" for s in i.funds),
-                " ".join(
-                    flag for flag, on in (("pilot", i.pilot), ("quick-win", i.quick_win)) if on
-                ),
-            ]
-            for i in p.initiatives
-        ],
-    )
-    for c in p.contracts:
-        financing = c.financing
-        detail = ""
-        if isinstance(financing, InvestorFinancing):
-            detail = (
-                f" by {financing.investor}: {money(financing.commitment, cur)}, return cap "
-                f"{number(financing.return_cap * 100, 2)}%/year"
-                + (
-                    f", {number(financing.capital_protection * 100, 1)}% protected by "
-                    f"{financing.guarantor}"
-                    if financing.guarantor
-                    else ""
-                )
-            )
-        elif isinstance(financing, AdvanceFinancing):
-            detail = (
-                f": {len(financing.advances)} advances totalling {money(financing.total, cur)}, "
-                f"unearned balance {financing.unearned.value}ed"
-            )
-        elif isinstance(financing, Prefinancing):
-            detail = f" by {financing.partner}" + (
-                f" until gate {financing.gate}, then {financing.step_in_payer} steps in"
-                if financing.gate
-                else f" for {financing.months} months"
-            )
-        payers = ", ".join(f"{s.payer}/{s.fund} {number(s.share * 100, 1)}%" for s in c.payers)
-        out.extend(
-            [
-                "",
-                f"Contract {c.id}: {c.name}",
-                f"  provider {c.provider}; {c.start.isoformat()} to {c.last_month.isoformat()}"
-                f" (+{c.run_off_months} months run-off); paid {c.payment_schedule.value}"
-                + (f" ({c.payment_rrule})" if c.payment_rrule else "")
-                + f" after a {c.verification_lag_months}-month verification lag",
-                f"  financing: {financing.mode.value}{detail}",
-                f"  payers: {payers}",
-            ]
-        )
-        caps = [
-            f"{name} {money(value, cur)}"
-            for name, value in (("per participant", c.cap_per_participant), ("contract", c.cap))
-            if value is not None
-        ]
-        if caps:
-            out.append(f"  caps: {'; '.join(caps)}")
-        enrolled = 0.0
-        for window in c.enrolment.windows:
-            if window.per_month is not None:
-                enrolled += mean(window.per_month) * window.months
-            elif window.total is not None:
-                enrolled += mean(window.total)
-        out.append(
-            f"  enrolment: {number(enrolled, 0)} participants expected in "
-            f"{len(c.enrolment.windows)} window(s)"
-            + (", Poisson noise" if c.enrolment.poisson else "")
-        )
-        out.append(
+@attrs.frozen
+class FundYear:
+    """A fund in a fiscal year: cash outflow, accrual, budget and how often it is breached."""
+
+    fund: str
+    year: str
+    outflow: Spread
+    accrual: Spread
+    budget: Spread
+    breach_probability: float
+
+
+@attrs.frozen
+class ContractFigures:
+    """A contract over the whole horizon."""
+
+    contract: str
+    achieved: Spread
+    paid_outcomes: Spread
+    paid_by: dict[str, Spread]
+    forfeited: Spread
+    unpaid: Spread
+    cap_bound: dict[str, float]
+
+
+@attrs.frozen
+class InvestorFigures:
+    """An investor in one contract: capital, returns, IRR and multiple."""
+
+    contract: str
+    investor: str
+    drawn: Spread
+    distributed: Spread
+    guarantee: Spread
+    irr: Spread
+    multiple: Spread
+    loss_probability: float
+    return_cap_bound: float
+
+
+@attrs.frozen
+class Summary:
+    """What a projection says, per fund and fiscal year, per contract, gate and investor.
+
+    Attributes:
+        scenarios: The number of scenarios.
+        currency: The programme's currency.
+        funds: Per fund and fiscal year.
+        contracts: Per contract.
+        gates: Per gate, the share of scenarios in which its condition held.
+        investors: Per investor-financed contract.
+    """
+
+    scenarios: int
+    currency: str
+    funds: tuple[FundYear, ...]
+    contracts: tuple[ContractFigures, ...]
+    gates: dict[str, float]
+    investors: tuple[InvestorFigures, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for JSON (NaN as ``None``)."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, Spread):
+                return value.as_dict()
+            if attrs.has(type(value)):
+                return {f.name: plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, tuple | list):
+                return [plain(v) for v in value]
+            if isinstance(value, float) and math.isnan(value):
+                return None
+            return value
+
+        return {"percentile_method": PERCENTILE_METHOD, **plain(self)}
+
+    def __str__(self) -> str:
+        cur = self.currency
+
+        def spread(s: Spread) -> list[str]:
+            return [money(s.mean), money(s.se), money(s.p10), money(s.p50), money(s.p90)]
+
+        out = [
+            f"Summary over {self.scenarios:,} scenario(s); amounts in {cur}; "
+            f"percentiles by numpy's {PERCENTILE_METHOD!r} method",
+            "",
+            "Funds per fiscal year (cash outflow, accrual at verification, budget)",
             table(
-                ["metric", "price", "achieving", "baseline", "threshold", "months to outcome"],
+                [
+                    "fund",
+                    "year",
+                    "outflow mean",
+                    "se",
+                    "P10",
+                    "P50",
+                    "P90",
+                    "accrual mean",
+                    "budget",
+                    "P(breach)",
+                ],
                 [
                     [
-                        m.id,
-                        shown(m.price, as_money=True),
-                        shown(m.share_achieving),
-                        shown(m.baseline),
-                        number(m.threshold, 3),
-                        shown(m.time_to_outcome, digits=1),
+                        f.fund,
+                        f.year,
+                        *spread(f.outflow),
+                        money(f.accrual.mean),
+                        money(f.budget.mean),
+                        number(f.breach_probability, 3),
                     ]
-                    for m in c.metrics
+                    for f in self.funds
                 ],
-                indent="  ",
+            ),
+        ]
+        for c in self.contracts:
+            out += ["", f"Contract {c.contract}"]
+            rows = [
+                ["outcomes achieved", *(number(x, 1) for x in _five(c.achieved))],
+                ["outcomes paid", *(number(x, 1) for x in _five(c.paid_outcomes))],
+                *[[f"paid by {payer}", *spread(s)] for payer, s in c.paid_by.items()],
+                ["forfeited (fiscal-year caps)", *spread(c.forfeited)],
+                ["unpaid after end", *spread(c.unpaid)],
+            ]
+            out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
+            bound = ", ".join(f"{k} {number(v * 100, 1)}%" for k, v in c.cap_bound.items())
+            out.append(f"  caps bound in: {bound or 'no caps set'}")
+        if self.gates:
+            out += ["", "Gates (share of scenarios whose condition held)"]
+            out.append(
+                table(
+                    ["gate", "met"],
+                    [[g, f"{number(v * 100, 1)}%"] for g, v in self.gates.items()],
+                    indent="  ",
+                )
+            )
+        for i in self.investors:
+            out += ["", f"Investor {i.investor} in {i.contract}"]
+            rows = [
+                ["drawn", *spread(i.drawn)],
+                ["distributed", *spread(i.distributed)],
+                ["guarantee", *spread(i.guarantee)],
+                ["IRR (annual, %)", *(number(x * 100, 2) for x in _five(i.irr))],
+                ["multiple", *(number(x, 3) for x in _five(i.multiple))],
+            ]
+            out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
+            out.append(
+                f"  no IRR in {i.irr.missing} scenario(s); loss in "
+                f"{number(i.loss_probability * 100, 1)}%; return cap bound in "
+                f"{number(i.return_cap_bound * 100, 1)}%"
+            )
+        return "\n".join(out) + "\n"
+
+
+def _five(s: Spread) -> tuple[float, ...]:
+    return (s.mean, s.se, s.p10, s.p50, s.p90)
+
+
+def summarise(projection: Projection) -> Summary:
+    """Summarise ``projection`` (see :class:`Summary`).
+
+    Raises:
+        ValueError: The projection's periods do not regroup into fiscal years.
+    """
+    p = projection.programme
+    by_year = projection.by("fiscal_year")
+    total = by_year.values.sum(axis=1)  # (S, N): the whole horizon
+
+    def horizon(**criteria: str) -> np.ndarray:
+        return np.asarray(total[:, by_year.mask(**criteria)].sum(axis=1))
+
+    funds = []
+    for fund in p.funds:
+        outflow = sum(
+            (-1.0 if name == "advance_refund" else 1.0) * by_year.total(flow=name, fund=fund.id)
+            for name in FUND_OUTFLOWS
+        )
+        accrual = sum(by_year.total(flow=name, fund=fund.id) for name in _ACCRUAL_FLOWS)
+        for contract in p.contracts:
+            for payer in contract.payers:
+                if payer.fund == fund.id:
+                    earned = by_year.total(flow="earned_capped", contract=contract.id)
+                    accrual = accrual + payer.share * earned
+        budget = by_year.total(flow="budget", fund=fund.id)
+        gap = by_year.total(flow="budget_gap", fund=fund.id)
+        for y, year in enumerate(by_year.periods):
+            funds.append(
+                FundYear(
+                    fund=fund.id,
+                    year=year,
+                    outflow=Spread.of(np.asarray(outflow)[:, y]),
+                    accrual=Spread.of(np.asarray(accrual)[:, y]),
+                    budget=Spread.of(budget[:, y]),
+                    breach_probability=float((gap[:, y] > BREACH_TOLERANCE).mean()),
+                )
+            )
+    contracts = []
+    investors = []
+    for contract in p.contracts:
+        c = contract.id
+        paid_by = {
+            payer.payer: Spread.of(
+                horizon(flow="outcome_payment", contract=c, payer=payer.payer)
+                + horizon(flow="advance", contract=c, payer=payer.payer)
+                - horizon(flow="advance_refund", contract=c, payee=payer.payer)
+            )
+            for payer in contract.payers
+        }
+        limits = {
+            "metric_per_participant": any(
+                m.cap_per_participant is not None for m in contract.metrics
+            ),
+            "metric_count": any(m.cap_count is not None for m in contract.metrics),
+            "metric_value": any(m.cap_value is not None for m in contract.metrics),
+            "contract_per_participant": contract.cap_per_participant is not None,
+            "contract": contract.cap is not None,
+        }
+        cap_bound = {
+            stage: float((projection.scalars[f"cap_cut/{c}/{stage}"] > BREACH_TOLERANCE).mean())
+            for stage in CAP_STAGES
+            if limits[stage]
+        }
+        contracts.append(
+            ContractFigures(
+                contract=c,
+                achieved=Spread.of(horizon(flow="outcomes_achieved", contract=c)),
+                paid_outcomes=Spread.of(horizon(flow="outcomes_paid", contract=c)),
+                paid_by=paid_by,
+                forfeited=Spread.of(horizon(flow="cap_forfeited", contract=c)),
+                unpaid=Spread.of(horizon(flow="unpaid_after_end", contract=c)),
+                cap_bound=cap_bound,
             )
         )
-    section(
-        "Gates",
-        ["id", "month", "acts on", "condition", "if met", "if not met"],
-        [
-            [
-                g.id,
-                g.month.isoformat(),
-                g.contract or g.initiative or "",
-                f"{g.condition.contract}.{g.condition.metric} {g.condition.measure.value} "
-                f"{g.condition.comparison.value} {number(g.condition.target, 4)}",
-                g.if_met.action.value
-                + (f" ×{number(g.if_met.factor, 2)}" if g.if_met.factor else ""),
-                g.if_not_met.action.value
-                + (f" ×{number(g.if_not_met.factor, 2)}" if g.if_not_met.factor else ""),
-            ]
-            for g in p.gates
-        ],
+        if isinstance(contract.financing, InvestorFinancing):
+            figure = {name: projection.scalars[f"investor/{c}/{name}"] for name in INVESTOR_FIGURES}
+            returned = figure["distributed"] + figure["guarantee"]
+            invested = figure["drawn"] > 0
+            investors.append(
+                InvestorFigures(
+                    contract=c,
+                    investor=contract.financing.investor,
+                    drawn=Spread.of(figure["drawn"]),
+                    distributed=Spread.of(figure["distributed"]),
+                    guarantee=Spread.of(figure["guarantee"]),
+                    irr=Spread.of(figure["irr"]),
+                    multiple=Spread.of(figure["multiple"]),
+                    loss_probability=float((invested & (returned < figure["drawn"])).mean()),
+                    return_cap_bound=float(figure["return_cap_bound"].mean()),
+                )
+            )
+    gates = {g.id: float(projection.scalars[f"gate_met/{g.id}"].mean()) for g in p.gates}
+    return Summary(
+        scenarios=projection.scenarios,
+        currency=p.currency,
+        funds=tuple(funds),
+        contracts=tuple(contracts),
+        gates=gates,
+        investors=tuple(investors),
     )
-    return "\n".join(out) + "\n"

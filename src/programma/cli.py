@@ -20,11 +20,11 @@ from . import __version__
 from ._atomic import write_atomic
 from ._errors import ProgrammaError, ValidationError
 from ._files import FORMATS, Format, dumps, loads
+from ._overview import describe_programme
 from ._programme import Programme
 from ._project import project
-from ._report import projection_report
+from ._report import period_means, projection_report
 from ._schema import schema
-from ._summary import describe_programme
 from ._time import RESOLUTIONS
 from .examples import example_text, leeuwarden_oost
 
@@ -133,7 +133,9 @@ class _ProgressBar:
 
 def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = (
-        leeuwarden_oost() if args.file is None else _read_programme(args.file, args.format, stdin)
+        leeuwarden_oost()
+        if args.file is None
+        else _read_programme(args.file, args.input_format, stdin)
     )
     err: TextIO = args.stderr
     bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
@@ -152,10 +154,14 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             bar.close()
         if executor is not None:
             executor.shutdown()
-    if args.output == "table":
-        text = projection_report(projection)
-    elif args.output == "json":
-        text = json.dumps(projection.to_dict(), ensure_ascii=False, allow_nan=False) + "\n"
+    if args.format == "table":
+        text = projection_report(projection) + "\n" + str(projection.summary())
+    elif args.format == "json":
+        document = {
+            "projection": period_means(projection),
+            "summary": projection.summary().to_dict(),
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     else:
         buffer = io.StringIO()
         projection.write_csv(buffer)
@@ -225,7 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
     )
-    simulate.add_argument("--format", choices=FORMATS, help=fmt_help)
+    simulate.add_argument("--input-format", choices=FORMATS, help=fmt_help)
     simulate.add_argument(
         "--scenarios",
         type=_positive,
@@ -239,10 +245,10 @@ def _parser() -> argparse.ArgumentParser:
         help="periods kept (default: month in expected mode, fiscal-year in Monte Carlo)",
     )
     simulate.add_argument(
-        "--output",
+        "--format",
         choices=["table", "json", "csv"],
         default="table",
-        help="readable tables, the projection as JSON, or tidy CSV rows (default table)",
+        help="readable tables (default), their content as JSON, or tidy CSV rows per scenario",
     )
     simulate.add_argument("--out", metavar="PATH", help="write to PATH (atomically), not stdout")
     simulate.add_argument(

@@ -13,8 +13,9 @@ from numpy.typing import ArrayLike
 
 __all__ = ["irr", "npv"]
 
-_GRID = np.concatenate([np.linspace(-0.99, -0.1, 12), np.linspace(-0.09, 0.1, 20),
-                        np.linspace(0.12, 1.0, 12)])  # fmt: skip
+_GRID = np.concatenate(
+    [np.linspace(-0.99, -0.1, 12), np.linspace(-0.09, 0.1, 20), np.linspace(0.12, 1.0, 12)]
+)
 """Periodic rates scanned to bracket the roots of the NPV (−99% to +100% a period)."""
 
 
@@ -35,7 +36,7 @@ def npv(rate: ArrayLike, values: ArrayLike) -> np.ndarray:
     Raises:
         ValueError: A rate ≤ −1, or values that are not finite.
 
-    >>> float(npv(0.1, [-100, 110]))
+    >>> float(npv(0.25, [-100, 125]))
     0.0
     >>> npv([0.0, 0.5], [[-100, 150], [-100, 150]]).tolist()
     [50.0, 0.0]
@@ -83,8 +84,10 @@ def irr(values: ArrayLike, *, tolerance: float = 1e-12) -> np.ndarray:
 
 
 def _roots(rows: np.ndarray, tolerance: float) -> np.ndarray:
-    grid_values = np.stack([_scaled(rows, np.full(rows.shape[0], r)) for r in _GRID], axis=1)
-    signs = np.sign(grid_values)
+    n = rows.shape[-1]
+    # The scaled NPV on the whole grid in one matrix product: (rows, n) @ (n, grid).
+    growth = (1.0 + _GRID[None, :]) ** np.arange(n - 1, -1, -1)[:, None]
+    signs = np.sign(rows @ growth)
     exact = signs == 0
     change = (signs[:, :-1] * signs[:, 1:]) < 0
     # The bracket (or exact grid root) nearest to a zero rate, per row.
@@ -99,18 +102,30 @@ def _roots(rows: np.ndarray, tolerance: float) -> np.ndarray:
     result[use_exact] = _GRID[best_exact[use_exact]]
     refine = found & ~use_exact
     if refine.any():
-        low = _GRID[best[refine]].copy()
-        high = _GRID[best[refine] + 1].copy()
-        subset = rows[refine]
-        f_low = _scaled(subset, low)
-        for _ in range(200):
-            middle = (low + high) / 2
-            f_mid = _scaled(subset, middle)
-            left = np.sign(f_mid) == np.sign(f_low)
-            low = np.where(left, middle, low)
-            f_low = np.where(left, f_mid, f_low)
-            high = np.where(left, high, middle)
-            if np.all(high - low <= tolerance):
-                break
-        result[refine] = (low + high) / 2
+        result[refine] = _illinois(
+            rows[refine], _GRID[best[refine]], _GRID[best[refine] + 1], tolerance
+        )
     return result
+
+
+def _illinois(rows: np.ndarray, low: np.ndarray, high: np.ndarray, tolerance: float) -> np.ndarray:
+    """Refine bracketed roots by the Illinois variant of regula falsi (always bracketed)."""
+    f_low, f_high = _scaled(rows, low), _scaled(rows, high)
+    side = np.zeros(rows.shape[0])
+    guess = low.copy()
+    for _ in range(100):
+        guess = (low * f_high - high * f_low) / (f_high - f_low)
+        guess = np.where(
+            np.isfinite(guess) & (guess > low) & (guess < high), guess, (low + high) / 2
+        )
+        f_guess = _scaled(rows, guess)
+        left = np.sign(f_guess) == np.sign(f_low)
+        # Replace the end on the root's side; halve the value kept twice in a row (Illinois).
+        f_high = np.where(left & (side == 1), f_high / 2, f_high)
+        f_low = np.where(~left & (side == -1), f_low / 2, f_low)
+        low, f_low = np.where(left, guess, low), np.where(left, f_guess, f_low)
+        high, f_high = np.where(left, high, guess), np.where(left, f_high, f_guess)
+        side = np.where(left, 1.0, -1.0)
+        if np.all((high - low <= tolerance) | (f_guess == 0)):
+            break
+    return np.where(f_guess == 0, guess, (low + high) / 2)
