@@ -157,8 +157,18 @@ def text(path: str, value: str, *, required: bool = True) -> Iterator[Problem]:
     """Problems if ``value`` is not a string (non-blank when ``required``)."""
     if not isinstance(value, str):
         yield Problem(path, "a string", value)
+    elif not _encodable(value):
+        yield Problem(path, "text that can be written as UTF-8 (no lone surrogates)", value)
     elif required and not value.strip():
         yield Problem(path, "a non-empty text", value)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def first_of_month(path: str, value: dt.date) -> Iterator[Problem]:

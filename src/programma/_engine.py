@@ -25,7 +25,7 @@ from ._sampling import Draws
 from ._series import SeriesKey
 from ._time import Resolution, TimeGrid, next_payment_month
 from ._vocabulary import Action, CapExcess, Comparison, CostProfile, GateMeasure, UnearnedAdvance
-from .finance import irr
+from .finance import discount_factors, irr
 
 __all__ = ["CAP_STAGES", "THRESHOLD_TOLERANCE", "ChunkResult", "Model", "profile_weights"]
 
@@ -228,11 +228,20 @@ class Model:
 
         ``cap_cut/{contract}/{stage}``: what each cap stage cut; ``gate_met/{gate}``: 1 where
         the gate's condition held; ``investor/{contract}/{figure}`` for investor-financed
-        contracts: drawn, distributed, guarantee, multiple, irr (annual), return_cap_bound.
+        contracts: drawn, distributed, guarantee, multiple, irr (annual), return_cap_bound;
+        ``npv/payer/{stakeholder}`` and ``npv/fund/{fund}``: the present value of what each
+        pays out (advance refunds received back count against it); and
+        ``pv/contract/{contract}/payments``: the present value of its outcome payments
+        (cash and advance offsets). Present values are at the programme's discount rate, in
+        real terms when it has a deflator, to the start of the price-base month, with each
+        month's flows at the month's end.
         """
         p = self.programme
         names = [f"cap_cut/{c.id}/{stage}" for c in p.contracts for stage in CAP_STAGES]
         names += [f"gate_met/{gate.id}" for gate in p.gates]
+        names += [f"npv/payer/{payer}" for payer in self.payers]
+        names += [f"npv/fund/{fund.id}" for fund in p.funds]
+        names += [f"pv/contract/{c.id}/payments" for c in p.contracts]
         names += [
             f"investor/{c.id}/{figure}"
             for c in p.contracts
@@ -240,6 +249,15 @@ class Model:
             for figure in INVESTOR_FIGURES
         ]
         return tuple(names)
+
+    @property
+    def payers(self) -> tuple[str, ...]:
+        """Every stakeholder that pays a flow out of a fund or its own pocket, in order."""
+        found: dict[str, None] = {}
+        for key in self.layout.keys:
+            if key.flow in FUND_OUTFLOWS and key.flow != "advance_refund":
+                found[key.payer] = None
+        return tuple(found)
 
     def working_bytes_per_scenario(self, resolution: Resolution) -> int:
         """An upper estimate of the memory one scenario needs inside a chunk.
@@ -289,7 +307,10 @@ class _Run:
             if resolution == "fiscal_year"
             else _Accumulator(model.grid, "fiscal_year", len(model.layout.keys), self.S)
         )
-        self.scalars: dict[str, np.ndarray] = {}
+        self.scalars: dict[str, np.ndarray] = {
+            name: np.zeros(self.S) for name in model.scalar_names
+        }
+        self.discount = self._discount_factors()
         self.base_cost = {i.id: self._base_cost(i) for i in p.initiatives}
         self.base_enrolment = {c.id: self._base_enrolment(c) for c in p.contracts}
         self.metric_draws = {
@@ -314,6 +335,8 @@ class _Run:
         self.kept.add(column, values)
         if self.fiscal is not self.kept:
             self.fiscal.add(column, values)
+        if key.flow in _DISCOUNTED:
+            self._present_value(key, (values * self.discount).sum(axis=1))
 
     def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
         """Add ``values`` ``(S,)`` to the series ``key`` in ``month``."""
@@ -321,6 +344,32 @@ class _Run:
         self.kept.add_at(column, month, values)
         if self.fiscal is not self.kept:
             self.fiscal.add_at(column, month, values)
+        if key.flow in _DISCOUNTED:
+            self._present_value(key, values * self.discount[:, month])
+
+    def _discount_factors(self) -> np.ndarray:
+        """Each month's discount factor (its end, from the price-base month's start), ``(S, T)``."""
+        p = self.m.programme
+        base = self.m.grid.index(p.price_base)
+        years = (np.arange(self.m.T) + 1 - base) / 12.0
+        factors = discount_factors(p.discount_rate, years)[None, :]
+        if p.deflator is None:
+            return np.broadcast_to(factors, (self.S, self.m.T))
+        prices = self.index("programme/deflator", p.deflator)[:, : self.m.T]
+        return np.asarray(factors / prices)
+
+    def _present_value(self, key: SeriesKey, amount: np.ndarray) -> None:
+        """Add a flow's present value to its payer's and fund's (and contract's) figures."""
+        if key.flow == "advance_refund":  # money back to the payer, into its fund
+            self.scalars[f"npv/payer/{key.payee}"] -= amount
+            self.scalars[f"npv/fund/{key.fund}"] -= amount
+            return
+        if key.flow in FUND_OUTFLOWS:
+            self.scalars[f"npv/payer/{key.payer}"] += amount
+            if key.fund:
+                self.scalars[f"npv/fund/{key.fund}"] += amount
+        if key.flow in ("outcome_payment", "advance_offset"):
+            self.scalars[f"pv/contract/{key.contract}/payments"] += amount
 
     def index(self, key: str, rate: Distribution) -> np.ndarray:
         """The price index per scenario and month ``(S, T_ext)`` for a yearly-capable rate.
@@ -788,6 +837,8 @@ FUND_OUTFLOWS: tuple[str, ...] = (
     "advance_refund",
 )
 """The flows that make up a fund's cash outflow (an advance refund counts negatively)."""
+
+_DISCOUNTED = frozenset({*FUND_OUTFLOWS, "advance_offset"})
 
 
 @attrs.frozen

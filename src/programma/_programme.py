@@ -25,7 +25,7 @@ from ._checks import (
     text,
 )
 from ._contracts import OutcomeContract
-from ._distributions import Distribution, Ref, Yearly, describe, to_distribution
+from ._distributions import RATE, Distribution, Ref, Yearly, bounded, describe, to_distribution
 from ._errors import Problem, described
 from ._financing import InvestorFinancing, Prefinancing
 from ._funds import Fund
@@ -97,7 +97,11 @@ class Programme(Checked):
         horizon_years: How many years the programme runs; it has ``12 × horizon_years`` months.
         fiscal_year_start_month: The month fiscal years start in (1 = calendar years).
         price_base_date: The month prices are expressed at (default: ``start``).
-        discount_rate: A rate, or a preset name from :data:`DISCOUNT_PRESETS`.
+        discount_rate: The annual discount rate for present values: a rate, or a preset name
+            from :data:`DISCOUNT_PRESETS` (the Dutch standard is a real rate).
+        deflator: The yearly general price rate (> −1) that turns nominal flows into real
+            ones at price-base prices before discounting, possibly a yearly path; unset, flows
+            are discounted as they are. It is separate from any contract's indexation.
         shared_interest: What binds the partners, in words.
         description: What the programme is.
         parameters: Named shared distributions (common shocks).
@@ -124,6 +128,11 @@ class Programme(Checked):
     fiscal_year_start_month: int = 1
     price_base_date: dt.date | None = None
     discount_rate: float | str = attrs.field(default="nl-2021", converter=_discount_rate)
+    deflator: Distribution | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(to_distribution),
+        metadata=bounded(RATE, yearly=True),
+    )
     shared_interest: str | None = None
     description: str | None = None
     parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=tuple)

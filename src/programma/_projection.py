@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -18,6 +19,7 @@ from ._programme import Programme
 from ._series import COUNTS, SeriesKey
 from ._text import money, number, table
 from ._time import RESOLUTIONS, Resolution, TimeGrid
+from .finance import discount_factors
 
 if TYPE_CHECKING:
     from ._summary import Summary
@@ -214,6 +216,28 @@ class Projection:
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
         return pd.DataFrame.from_records(list(self.to_records(include_zeros=True)))
+
+    def npv(
+        self,
+        rate: float | str | Sequence[tuple[float, float]] | None = None,
+        *,
+        base_date: dt.date | None = None,
+        **criteria: str | None,
+    ) -> np.ndarray:
+        """The present value per scenario of the matching series, summed, ``(scenarios,)``.
+
+        Each period's amount is discounted from the end of its last month to the start of
+        ``base_date``'s month (default: the price base), in years of 12 months, at ``rate``
+        (default: the programme's discount rate; a number, a preset or ``(from year, rate)``
+        steps). Exact at monthly resolution; at a coarser one every amount is taken at its
+        period's end. Amounts are nominal: the summary's present values, computed from the
+        months, also apply the programme's deflator.
+        """
+        p = self.programme
+        base = self.grid.index(p.price_base if base_date is None else base_date)
+        years = (self.grid.last_months(self.resolution) + 1 - base) / 12.0
+        factors = discount_factors(p.discount_rate if rate is None else rate, years)
+        return np.asarray((self.total(**criteria) * factors[None, :]).sum(axis=1))
 
     def summary(self) -> Summary:
         """Per fund and fiscal year, per contract, gate and investor: means and spreads.

@@ -99,6 +99,8 @@ class ContractFigures:
     forfeited: Spread
     unpaid: Spread
     cap_bound: dict[str, float]
+    cost_per_outcome: Spread
+    cost_per_outcome_discounted: Spread
 
 
 @attrs.frozen
@@ -127,6 +129,8 @@ class Summary:
         contracts: Per contract.
         gates: Per gate, the share of scenarios in which its condition held.
         investors: Per investor-financed contract.
+        npv_payers: Per paying stakeholder, the present value of what it pays out.
+        npv_funds: Per fund, the present value of its outflows.
     """
 
     scenarios: int
@@ -135,6 +139,8 @@ class Summary:
     contracts: tuple[ContractFigures, ...]
     gates: dict[str, float]
     investors: tuple[InvestorFigures, ...]
+    npv_payers: dict[str, Spread]
+    npv_funds: dict[str, Spread]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for JSON (NaN as ``None``)."""
@@ -199,10 +205,16 @@ class Summary:
                 *[[f"paid by {payer}", *spread(s)] for payer, s in c.paid_by.items()],
                 ["forfeited (fiscal-year caps)", *spread(c.forfeited)],
                 ["unpaid after end", *spread(c.unpaid)],
+                ["cost per outcome paid", *spread(c.cost_per_outcome)],
+                ["  discounted", *spread(c.cost_per_outcome_discounted)],
             ]
             out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
             bound = ", ".join(f"{k} {number(v * 100, 1)}%" for k, v in c.cap_bound.items())
             out.append(f"  caps bound in: {bound or 'no caps set'}")
+        out += ["", "Present values (discounted at the programme's rate; payers and funds)"]
+        rows = [[f"payer {k}", *spread(v)] for k, v in self.npv_payers.items()]
+        rows += [[f"fund {k}", *spread(v)] for k, v in self.npv_funds.items()]
+        out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
         if self.gates:
             out += ["", "Gates (share of scenarios whose condition held)"]
             out.append(
@@ -298,6 +310,11 @@ def summarise(projection: Projection) -> Summary:
             for stage in CAP_STAGES
             if limits[stage]
         }
+        payments = horizon(flow="outcome_payment", contract=c) + horizon(
+            flow="advance_offset", contract=c
+        )
+        outcomes = horizon(flow="outcomes_paid", contract=c)
+        present = projection.scalars[f"pv/contract/{c}/payments"]
         contracts.append(
             ContractFigures(
                 contract=c,
@@ -307,6 +324,8 @@ def summarise(projection: Projection) -> Summary:
                 forfeited=Spread.of(horizon(flow="cap_forfeited", contract=c)),
                 unpaid=Spread.of(horizon(flow="unpaid_after_end", contract=c)),
                 cap_bound=cap_bound,
+                cost_per_outcome=Spread.of(_per(payments, outcomes)),
+                cost_per_outcome_discounted=Spread.of(_per(present, outcomes)),
             )
         )
         if isinstance(contract.financing, InvestorFinancing):
@@ -327,6 +346,12 @@ def summarise(projection: Projection) -> Summary:
                 )
             )
     gates = {g.id: float(projection.scalars[f"gate_met/{g.id}"].mean()) for g in p.gates}
+    npv_payers = {
+        name.split("/", 2)[2]: Spread.of(values)
+        for name, values in projection.scalars.items()
+        if name.startswith("npv/payer/")
+    }
+    npv_funds = {f.id: Spread.of(projection.scalars[f"npv/fund/{f.id}"]) for f in p.funds}
     return Summary(
         scenarios=projection.scenarios,
         currency=p.currency,
@@ -334,4 +359,13 @@ def summarise(projection: Projection) -> Summary:
         contracts=tuple(contracts),
         gates=gates,
         investors=tuple(investors),
+        npv_payers=npv_payers,
+        npv_funds=npv_funds,
+    )
+
+
+def _per(amount: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Amount per outcome, per scenario; NaN where no outcome was paid."""
+    return np.asarray(
+        np.divide(amount, count, out=np.full(amount.shape, np.nan), where=count > 1e-12)
     )

@@ -1,22 +1,85 @@
-"""Finance: net present value and internal rate of return, vectorised over scenarios.
+"""Finance: discounting, net present value and internal rate of return, vectorised.
 
 Conventions: ``values[..., 0]`` is at t = 0 (as numpy-financial and pyxirr put it; a
-spreadsheet's NPV puts the first flow at t = 1). Every function works on the last axis and
-broadcasts over the leading ones, so ``values`` of shape ``(S, T)`` gives ``S`` answers in one
-call.
+spreadsheet's NPV puts the first flow at t = 1). ``xnpv`` and ``xirr`` count actual days over
+365 from the earliest date, so dates need not be sorted. Every function works on the last axis
+and broadcasts over the leading ones, so ``values`` of shape ``(S, T)`` gives ``S`` answers in
+one call, with no Python loop over S.
+
+Where the NPV has several roots, ``irr`` and ``xirr`` return the one with the smallest absolute
+value (as numpy-financial's ``irr`` does); where none lies in the range searched (−99% to
++1,000% a period or a year, narrower for very long series so that no power overflows) they
+return NaN. A series that puts money in and gets nothing back returns −1 (a total loss, −100%).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["irr", "npv"]
+__all__ = [
+    "DISCOUNT_PRESETS",
+    "discount_factors",
+    "irr",
+    "npv",
+    "rate_schedule",
+    "xirr",
+    "xnpv",
+]
 
-_GRID = np.concatenate(
-    [np.linspace(-0.99, -0.1, 12), np.linspace(-0.09, 0.1, 20), np.linspace(0.12, 1.0, 12)]
+DISCOUNT_PRESETS: dict[str, tuple[tuple[float, float], ...]] = {
+    # Rijksbrede standaard for social cost-benefit analysis (MKBA) from 1 January 2021: a real
+    # 2.25% (risk-free −1% plus a 3.25% risk premium), the same for short and long horizons.
+    # Source: Rapport Werkgroep Discontovoet 2020, Ministerie van Financiën, 2020.
+    "nl-2021": ((0.0, 0.0225),),
+    # HM Treasury, The Green Book, 2022, Annex A6, Table 7: the declining social time preference
+    # rate (real): 3.5% for years 0–30, 3.0% for 31–75, 2.5% for 76–125, 2.0% for 126–200,
+    # 1.5% for 201–300 and 1.0% after.
+    "uk-green-book": (
+        (0.0, 0.035),
+        (30.0, 0.03),
+        (75.0, 0.025),
+        (125.0, 0.02),
+        (200.0, 0.015),
+        (300.0, 0.01),
+    ),
+    # HM Treasury, The Green Book, 2022, Annex A6, Table 8: health effects at 1.5% for years
+    # 0–30, declining likewise: 1.29%, 1.07%, 0.86%, 0.64% and 0.43%.
+    "uk-green-book-health": (
+        (0.0, 0.015),
+        (30.0, 0.01286),
+        (75.0, 0.01071),
+        (125.0, 0.00857),
+        (200.0, 0.00643),
+        (300.0, 0.00429),
+    ),
+}
+"""Named discount-rate schedules, as ``(from year, annual rate)`` steps, with their sources.
+
+A step's rate discounts the years after its start: the Green Book's "3.0% for years 31–75"
+is the step ``(30, 0.03)``, so the factor of year 31 is 1.035⁻³⁰ / 1.03.
+"""
+
+_PERIODIC_GRID = np.concatenate(
+    [
+        np.linspace(-0.99, -0.1, 12),
+        np.linspace(-0.09, 0.1, 20),
+        np.linspace(0.12, 1.0, 12),
+        np.linspace(1.5, 10.0, 10),
+    ]
 )
-"""Periodic rates scanned to bracket the roots of the NPV (−99% to +100% a period)."""
+_ANNUAL_GRID = np.concatenate(
+    [
+        np.linspace(-0.99, -0.1, 12),
+        np.linspace(-0.09, 0.3, 30),
+        np.linspace(0.35, 2.0, 15),
+        np.linspace(2.5, 10.0, 8),
+    ]
+)
 
 
 def _values(values: ArrayLike) -> np.ndarray:
@@ -26,6 +89,24 @@ def _values(values: ArrayLike) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError("values must be finite numbers (no NaN or inf)")
     return array
+
+
+def _rates(rate: ArrayLike) -> np.ndarray:
+    rates = np.asarray(rate, dtype=float)
+    if not np.isfinite(rates).all() or np.any(rates <= -1):
+        raise ValueError(f"rate must be a finite number > -1, got {rate!r}")
+    return rates
+
+
+def _years(dates: Sequence[dt.date] | ArrayLike, size: int) -> np.ndarray:
+    """Actual days from the earliest date, over 365."""
+    days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+    if days.shape[-1] != size:
+        raise ValueError(
+            f"dates and values must have the same length, got {days.shape[-1]} dates "
+            f"for {size} values"
+        )
+    return np.asarray((days - days.min(axis=-1, keepdims=True)) / 365.0)
 
 
 def npv(rate: ArrayLike, values: ArrayLike) -> np.ndarray:
@@ -42,90 +123,218 @@ def npv(rate: ArrayLike, values: ArrayLike) -> np.ndarray:
     [50.0, 0.0]
     """
     flows = _values(values)
-    rates = np.asarray(rate, dtype=float)
-    if np.any(rates <= -1) or not np.isfinite(rates).all():
-        raise ValueError("rate must be a finite number > -1")
+    rates = _rates(rate)
     discount = (1.0 + rates[..., None]) ** -np.arange(flows.shape[-1])
     return np.asarray((flows * discount).sum(axis=-1))
 
 
-def _scaled(values: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """NPV × (1 + r)^(n−1): the same sign and roots, and no overflow near r = −1."""
-    n = values.shape[-1]
-    growth = (1.0 + rate[..., None]) ** np.arange(n - 1, -1, -1)
-    return np.asarray((values * growth).sum(axis=-1))
+def xnpv(rate: ArrayLike, values: ArrayLike, dates: Sequence[dt.date] | ArrayLike) -> np.ndarray:
+    """The net present value at annual ``rate`` of flows on ``dates`` (actual/365).
+
+    Times count from the earliest date, so the dates may come in any order.
+
+    Raises:
+        ValueError: A rate ≤ −1, values that are not finite, or lengths that differ.
+
+    >>> abs(round(float(xnpv(0.1, [-100, 110], [dt.date(2021, 1, 1), dt.date(2022, 1, 1)])), 10))
+    0.0
+    """
+    flows = _values(values)
+    rates = _rates(rate)
+    years = _years(dates, flows.shape[-1])
+    return np.asarray((flows * (1.0 + rates[..., None]) ** -years).sum(axis=-1))
 
 
 def irr(values: ArrayLike, *, tolerance: float = 1e-12) -> np.ndarray:
     """The periodic internal rate of return of each row of ``values``.
 
-    The rate r > −1 at which the NPV is zero. Rows with no such rate give NaN; a row that
-    loses everything it put in (no inflow at all) gives −1 (−100%). Where the NPV has several
-    roots, the root with the smallest absolute value is chosen (as numpy-financial does). The
-    roots are bracketed on a grid of rates from −99% to +100% a period, then refined by
-    bisection to ``tolerance``.
+    The rate r > −1 at which the NPV is zero, or NaN where there is none (see the module
+    notes for the choice among several roots and for a total loss).
+
+    Raises:
+        ValueError: Values that are not finite.
 
     >>> round(float(irr([-100, 110])), 12)
     0.1
     >>> irr([[-100, 0], [100, 50]]).tolist()
     [-1.0, nan]
     """
+    return _solve(_values(values), None, _PERIODIC_GRID, tolerance)
+
+
+def xirr(
+    values: ArrayLike, dates: Sequence[dt.date] | ArrayLike, *, tolerance: float = 1e-12
+) -> np.ndarray:
+    """The annual internal rate of return of flows on ``dates`` (actual/365 from the earliest).
+
+    Raises:
+        ValueError: Values that are not finite, or lengths that differ.
+
+    >>> dates = [dt.date(2021, 1, 1), dt.date(2022, 1, 1)]
+    >>> round(float(xirr([-100, 110], dates)), 12)
+    0.1
+    """
     flows = _values(values)
+    years = _years(dates, flows.shape[-1])
+    exponents = np.broadcast_to(years.max(axis=-1, keepdims=True) - years, flows.shape)
+    return _solve(flows, exponents, _ANNUAL_GRID, tolerance)
+
+
+class _Scaled:
+    """NPV × (1 + r)^(latest time): the same sign and roots, and no overflow near r = −1.
+
+    With whole periods (``exponents`` None) it is a polynomial in 1 + r, evaluated by Horner's
+    rule; with day counts, by powers.
+    """
+
+    def __init__(self, rows: np.ndarray, exponents: np.ndarray | None) -> None:
+        self.rows, self.exponents = rows, exponents
+
+    def at(self, rate: np.ndarray) -> np.ndarray:
+        if self.exponents is None:
+            growth = 1.0 + rate
+            total = np.zeros(self.rows.shape[0])
+            for column in self.rows.T:
+                total = total * growth + column
+            return total
+        return np.asarray((self.rows * (1.0 + rate[:, None]) ** self.exponents).sum(axis=-1))
+
+    def on_grid(self, grid: np.ndarray) -> np.ndarray:
+        if self.exponents is None:
+            n = self.rows.shape[1]
+            return np.asarray(
+                self.rows @ ((1.0 + grid)[None, :] ** np.arange(n - 1, -1, -1)[:, None])
+            )
+        powers = (1.0 + grid)[None, None, :] ** self.exponents[..., None]
+        return np.asarray(np.einsum("sn,sng->sg", self.rows, powers))
+
+    @property
+    def longest(self) -> float:
+        """The largest exponent: the latest time, in periods or years."""
+        if self.exponents is None:
+            return float(self.rows.shape[1] - 1)
+        return float(self.exponents.max()) if self.exponents.size else 0.0
+
+    def subset(self, mask: np.ndarray) -> _Scaled:
+        exponents = None if self.exponents is None else self.exponents[mask]
+        return _Scaled(self.rows[mask], exponents)
+
+
+def _solve(
+    flows: np.ndarray, exponents: np.ndarray | None, grid: np.ndarray, tolerance: float
+) -> np.ndarray:
     shape = flows.shape[:-1]
     rows = flows.reshape(-1, flows.shape[-1])
+    powers = None if exponents is None else exponents.reshape(-1, flows.shape[-1])
     out = np.full(rows.shape[0], np.nan)
     has_out = (rows < 0).any(axis=1)
     has_in = (rows > 0).any(axis=1)
     out[has_out & ~has_in] = -1.0
-    todo = np.flatnonzero(has_out & has_in)
-    if todo.size:
-        out[todo] = _roots(rows[todo], tolerance)
+    todo = has_out & has_in
+    if todo.any():
+        out[todo] = _roots(_Scaled(rows, powers).subset(np.asarray(todo)), grid, tolerance)
     return out.reshape(shape) if shape else np.asarray(out[0])
 
 
-def _roots(rows: np.ndarray, tolerance: float) -> np.ndarray:
-    n = rows.shape[-1]
-    # The scaled NPV on the whole grid in one matrix product: (rows, n) @ (n, grid).
-    growth = (1.0 + _GRID[None, :]) ** np.arange(n - 1, -1, -1)[:, None]
-    signs = np.sign(rows @ growth)
+def _roots(scaled: _Scaled, grid: np.ndarray, tolerance: float) -> np.ndarray:
+    # Keep (1 + r)^(latest time) below 1e300: long series search a narrower range.
+    longest = scaled.longest
+    grid = grid[np.log10(1.0 + grid) * longest < 300.0] if longest > 0 else grid
+    signs = np.sign(scaled.on_grid(grid))
     exact = signs == 0
     change = (signs[:, :-1] * signs[:, 1:]) < 0
     # The bracket (or exact grid root) nearest to a zero rate, per row.
-    mid = (_GRID[:-1] + _GRID[1:]) / 2
+    mid = (grid[:-1] + grid[1:]) / 2
     distance = np.where(change, np.abs(mid)[None, :], np.inf)
-    exact_distance = np.where(exact, np.abs(_GRID)[None, :], np.inf)
+    exact_distance = np.where(exact, np.abs(grid)[None, :], np.inf)
     best = distance.argmin(axis=1)
-    best_exact = exact_distance.argmin(axis=1)
     found = np.isfinite(distance.min(axis=1))
-    result = np.full(rows.shape[0], np.nan)
-    use_exact = exact_distance.min(axis=1) <= np.where(found, distance.min(axis=1), np.inf)
-    result[use_exact] = _GRID[best_exact[use_exact]]
+    result = np.full(signs.shape[0], np.nan)
+    use_exact = exact.any(axis=1) & (
+        exact_distance.min(axis=1) <= np.where(found, distance.min(axis=1), np.inf)
+    )
+    result[use_exact] = grid[exact_distance.argmin(axis=1)[use_exact]]
     refine = found & ~use_exact
     if refine.any():
-        result[refine] = _illinois(
-            rows[refine], _GRID[best[refine]], _GRID[best[refine] + 1], tolerance
-        )
+        low, high = grid[best[refine]], grid[best[refine] + 1]
+        result[refine] = _illinois(scaled.subset(refine), low, high, tolerance)
     return result
 
 
-def _illinois(rows: np.ndarray, low: np.ndarray, high: np.ndarray, tolerance: float) -> np.ndarray:
+def _illinois(scaled: _Scaled, low: np.ndarray, high: np.ndarray, tolerance: float) -> np.ndarray:
     """Refine bracketed roots by the Illinois variant of regula falsi (always bracketed)."""
-    f_low, f_high = _scaled(rows, low), _scaled(rows, high)
-    side = np.zeros(rows.shape[0])
-    guess = low.copy()
-    for _ in range(100):
+    f_low, f_high = scaled.at(low), scaled.at(high)
+    side = np.zeros(low.shape[0])
+    guess, f_guess = low.copy(), f_low.copy()
+    for _ in range(200):
         guess = (low * f_high - high * f_low) / (f_high - f_low)
-        guess = np.where(
-            np.isfinite(guess) & (guess > low) & (guess < high), guess, (low + high) / 2
-        )
-        f_guess = _scaled(rows, guess)
+        inside = np.isfinite(guess) & (guess > low) & (guess < high)
+        guess = np.where(inside, guess, (low + high) / 2)
+        f_guess = scaled.at(guess)
         left = np.sign(f_guess) == np.sign(f_low)
-        # Replace the end on the root's side; halve the value kept twice in a row (Illinois).
+        # Keep the end on the root's side; halve the one kept twice in a row (Illinois).
         f_high = np.where(left & (side == 1), f_high / 2, f_high)
         f_low = np.where(~left & (side == -1), f_low / 2, f_low)
         low, f_low = np.where(left, guess, low), np.where(left, f_guess, f_low)
         high, f_high = np.where(left, high, guess), np.where(left, f_high, f_guess)
         side = np.where(left, 1.0, -1.0)
-        if np.all((high - low <= tolerance) | (f_guess == 0)):
+        if np.all((high - low <= tolerance * np.maximum(1.0, np.abs(low))) | (f_guess == 0)):
             break
     return np.where(f_guess == 0, guess, (low + high) / 2)
+
+
+def rate_schedule(
+    rate: float | str | Sequence[tuple[float, float]],
+) -> tuple[tuple[float, float], ...]:
+    """A discount rate as ``(from year, annual rate)`` steps: a number, a preset or steps.
+
+    Raises:
+        ValueError: An unknown preset, a rate ≤ −1, or steps that do not start at year 0 or
+            are not increasing.
+
+    >>> rate_schedule(0.03)
+    ((0.0, 0.03),)
+    >>> rate_schedule("uk-green-book")[1]
+    (30.0, 0.03)
+    """
+    if isinstance(rate, str):
+        if rate not in DISCOUNT_PRESETS:
+            raise ValueError(
+                f"unknown discount preset {rate!r}; the presets are {', '.join(DISCOUNT_PRESETS)}"
+            )
+        return DISCOUNT_PRESETS[rate]
+    steps = (
+        ((0.0, float(rate)),)
+        if isinstance(rate, int | float)
+        else tuple((float(start), float(value)) for start, value in rate)
+    )
+    starts = [start for start, _ in steps]
+    if not steps or starts[0] != 0.0 or any(b <= a for a, b in itertools.pairwise(starts)):
+        raise ValueError(f"a rate schedule starts at year 0 and increases, got {steps!r}")
+    if any(not np.isfinite(value) or value <= -1 for _, value in steps):
+        raise ValueError(f"rates must be finite numbers > -1, got {steps!r}")
+    return steps
+
+
+def discount_factors(
+    rate: float | str | Sequence[tuple[float, float]], years: ArrayLike
+) -> np.ndarray:
+    """The discount factor at each time ``years`` (in years from the base date).
+
+    With a schedule the factor is the product of the stepwise factors: a time in the second
+    step is discounted at the first rate up to the step, then at the second rate.
+
+    >>> discount_factors(0.1, [-1, 0, 1, 2]).round(6).tolist()
+    [1.1, 1.0, 0.909091, 0.826446]
+    >>> bool(np.isclose(discount_factors("uk-green-book", 31), 1.035**-30 / 1.03, rtol=1e-12))
+    True
+    """
+    steps = rate_schedule(rate)
+    times = np.asarray(years, dtype=float)
+    # Before the base date the first rate compounds forward (a factor above 1).
+    log_factor = -np.minimum(times, 0.0) * np.log1p(steps[0][1])
+    bounds = [start for start, _ in steps[1:]] + [np.inf]
+    for (start, value), end in zip(steps, bounds, strict=True):
+        spent = np.clip(times, start, end) - start
+        log_factor -= spent * np.log1p(value)
+    return np.asarray(np.exp(log_factor))

@@ -1,0 +1,250 @@
+"""programma.finance against numpy-financial and pyxirr, hand-worked cases and properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+import pyxirr
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import programma as pg
+from builders import D, base_programme, contract
+from programma.finance import (
+    DISCOUNT_PRESETS,
+    discount_factors,
+    irr,
+    npv,
+    rate_schedule,
+    xirr,
+    xnpv,
+)
+
+amounts = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 2))
+
+
+@st.composite
+def conventional(draw: st.DrawFn, max_length: int = 60) -> list[float]:
+    """Money in first (negative), money back later (non-negative): one sign change."""
+    out = draw(st.lists(st.floats(1.0, 1e6), min_size=1, max_size=6))
+    back = [
+        round(x, 2) for x in draw(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=max_length))
+    ]
+    assume(sum(back) > 0)
+    return [-round(x, 2) for x in out] + back
+
+
+def pyxirr_irr(values: list[float]) -> float:
+    result = pyxirr.irr(values)
+    return np.nan if result is None else float(result)
+
+
+class TestNpv:
+    """npv puts the first flow at t = 0, as numpy-financial does."""
+
+    @given(st.floats(-0.9, 2.0), st.lists(amounts, min_size=1, max_size=40))
+    def test_matches_numpy_financial(self, rate: float, values: list[float]) -> None:
+        """The same value as numpy_financial.npv."""
+        assert npf.npv(rate, values) == pytest.approx(float(npv(rate, values)), rel=1e-9, abs=1e-6)
+
+    def test_hand_worked(self) -> None:
+        """−100 now and 121 in two periods at 10%: zero."""
+        assert 0 == pytest.approx(float(npv(0.1, [-100, 0, 121])), abs=1e-12)
+
+    def test_vectorised(self) -> None:
+        """A (S, T) array and S rates give S values."""
+        values = np.array([[-100, 110], [-100, 121]])
+        assert [0, 21] == pytest.approx(npv([0.1, 0.0], values).tolist(), abs=1e-12)
+
+    @pytest.mark.parametrize(
+        ("rate", "values", "message"),
+        [(-1.0, [1.0], "rate must be"), (0.1, [1.0, np.nan], "finite"), (0.1, [], "at least one")],
+    )
+    def test_bad_input(self, rate: float, values: list[float], message: str) -> None:
+        """A rate ≤ −1, a NaN or no flows is a clear ValueError."""
+        with pytest.raises(ValueError, match=message):
+            npv(rate, values)
+
+
+class TestIrr:
+    """irr: the periodic rate at which the NPV is zero."""
+
+    @settings(max_examples=300)
+    @given(conventional())
+    def test_matches_pyxirr_and_numpy_financial(self, values: list[float]) -> None:
+        """Conventional flows have one root: all three libraries find it."""
+        ours = float(irr(values))
+        theirs = pyxirr_irr(values)
+        if np.isnan(ours):  # no root in the documented search range
+            assert np.isnan(theirs) or not -0.99 < theirs <= 10.0
+            return
+        if np.isnan(theirs):  # pyxirr's Newton misses some rates near −100%: check exactly
+            scale = float(npv(ours, [abs(v) for v in values]))
+            assert 0 == pytest.approx(float(npv(ours, values)) / scale, abs=1e-9)
+        else:
+            assert theirs == pytest.approx(ours, rel=1e-7, abs=1e-9)
+        numpy_financial = float(npf.irr(values))
+        if not np.isnan(numpy_financial):  # it finds no root for some rates near −100%
+            assert numpy_financial == pytest.approx(ours, rel=1e-7, abs=1e-9)
+
+    @settings(max_examples=300)
+    @given(st.lists(amounts, min_size=2, max_size=30))
+    def test_any_root_is_a_root(self, values: list[float]) -> None:
+        """Whatever the flows, a rate returned makes the NPV zero (checked exactly)."""
+        rate = float(irr(values))
+        if np.isnan(rate) or rate == -1.0:
+            return
+        # Relative to the size of the discounted flows, which a rate near −1 magnifies.
+        scale = float(npv(rate, [abs(v) for v in values]))
+        assert 0 == pytest.approx(float(npv(rate, values)) / scale, abs=1e-9)
+
+    def test_several_roots(self) -> None:
+        """[−100, 230, −132] has roots 10% and 20%: the smaller in size is chosen."""
+        assert 0.1 == pytest.approx(float(irr([-100, 230, -132])), abs=1e-12)
+
+    def test_no_root_and_total_loss(self) -> None:
+        """Only inflows: NaN; money in and nothing back: −100%."""
+        assert np.isnan(irr([100.0, 50.0]))
+        assert -1.0 == float(irr([-100.0, 0.0, 0.0]))
+
+    def test_batch_equals_rows(self) -> None:
+        """A batch gives what each row gives alone."""
+        rng = np.random.default_rng(5)
+        batch = np.concatenate([-rng.uniform(1, 9, (50, 2)), rng.uniform(0, 5, (50, 10))], axis=1)
+        assert np.allclose([float(irr(row)) for row in batch], irr(batch), rtol=1e-12)
+
+    @given(st.floats(1, 1e6), st.lists(st.floats(0, 1e6), max_size=20), st.floats(-0.5, 0.5))
+    def test_npv_decreasing_in_rate(self, outlay: float, back: list[float], rate: float) -> None:
+        """An outlay now and inflows later: the NPV falls as the rate rises."""
+        values = [-outlay, *back]
+        assert float(npv(rate, values)) >= float(npv(rate + 0.01, values)) - 1e-6
+
+
+class TestXnpvXirr:
+    """xnpv and xirr: actual/365 from the earliest date, in any order."""
+
+    def dates(self, count: int, start: dt.date = dt.date(2021, 1, 1)) -> list[dt.date]:
+        return [start + dt.timedelta(days=30 * i + i % 7) for i in range(count)]
+
+    @settings(max_examples=200)
+    @given(conventional(max_length=30))
+    def test_xirr_matches_pyxirr(self, values: list[float]) -> None:
+        """The same annual rate as pyxirr.xirr."""
+        dates = self.dates(len(values))
+        ours = float(xirr(values, dates))
+        if not any(v > 0 for v in values):
+            assert -1.0 == ours  # a total loss; pyxirr refuses such flows
+            return
+        theirs = pyxirr.xirr(dates, values)
+        if theirs is None or not -0.99 < ours < 10:
+            return
+        assert theirs == pytest.approx(ours, rel=1e-6, abs=1e-8)
+
+    @given(st.floats(-0.5, 1.0), st.lists(amounts, min_size=2, max_size=20))
+    def test_xnpv_matches_pyxirr(self, rate: float, values: list[float]) -> None:
+        """The same value as pyxirr.xnpv."""
+        dates = self.dates(len(values))
+        expected = pyxirr.xnpv(rate, dates, values)
+        assert expected == pytest.approx(float(xnpv(rate, values, dates)), rel=1e-9, abs=1e-6)
+
+    def test_unsorted_dates(self) -> None:
+        """Shuffling flows with their dates changes nothing."""
+        dates = self.dates(4)
+        values = [-100.0, 20.0, 40.0, 60.0]
+        order = [2, 0, 3, 1]
+        shuffled = ([values[i] for i in order], [dates[i] for i in order])
+        assert float(xirr(values, dates)) == pytest.approx(float(xirr(*shuffled)), rel=1e-12)
+
+    @given(st.floats(0.0, 0.3), st.lists(amounts, min_size=2, max_size=10))
+    def test_xnpv_is_npv_on_yearly_dates(self, rate: float, values: list[float]) -> None:
+        """On 1 January of consecutive years xnpv equals npv, within day-count error."""
+        dates = [dt.date(2021 + i, 1, 1) for i in range(len(values))]
+        scale = sum(abs(v) for v in values) + 1
+        gap = float(xnpv(rate, values, dates)) - float(npv(rate, values))
+        assert 0 == pytest.approx(gap / scale, abs=1e-2 * rate + 1e-12)
+
+    def test_length_mismatch(self) -> None:
+        """Dates and values of different lengths are refused."""
+        with pytest.raises(ValueError, match="same length"):
+            xnpv(0.1, [1.0, 2.0], [dt.date(2021, 1, 1)])
+
+
+class TestDiscountFactors:
+    """Presets with their sources, schedules as products of stepwise factors."""
+
+    def test_dutch_standard(self) -> None:
+        """nl-2021: a real 2.25% for every horizon."""
+        assert 1.0225**-40 == pytest.approx(float(discount_factors("nl-2021", 40)), rel=1e-12)
+
+    def test_green_book_steps(self) -> None:
+        """Years 0–30 at 3.5%, then 3.0%: the factor is the product of the steps."""
+        assert 1.035**-30 * 1.03**-10 == pytest.approx(
+            float(discount_factors("uk-green-book", 40)), rel=1e-12
+        )
+
+    def test_green_book_health(self) -> None:
+        """Health effects: 1.5% for the first 30 years."""
+        assert 1.015**-20 == pytest.approx(
+            float(discount_factors("uk-green-book-health", 20)), rel=1e-12
+        )
+
+    def test_custom_schedule(self) -> None:
+        """A custom schedule of (from year, rate) steps."""
+        factor = float(discount_factors([(0, 0.05), (2, 0.0)], 5))
+        assert 1.05**-2 == pytest.approx(factor, rel=1e-12)
+
+    def test_programme_presets_are_the_finance_presets(self) -> None:
+        """The presets a programme may name are those finance knows."""
+        assert set(DISCOUNT_PRESETS) == set(pg.DISCOUNT_PRESETS)
+
+    @pytest.mark.parametrize("bad", ["nl", [(1, 0.03)], [(0, 0.03), (0, 0.02)], -1.5])
+    def test_bad_schedules(self, bad: object) -> None:
+        """Unknown presets, steps not from year 0 or not increasing, rates ≤ −1: refused."""
+        with pytest.raises(ValueError, match=r"preset|schedule|rates must"):
+            rate_schedule(bad)  # type: ignore[arg-type]
+
+
+class TestPresentValuesOfAProjection:
+    """A projection's present values: per payer and fund, in the chunk and from periods."""
+
+    def programme(self) -> pg.Programme:
+        return base_programme(contracts=[contract()], discount_rate=0.12)
+
+    def test_hand_worked(self) -> None:
+        """€9,000 at the end of months 11 and 14, discounted at 12% a year to January 2021."""
+        projection = pg.project(self.programme())
+        expected = 9000 * 1.12 ** (-12 / 12) + 9000 * 1.12 ** (-15 / 12)
+        assert expected == pytest.approx(projection.scalars["npv/payer/city"][0], rel=1e-12)
+        assert expected == pytest.approx(projection.scalars["npv/fund/budget"][0], rel=1e-12)
+        assert expected == pytest.approx(projection.scalars["pv/contract/c/payments"][0])
+
+    def test_projection_npv_agrees_at_months(self) -> None:
+        """Projection.npv at monthly resolution gives the chunk's figure."""
+        projection = pg.project(self.programme())
+        assert projection.scalars["npv/payer/city"][0] == pytest.approx(
+            float(projection.npv(flow="outcome_payment", payer="city")[0]), rel=1e-12
+        )
+
+    def test_deflator(self) -> None:
+        """With a 10% deflator from 2022, 2022's payment is worth 1/1.1 in real terms."""
+        programme = base_programme(
+            contracts=[contract()], discount_rate=0.0, deflator=pg.Yearly({2021: 0, 2022: 0.1})
+        )
+        projection = pg.project(programme)
+        assert 9000 + 9000 / 1.1 == pytest.approx(projection.scalars["npv/payer/city"][0])
+
+    def test_summary_cost_per_outcome(self) -> None:
+        """€18,000 for 18 outcomes: €1,000 an outcome, nominal."""
+        summary = pg.project(self.programme()).summary()
+        (figures,) = summary.contracts
+        assert 1000 == pytest.approx(figures.cost_per_outcome.mean)
+        assert figures.cost_per_outcome_discounted.mean < 1000
+
+    def test_base_date(self) -> None:
+        """A base date a year later scales every present value by 1.12."""
+        projection = pg.project(self.programme())
+        later = projection.npv(base_date=D(2022, 1, 1), flow="outcome_payment")
+        assert 1.12 * projection.npv(flow="outcome_payment")[0] == pytest.approx(later[0])
