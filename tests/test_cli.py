@@ -187,6 +187,43 @@ class TestShow:
         assert "horizon_years: expected an integer ≥ 1, got 0" in err
 
 
+class TestSimulate:
+    def test_expected_mode_table(self, valid_file: Path) -> None:
+        """simulate FILE prints the period table and the summary."""
+        code, out, _ = run("simulate", str(valid_file), "--by", "year")
+        assert EXIT_OK == code
+        assert "expected mode" in out
+        assert "Summary over 1 scenario(s)" in out
+
+    def test_periods_that_do_not_nest_in_fiscal_years(self, tmp_path: Path) -> None:
+        """Quarters with February fiscal years: the summary is still computed, by fiscal year."""
+        path = tmp_path / "february.toml"
+        path.write_text(
+            VALID.replace("horizon_years = 5", "horizon_years = 5\nfiscal_year_start_month = 2")
+        )
+        code, out, err = run("simulate", str(path), "--by", "quarter", "--scenarios", "3")
+        assert (EXIT_OK, "") == (code, err)
+        assert "Summary over 3 scenario(s)" in out
+
+    def test_json_and_csv(self, valid_file: Path, tmp_path: Path) -> None:
+        """--format json gives the table's content; --format csv tidy rows; --out writes a file."""
+        code, out, _ = run("simulate", str(valid_file), "--format", "json")
+        assert EXIT_OK == code
+        assert {"projection", "summary"} == set(json.loads(out))
+        target = tmp_path / "rows.csv"
+        assert (
+            EXIT_OK == run("simulate", str(valid_file), "--format", "csv", "--out", str(target))[0]
+        )
+        assert target.read_text().startswith("scenario,period,flow,")
+
+    def test_unwritable_out(self, valid_file: Path, tmp_path: Path) -> None:
+        """An --out in a missing folder is a one-line error naming that path."""
+        target = tmp_path / "missing" / "rows.csv"
+        code, _, err = run("simulate", str(valid_file), "--out", str(target))
+        assert EXIT_INVALID == code
+        assert err.startswith(f"programma: {target}: cannot write")
+
+
 class TestExampleAndSchema:
     def test_example_toml_with_comments(self) -> None:
         """example prints the shipped TOML, comments included, and it loads."""

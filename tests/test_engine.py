@@ -137,6 +137,13 @@ class TestCosts:
         # 2021 is one year before the 2022 base: index = 1 / (1 + rate of 2022) = 0.8.
         assert np.allclose(at([1], [960]), series(pg.project(programme), flow="grant"))
 
+    def test_cost_delayed_far_past_the_horizon(self) -> None:
+        """Cost a long delay pushes past every month computed is still reported, not dropped."""
+        programme = self.programme(start=D(2023, 10, 1), duration_months=3, delay=6)
+        projection = pg.project(programme)
+        assert 0 == series(projection, flow="grant").sum()
+        assert pytest.approx(1200) == series(projection, flow="unpaid_after_end").sum()
+
     def test_cost_past_the_horizon(self) -> None:
         """Cost pushed past the horizon by a delay is reported in the last month, not dropped."""
         programme = self.programme(start=D(2023, 11, 1), duration_months=2, delay=1)

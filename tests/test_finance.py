@@ -106,8 +106,9 @@ class TestIrr:
         assert 0.1 == pytest.approx(float(irr([-100, 230, -132])), abs=1e-12)
 
     def test_no_root_and_total_loss(self) -> None:
-        """Only inflows: NaN; money in and nothing back: −100%."""
+        """Only inflows, or no rate that solves: NaN; money in and nothing back: −100%."""
         assert np.isnan(irr([100.0, 50.0]))
+        assert np.isnan(irr([-100.0, 50.0, -10.0]))
         assert -1.0 == float(irr([-100.0, 0.0, 0.0]))
 
     def test_batch_equals_rows(self) -> None:

@@ -125,6 +125,20 @@ class TestInvestorReceiptsFirst:
         assert 0 == series(projection, flow="investor_drawdown").sum()
 
 
+class TestInvestorNothingDrawn:
+    """An investor that draws nothing has no IRR or multiple, and its cap does not bind."""
+
+    def test_no_figures(self, tmp_path: object) -> None:
+        """NaN figures, counted as missing; JSON writes them as null."""
+        projection = pg.project(financed(InvestorFinancing("inv", 0, 0.12)))
+        assert np.isnan(projection.scalars["investor/c/irr"][0])
+        assert 0.0 == projection.scalars["investor/c/return_cap_bound"][0]
+        (investor,) = projection.summary().investors
+        assert 1 == investor.irr.missing
+        written = projection.to_json(tmp_path / "p.json")  # type: ignore[operator]
+        assert "null" in written.read_text()
+
+
 class TestInvestorNoDrawAfterEnd:
     """No draw-down after the contract's end: later costs are the provider's own."""
 

@@ -48,6 +48,7 @@ from ._sampling import BLOCK_SIZE
 from ._schema import schema
 from ._series import FLOWS, MEASURES, SeriesKey
 from ._stakeholders import Engagement, Interest, Stakeholder
+from ._summary import Spread, Summary
 from ._vocabulary import (
     Action,
     CapExcess,
@@ -135,6 +136,8 @@ __all__ = [
     "MEASURES",
     "Projection",
     "SeriesKey",
+    "Spread",
+    "Summary",
     "project",
     # files
     "FORMAT_VERSION",

@@ -311,6 +311,7 @@ class _Run:
             name: np.zeros(self.S) for name in model.scalar_names
         }
         self.discount = self._discount_factors()
+        self.cost_beyond: dict[str, np.ndarray] = {}
         self.base_cost = {i.id: self._base_cost(i) for i in p.initiatives}
         self.base_enrolment = {c.id: self._base_enrolment(c) for c in p.contracts}
         self.metric_draws = {
@@ -413,17 +414,23 @@ class _Run:
         previous = padded[np.clip(offset - 1, -1, size) + 1]
         profile = (1.0 - fraction[:, None]) * this + fraction[:, None] * previous
         index = self.index(f"{key}/indexation", initiative.indexation)
+        # A delay may push part of the profile past the months computed: that part is valued
+        # at the last month's prices and reported with the rest that falls past the horizon.
+        beyond = np.clip(1.0 - profile.sum(axis=1), 0.0, None)
+        self.cost_beyond[initiative.id] = amount * beyond * index[:, -1]
         return np.asarray(amount[:, None] * profile * index)
 
     def _initiative(self, initiative: Initiative) -> np.ndarray:
         """Record the initiative's grants; return its cost inside the horizon ``(S, T)``."""
         T = self.m.T
-        cost = self.base_cost[initiative.id] * self.cost_factor[initiative.id]
+        factor = self.cost_factor[initiative.id]
+        cost = self.base_cost[initiative.id] * factor
+        beyond = self.cost_beyond[initiative.id] * factor[:, -1]
         # Costs past the horizon are not spent inside it: report them, never drop them.
         self.put_at(
             SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id),
             T - 1,
-            cost[:, T:].sum(axis=1),
+            cost[:, T:].sum(axis=1) + beyond,
         )
         inside = cost[:, :T]
         funds = {f.id: f for f in self.m.programme.funds}
@@ -663,7 +670,8 @@ class _Run:
             entitlement = entitlement * growth + drawdown[:, month]
             surplus = received[:, month] - used[:, month]
             paid = np.minimum(surplus, entitlement)
-            bound |= surplus > paid * (1.0 + 1e-12) + 1e-9
+            # The cap binds when capital is in and the investor would have taken more.
+            bound |= (drawn > 0) & (surplus > paid * (1.0 + 1e-12) + 1e-9)
             entitlement -= paid
             distribution[:, month] = paid
             distributed += paid

@@ -139,9 +139,9 @@ def project(
             f"this projection needs about {_mib(needed)} but max_memory allows {_mib(budget)}: "
             f"{count:,} scenarios × {len(periods)} {kept} periods × {len(series)} series "
             f"keep {_mib(kept_bytes)}, and each chunk of {chunk_blocks * BLOCK_SIZE:,} "
-            f"scenarios works in {_mib(working)}. Lower it with fewer scenarios, a coarser "
-            "resolution (e.g. resolution='fiscal_year'), a smaller chunk_size or fewer "
-            "workers, or raise max_memory",
+            f"scenarios works in {_mib(working)}. Lower it with fewer scenarios"
+            + ("" if kept == "fiscal_year" else ", a coarser resolution ('fiscal_year')")
+            + ", a smaller chunk_size or fewer workers, or raise max_memory",
             needed,
             budget,
         )

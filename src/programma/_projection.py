@@ -195,7 +195,10 @@ class Projection:
                 {**attrs.asdict(key), "values": rounded[:, :, n].tolist()}
                 for n, key in enumerate(self.series)
             ],
-            "scalars": {name: np.asarray(v).tolist() for name, v in self.scalars.items()},
+            "scalars": {
+                name: [None if np.isnan(x) else x for x in np.asarray(v).tolist()]
+                for name, v in self.scalars.items()
+            },
         }
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:

@@ -806,8 +806,8 @@ def _large_first_group(p: Programme, config: ReviewConfig) -> Iterator[Hit]:
     summary="A group that does not grow towards implementation.",
     condition=(
         "The programme has a phase of kind implementation that is not its first phase, and the "
-        "first such phase (by start) has no more stakeholders at the table (in a role other "
-        "than informed) than the first phase."
+        "first such phase (by start) has at least one engagement but no more stakeholders at "
+        "the table (in a role other than informed) than the first phase."
     ),
 )
 def _group_does_not_grow(p: Programme, config: ReviewConfig) -> Iterator[Hit]:
@@ -816,6 +816,8 @@ def _group_does_not_grow(p: Programme, config: ReviewConfig) -> Iterator[Hit]:
     if not implementation or implementation[0][1] is ordered[0][1]:
         return
     (i, later), (_, first) = implementation[0], ordered[0]
+    if later.id not in _engaged_phases(p):
+        return  # reported by phase-without-engagement
     before, after = len(table_group(p, first.id)), len(table_group(p, later.id))
     if after <= before:
         yield (

@@ -288,11 +288,14 @@ def summarise(projection: Projection) -> Summary:
     investors = []
     for contract in p.contracts:
         c = contract.id
+        several = {
+            p.payer for p in contract.payers if sum(q.payer == p.payer for q in contract.payers) > 1
+        }
         paid_by = {
-            payer.payer: Spread.of(
-                horizon(flow="outcome_payment", contract=c, payer=payer.payer)
-                + horizon(flow="advance", contract=c, payer=payer.payer)
-                - horizon(flow="advance_refund", contract=c, payee=payer.payer)
+            (f"{payer.payer} ({payer.fund})" if payer.payer in several else payer.payer): Spread.of(
+                horizon(flow="outcome_payment", contract=c, payer=payer.payer, fund=payer.fund)
+                + horizon(flow="advance", contract=c, payer=payer.payer, fund=payer.fund)
+                - horizon(flow="advance_refund", contract=c, payee=payer.payer, fund=payer.fund)
             )
             for payer in contract.payers
         }

@@ -23,8 +23,10 @@ from ._files import FORMATS, Format, dumps, loads
 from ._overview import describe_programme
 from ._programme import Programme
 from ._project import project
+from ._projection import Projection
 from ._report import period_means, projection_report
 from ._schema import schema
+from ._summary import Summary
 from ._time import RESOLUTIONS
 from .examples import example_text, leeuwarden_oost
 
@@ -155,11 +157,11 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         if executor is not None:
             executor.shutdown()
     if args.format == "table":
-        text = projection_report(projection) + "\n" + str(projection.summary())
+        text = projection_report(projection) + "\n" + str(_summary(projection))
     elif args.format == "json":
         document = {
             "projection": period_means(projection),
-            "summary": projection.summary().to_dict(),
+            "summary": _summary(projection).to_dict(),
         }
         text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     else:
@@ -169,8 +171,28 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     if args.out is None:
         out.write(text)
     else:
-        write_atomic(args.out, text)
+        try:
+            write_atomic(args.out, text)
+        except OSError as error:
+            raise _InputError(f"{args.out}: cannot write ({error.strerror or error})") from None
     return EXIT_OK
+
+
+def _summary(projection: Projection) -> Summary:
+    """The summary; periods that do not nest in fiscal years are re-run by fiscal year.
+
+    The same seed gives the same scenarios, so the summary describes the same run.
+    """
+    try:
+        return projection.summary()
+    except ValueError:
+        again = project(
+            projection.programme,
+            scenarios=None if projection.mode == "expected" else projection.scenarios,
+            seed=projection.seed or 0,
+            resolution="fiscal_year",
+        )
+        return again.summary()
 
 
 def _positive(text: str) -> int:

@@ -240,7 +240,8 @@ def _roots(scaled: _Scaled, grid: np.ndarray, tolerance: float) -> np.ndarray:
     # Keep (1 + r)^(latest time) below 1e300: long series search a narrower range.
     longest = scaled.longest
     grid = grid[np.log10(1.0 + grid) * longest < 300.0] if longest > 0 else grid
-    signs = np.sign(scaled.on_grid(grid))
+    values = scaled.on_grid(grid)
+    signs = np.sign(values)
     exact = signs == 0
     change = (signs[:, :-1] * signs[:, 1:]) < 0
     # The bracket (or exact grid root) nearest to a zero rate, per row.
@@ -256,14 +257,26 @@ def _roots(scaled: _Scaled, grid: np.ndarray, tolerance: float) -> np.ndarray:
     result[use_exact] = grid[exact_distance.argmin(axis=1)[use_exact]]
     refine = found & ~use_exact
     if refine.any():
-        low, high = grid[best[refine]], grid[best[refine] + 1]
-        result[refine] = _illinois(scaled.subset(refine), low, high, tolerance)
+        index = best[refine]
+        low, high = grid[index], grid[index + 1]
+        ends = (values[refine, index], values[refine, index + 1])
+        result[refine] = _illinois(scaled.subset(refine), low, high, ends, tolerance)
     return result
 
 
-def _illinois(scaled: _Scaled, low: np.ndarray, high: np.ndarray, tolerance: float) -> np.ndarray:
-    """Refine bracketed roots by the Illinois variant of regula falsi (always bracketed)."""
-    f_low, f_high = scaled.at(low), scaled.at(high)
+def _illinois(
+    scaled: _Scaled,
+    low: np.ndarray,
+    high: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray],
+    tolerance: float,
+) -> np.ndarray:
+    """Refine bracketed roots by the Illinois variant of regula falsi (always bracketed).
+
+    ``ends`` are the values at ``low`` and ``high`` as the grid scan found them, so the
+    bracket's signs are those that located it (another evaluation may round differently).
+    """
+    f_low, f_high = ends
     side = np.zeros(low.shape[0])
     guess, f_guess = low.copy(), f_low.copy()
     for _ in range(200):
