@@ -92,12 +92,8 @@ def _ordered_three(low: float, mode: float, high: float) -> Iterator[Problem]:
 
 
 @attrs.frozen
-class Triangular(Checked):
-    """Triangular with minimum ``low``, most likely ``mode`` and maximum ``high``.
-
-    >>> mean_of(Triangular(0, 3, 6))
-    3.0
-    """
+class _ThreePoint(Checked):
+    """A distribution given by a minimum, a most likely value and a maximum."""
 
     low: float = attrs.field(converter=as_float)
     mode: float = attrs.field(converter=as_float)
@@ -108,7 +104,16 @@ class Triangular(Checked):
 
 
 @attrs.frozen
-class Pert(Checked):
+class Triangular(_ThreePoint):
+    """Triangular with minimum ``low``, most likely ``mode`` and maximum ``high``.
+
+    >>> mean_of(Triangular(0, 3, 6))
+    3.0
+    """
+
+
+@attrs.frozen
+class Pert(_ThreePoint):
     """PERT (a scaled beta) with ``low``, ``mode``, ``high`` and shape λ = 4.
 
     Its mean is ``(low + 4·mode + high) / 6``.
@@ -116,13 +121,6 @@ class Pert(Checked):
     >>> mean_of(Pert(800, 1000, 1500))
     1050.0
     """
-
-    low: float = attrs.field(converter=as_float)
-    mode: float = attrs.field(converter=as_float)
-    high: float = attrs.field(converter=as_float)
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from _ordered_three(self.low, self.mode, self.high)
 
 
 @attrs.frozen

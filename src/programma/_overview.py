@@ -7,7 +7,7 @@ from collections import Counter
 
 from ._distributions import Distribution, describe, mean_of
 from ._financing import AdvanceFinancing, InvestorFinancing, Prefinancing
-from ._programme import Programme
+from ._programme import COLLECTIONS, Programme
 from ._text import money, number, table
 
 __all__ = ["describe_programme"]
@@ -41,21 +41,7 @@ def describe_programme(programme: Programme) -> str:
     ]
     if p.shared_interest:
         out.append(f"  shared interest: {p.shared_interest}")
-    counts = ", ".join(
-        f"{len(getattr(p, name))} {name}"
-        for name in (
-            "areas",
-            "phases",
-            "stakeholders",
-            "interests",
-            "engagements",
-            "funds",
-            "initiatives",
-            "contracts",
-            "gates",
-            "parameters",
-        )
-    )
+    counts = ", ".join(f"{len(getattr(p, name))} {name}" for name in COLLECTIONS)
     out.append(f"  {counts}")
 
     def section(title: str, headers: list[str], rows: list[list[object]]) -> None:

@@ -240,7 +240,7 @@ class Programme(Checked):
                 yield from text(name, value)
 
 
-_COLLECTIONS = (
+COLLECTIONS: tuple[str, ...] = (
     "parameters",
     "areas",
     "phases",
@@ -299,7 +299,7 @@ class _References:
     def __init__(self, programme: Programme) -> None:
         self.p = programme
         self.ids: dict[str, list[str]] = {
-            name: [entity.id for entity in getattr(programme, name)] for name in _COLLECTIONS
+            name: [entity.id for entity in getattr(programme, name)] for name in COLLECTIONS
         }
 
     def problems(self) -> Iterator[Problem]:
