@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 import programma
-from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
+from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_REVIEW, EXIT_USAGE, main
 from programma.examples import example_text, leeuwarden_oost
 
 VALID = """\
@@ -222,6 +222,34 @@ class TestSimulate:
         code, _, err = run("simulate", str(valid_file), "--out", str(target))
         assert EXIT_INVALID == code
         assert err.startswith(f"programma: {target}: cannot write")
+
+
+class TestReview:
+    def test_example_has_no_errors(self) -> None:
+        """review without FILE reviews the example: no errors, exit 0."""
+        code, out, _ = run("review")
+        assert EXIT_OK == code
+        assert " 0 errors" in out.splitlines()[0]
+
+    def test_error_exits_3(self, valid_file: Path) -> None:
+        """A design without a shared interest has an error: exit 3, the rule and its path."""
+        code, out, _ = run("review", str(valid_file))
+        assert EXIT_REVIEW == code
+        assert "no-shared-interest" in out
+        assert "shared_interest" in out
+
+    def test_json_with_analysis(self) -> None:
+        """--format json --analysis gives findings and the stakeholder analysis."""
+        code, out, _ = run("review", "--format", "json", "--analysis")
+        document = json.loads(out)
+        assert EXIT_OK == code
+        assert {"engagement_matrix", "group_sizes", "coverage"} <= set(document)
+
+    def test_unknown_rule_is_a_usage_error(self) -> None:
+        """--disable of a rule that does not exist: exit 2, said on stderr."""
+        code, _, err = run("review", "--disable", "nope")
+        assert EXIT_USAGE == code
+        assert "--disable: expected the id of a review rule" in err
 
 
 class TestExampleAndSchema:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._analysis import Amounts, Coverage
 from ._areas import Area
 from ._contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
 from ._distributions import (
@@ -44,6 +45,7 @@ from ._phases import Phase
 from ._programme import DISCOUNT_PRESETS, Parameter, Programme
 from ._project import DEFAULT_MAX_MEMORY, MemoryBudgetError, ProjectionError, project
 from ._projection import Projection
+from ._review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from ._sampling import BLOCK_SIZE
 from ._schema import schema
 from ._series import FLOWS, MEASURES, SeriesKey
@@ -139,6 +141,17 @@ __all__ = [
     "Spread",
     "Summary",
     "project",
+    # design review
+    "LESSONS",
+    "RULES",
+    "Amounts",
+    "Coverage",
+    "Finding",
+    "Review",
+    "ReviewConfig",
+    "Rule",
+    "Severity",
+    "review",
     # files
     "FORMAT_VERSION",
     "dump",

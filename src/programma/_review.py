@@ -56,7 +56,11 @@ LESSONS: dict[int, str] = {
 
 
 class Severity(StrEnum):
-    """How serious a finding is."""
+    """How serious a finding is.
+
+    >>> Severity("warning") is Severity.WARNING
+    True
+    """
 
     ERROR = "error"
     """The design is clearly unsound: ``programma review`` exits with 3."""
@@ -343,7 +347,7 @@ class Finding:
         }
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class Review:
     """The result of a design review: the findings, and the stakeholder and interest analysis.
 
@@ -357,6 +361,8 @@ class Review:
 
     >>> from programma.examples import leeuwarden_oost
     >>> result = review(leeuwarden_oost())
+    >>> result
+    <Design review of 'leeuwarden-oost': 0 errors, 1 warning, 0 info>
     >>> result.has_errors, [finding.rule for finding in result.warnings]
     (False, ['pilot-without-safeguard'])
     """
@@ -430,6 +436,9 @@ class Review:
             f"{counts['info']} info",
         ]
         return f"Design review of {self.programme.id!r}: {', '.join(parts)}"
+
+    def __repr__(self) -> str:
+        return f"<{self.headline()}>"
 
     def __str__(self) -> str:
         lines = [self.headline()]

@@ -25,6 +25,7 @@ from ._programme import Programme
 from ._project import project
 from ._projection import Projection
 from ._report import period_means, projection_report
+from ._review import ReviewConfig, review
 from ._schema import schema
 from ._summary import Summary
 from ._time import RESOLUTIONS
@@ -97,6 +98,33 @@ def _cmd_show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     )
     out.write(describe_programme(programme))
     return EXIT_OK
+
+
+def _cmd_review(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = (
+        leeuwarden_oost()
+        if args.file is None
+        else _read_programme(args.file, args.input_format, stdin)
+    )
+    try:
+        config = ReviewConfig.from_options(
+            disable=args.disable or (), severity=args.severity or (), settings=args.set or ()
+        )
+    except ValidationError as error:
+        err: TextIO = args.stderr
+        for problem in error.problems:
+            err.write(f"programma review: {problem}\n")
+        return EXIT_USAGE
+    result = review(programme, config=config)
+    if args.format == "json":
+        document = result.to_dict(analysis=args.analysis)
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = str(result) + "\n"
+        if args.analysis:
+            text += "\n" + result.analysis_report() + "\n"
+    out.write(text)
+    return EXIT_REVIEW if result.has_errors else EXIT_OK
 
 
 def _cmd_example(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -274,6 +302,42 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", metavar="PATH", help="write to PATH (atomically), not stdout")
     simulate.add_argument(
         "--workers", type=_positive, metavar="N", help="run chunks in N processes (default 1)"
+    )
+
+    review_ = command(
+        "review",
+        "check a design against the practitioners' lessons (the example without FILE)",
+        _cmd_review,
+    )
+    review_.add_argument(
+        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
+    )
+    review_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    review_.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="readable text grouped by lesson (default), or JSON",
+    )
+    review_.add_argument(
+        "--analysis",
+        action="store_true",
+        help="add the engagement matrix, the group per phase and the coverage of interests",
+    )
+    review_.add_argument(
+        "--disable", action="append", metavar="RULE", help="switch a rule off (repeatable)"
+    )
+    review_.add_argument(
+        "--severity",
+        action="append",
+        metavar="RULE=LEVEL",
+        help="give a rule's findings another severity: error, warning or info (repeatable)",
+    )
+    review_.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="change a threshold, e.g. first_phase_max_group=8 (repeatable)",
     )
     return parser
 
