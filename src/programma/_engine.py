@@ -498,9 +498,12 @@ class _Run:
         if len(support) <= _SHORT_SUPPORT:
             for k in support:
                 cohort[:, k:T] += pmf[k] * enrolled[:, : T - k]
-        else:  # a wide spread: one matrix product with the Toeplitz matrix of the pmf
-            lag = np.arange(T)[None, :] - np.arange(T)[:, None]
-            cohort[:, :T] = enrolled @ np.where(lag >= 0, pmf[np.clip(lag, 0, T)], 0.0)
+        else:  # a wide spread: one matrix product with the pmf's Toeplitz matrix (rows:
+            # only the months anyone enrols in)
+            active = np.flatnonzero(enrolled.any(axis=0))
+            lag = np.arange(T)[None, :] - active[:, None]
+            toeplitz = np.where(lag >= 0, pmf[np.clip(lag, 0, T)], 0.0)
+            cohort[:, :T] = enrolled[:, active] @ toeplitz
         # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
         tail = np.cumsum(pmf[::-1])[::-1][T - np.arange(T)]
         cohort[:, T] = enrolled @ tail
