@@ -164,6 +164,8 @@ class _Reader:
         for vocabulary in _ENUMS:  # StrEnums are strs: register each, or the str hook wins
             c.register_structure_hook(vocabulary, _enum_hook(vocabulary))
         c.register_structure_hook_factory(attrs.has, self._attrs_hook)
+        c.register_structure_hook_factory(_is_homogeneous_tuple, self._tuple_hook)
+        c.register_structure_hook_factory(_is_optional, self._optional_hook)
         c.register_structure_hook_func(lambda t: t == YearAmounts, self._year_amounts)
         c.register_structure_hook_func(self._is_distribution_type, self._distribution)
         c.register_structure_hook_func(self._is_financing_type, self._financing)
@@ -191,6 +193,36 @@ class _Reader:
 
         return structure
 
+    def _tuple_hook(self, t: Any) -> Callable[[object, type], tuple[Any, ...]]:
+        item = typing.get_args(t)[0]
+
+        def structure(value: object, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list):  # never split a text or a table into a list
+                raise _ShapeError("a list", _typename(value))
+            out, errors = [], []
+            for index, entry in enumerate(value):
+                try:
+                    out.append(self.converter.structure(entry, item))
+                except Exception as error:
+                    note = IterableValidationNote(f"index {index}", index, item)
+                    error.__notes__ = [*getattr(error, "__notes__", []), note]
+                    errors.append(error)
+            if errors:
+                raise IterableValidationError("while structuring a list", errors, t)
+            return tuple(out)
+
+        return structure
+
+    def _optional_hook(self, t: Any) -> Callable[[object, type], Any]:
+        inner = next(arg for arg in typing.get_args(t) if arg is not types.NoneType)
+
+        def structure(value: object, _: type) -> Any:
+            if value is None:  # TOML has no null: an unset field is left out
+                raise _ShapeError(_NO_NULL, None)
+            return self.converter.structure(value, inner)
+
+        return structure
+
     def _year_amounts(self, value: object, _: type) -> YearAmounts:
         table = _table(value, 'a table of amounts by year ({"2024" = 100000, …})')
         pairs = []
@@ -202,8 +234,8 @@ class _Reader:
         return tuple(sorted(pairs))
 
     def _distribution(self, value: object, t: Any) -> Any:
-        if value is None and types.NoneType in typing.get_args(t):
-            return None
+        if value is None:
+            raise _ShapeError(_NO_NULL, None)
         if is_number(value):
             return Fixed(value)  # type: ignore[arg-type]
         expected = "a number or a distribution table with a 'dist' key"
@@ -228,13 +260,21 @@ class _Reader:
             raise _ShapeError("a non-empty table of values by year", _typename(by_year), ".by_year")
         scalar = typing.Union[SCALAR_TYPES]  # type: ignore[valid-type]  # noqa: UP007
         pairs = []
+        problems: list[Problem] = []
         for key, item in by_year.items():
+            if not (str(key).isascii() and str(key).isdigit() and len(str(key)) == 4):
+                problems.append(
+                    Problem(
+                        f"by_year[{key}]", "a year of four digits as the key", described(repr(key))
+                    )
+                )
+                continue
             try:
-                pairs.append((_year(key), self._distribution(item, scalar)))
-            except _ShapeError as shape:
-                raise _ShapeError(
-                    shape.expected, shape.given, f".by_year[{key}]{shape.where}"
-                ) from None
+                pairs.append((int(key), self._distribution(item, scalar)))
+            except Exception as error:  # every problem inside, with its path below the year
+                problems.extend(_shape_problems(error, f"by_year[{key}]"))
+        if problems:
+            raise ValidationError(problems)
         return Yearly(tuple(pairs))
 
     def _financing(self, value: object, _: type) -> Any:
@@ -289,6 +329,31 @@ class _Reader:
         except Exception as error:  # every other error is a shape problem, reported with paths
             raise ValidationError(list(_shape_problems(error, ""))) from None
         return built
+
+
+_NO_NULL = "a value (leave an unset field out rather than writing null)"
+
+
+def _is_homogeneous_tuple(t: Any) -> bool:
+    args = typing.get_args(t)
+    return (
+        typing.get_origin(t) is tuple
+        and len(args) == 2
+        and args[1] is Ellipsis
+        and t != YearAmounts
+    )
+
+
+def _is_optional(t: Any) -> bool:
+    args = typing.get_args(t)
+    return (
+        _is_union(t) and len(args) == 2 and types.NoneType in args and not _is_distribution_union(t)
+    )
+
+
+def _is_distribution_union(t: Any) -> bool:
+    args = set(typing.get_args(t)) - {types.NoneType}
+    return bool(args) and args <= _DISTRIBUTION_CLASSES
 
 
 def _is_union(t: Any) -> bool:
@@ -460,6 +525,8 @@ def loads(text: str | bytes, *, format: Format = "toml") -> Programme:
         raise ParseError([Problem("", "valid TOML", described(str(error)))]) from None
     except json.JSONDecodeError as error:
         raise ParseError([Problem("", "valid JSON", described(str(error)))]) from None
+    except ValueError as error:  # e.g. an integer longer than Python converts
+        raise ParseError([Problem("", f"valid {fmt.upper()}", described(str(error)))]) from None
     except RecursionError:
         raise ParseError(
             [Problem("", f"valid {fmt.upper()}", described("nesting too deep"))]

@@ -13,6 +13,7 @@ import attrs
 
 from ._areas import Area
 from ._checks import (
+    MAX_MONTHS,
     Checked,
     add_months,
     as_float,
@@ -285,6 +286,11 @@ def _tree_problems(
                     yield from _tree_problems(item[1], f"{sub}[{item[0]}]", parameters)
 
 
+def _months_ok(value: object) -> bool:
+    """Whether a month count is valid (else its entity reports it; dates are not computed)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_MONTHS
+
+
 def _well_formed_time(programme: Programme) -> bool:
     return not any(
         True
@@ -396,7 +402,7 @@ class _References:
             for j, share in enumerate(initiative.funds):
                 yield from self.ref(f"{path}.funds[{j}].fund", "funds", share.fund)
             yield from self.inside(f"{path}.start", initiative.start, "a start month")
-            if isinstance(initiative.duration_months, int) and initiative.duration_months >= 1:
+            if _months_ok(initiative.duration_months):
                 yield from self.inside(f"{path}.duration_months", initiative.end, "an end month")
             contracts = paid_by.get(initiative.id, [])
             if len(contracts) > 1:
@@ -428,7 +434,7 @@ class _References:
             yield from self.refs(f"{path}.areas", "areas", contract.areas)
             yield from self.inside(f"{path}.start", contract.start, "a start month")
             if (contract.end is None) != (contract.duration_months is None) and (
-                contract.end is not None or (contract.duration_months or 0) >= 1
+                contract.end is not None or _months_ok(contract.duration_months)
             ):
                 where = "end" if contract.end is not None else "duration_months"
                 yield from self.inside(f"{path}.{where}", contract.last_month, "an end month")
@@ -492,7 +498,7 @@ class _References:
                     f"a gate month after the contract's start ({contract.start.isoformat()})",
                     described(f"{gate.id!r} in {gate.month.isoformat()}"),
                 )
-            elif financing.months is not None and isinstance(financing.months, int):
+            elif financing.months is not None and _months_ok(financing.months):
                 planned = add_months(contract.start, financing.months)
                 if planned != gate.month:
                     yield Problem(

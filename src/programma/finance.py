@@ -200,13 +200,20 @@ class _Scaled:
         return np.asarray((self.rows * (1.0 + rate[:, None]) ** self.exponents).sum(axis=-1))
 
     def on_grid(self, grid: np.ndarray) -> np.ndarray:
+        """The values at every grid rate, ``(rows, grid)``.
+
+        Element by element (no matrix product), so a row's values do not depend on which
+        other rows share the batch: results are identical however scenarios are chunked.
+        """
+        growth = 1.0 + grid[None, :]
+        total = np.zeros((self.rows.shape[0], grid.size))
         if self.exponents is None:
-            n = self.rows.shape[1]
-            return np.asarray(
-                self.rows @ ((1.0 + grid)[None, :] ** np.arange(n - 1, -1, -1)[:, None])
-            )
-        powers = (1.0 + grid)[None, None, :] ** self.exponents[..., None]
-        return np.asarray(np.einsum("sn,sng->sg", self.rows, powers))
+            for column in self.rows.T:
+                total = total * growth + column[:, None]
+            return total
+        for column, power in zip(self.rows.T, self.exponents.T, strict=True):
+            total += column[:, None] * growth ** power[:, None]
+        return total
 
     @property
     def longest(self) -> float:
@@ -276,24 +283,41 @@ def _illinois(
     ``ends`` are the values at ``low`` and ``high`` as the grid scan found them, so the
     bracket's signs are those that located it (another evaluation may round differently).
     """
-    f_low, f_high = ends
+    low, high = low.copy(), high.copy()
+    f_low, f_high = ends[0].copy(), ends[1].copy()
     side = np.zeros(low.shape[0])
-    guess, f_guess = low.copy(), f_low.copy()
+    done = np.zeros(low.shape[0], dtype=bool)
+    root = np.full(low.shape[0], np.nan)
     for _ in range(200):
-        guess = (low * f_high - high * f_low) / (f_high - f_low)
-        inside = np.isfinite(guess) & (guess > low) & (guess < high)
-        guess = np.where(inside, guess, (low + high) / 2)
-        f_guess = scaled.at(guess)
-        left = np.sign(f_guess) == np.sign(f_low)
+        # Only rows still open move on, so each row's steps never depend on the others.
+        todo = ~done
+        lo, hi, f_lo, f_hi = low[todo], high[todo], f_low[todo], f_high[todo]
+        guess = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        inside = np.isfinite(guess) & (guess > lo) & (guess < hi)
+        guess = np.where(inside, guess, (lo + hi) / 2)
+        f_guess = scaled.subset(todo).at(guess)
+        left = np.sign(f_guess) == np.sign(f_lo)
         # Keep the end on the root's side; halve the one kept twice in a row (Illinois).
-        f_high = np.where(left & (side == 1), f_high / 2, f_high)
-        f_low = np.where(~left & (side == -1), f_low / 2, f_low)
-        low, f_low = np.where(left, guess, low), np.where(left, f_guess, f_low)
-        high, f_high = np.where(left, high, guess), np.where(left, f_high, f_guess)
-        side = np.where(left, 1.0, -1.0)
-        if np.all((high - low <= tolerance * np.maximum(1.0, np.abs(low))) | (f_guess == 0)):
+        side_now = side[todo]
+        f_hi = np.where(left & (side_now == 1), f_hi / 2, f_hi)
+        f_lo = np.where(~left & (side_now == -1), f_lo / 2, f_lo)
+        low[todo] = np.where(left, guess, lo)
+        f_low[todo] = np.where(left, f_guess, f_lo)
+        high[todo] = np.where(left, hi, guess)
+        f_high[todo] = np.where(left, f_hi, f_guess)
+        side[todo] = np.where(left, 1.0, -1.0)
+        exact = f_guess == 0
+        closed = exact | (high[todo] - low[todo] <= tolerance * np.maximum(1.0, np.abs(low[todo])))
+        rows = np.flatnonzero(todo)
+        root[rows[exact]] = guess[exact]
+        finished = rows[closed & ~exact]
+        root[finished] = (low[finished] + high[finished]) / 2
+        done[rows[closed]] = True
+        if done.all():
             break
-    return np.where(f_guess == 0, guess, (low + high) / 2)
+    open_rows = ~done
+    root[open_rows] = (low[open_rows] + high[open_rows]) / 2
+    return root
 
 
 def rate_schedule(
