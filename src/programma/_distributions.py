@@ -378,12 +378,15 @@ def _truncated_normal_mean(dist: Normal) -> float:
     alpha = -math.inf if dist.low is None else (dist.low - dist.mean) / dist.sd
     beta = math.inf if dist.high is None else (dist.high - dist.mean) / dist.sd
     mass = _truncated_mass(0.0, 1.0, alpha, beta)
-    if math.isinf(alpha) or math.isinf(beta):
+    exponent = (
+        math.inf if math.isinf(alpha) or math.isinf(beta) else (beta - alpha) * (beta + alpha)
+    )
+    if abs(exponent) < 1.0:  # φ(α) − φ(β) = −φ(α)·expm1(−(β − α)(β + α)/2): narrow intervals
+        difference = -_normal_pdf(alpha) * math.expm1(-exponent / 2)
+    else:
         pdf_alpha = 0.0 if math.isinf(alpha) else _normal_pdf(alpha)
         pdf_beta = 0.0 if math.isinf(beta) else _normal_pdf(beta)
         difference = pdf_alpha - pdf_beta
-    else:  # φ(α) − φ(β) = −φ(α)·expm1(−(β − α)(β + α)/2), exact for narrow intervals
-        difference = -_normal_pdf(alpha) * math.expm1(-(beta - alpha) * (beta + alpha) / 2)
     value = dist.mean + dist.sd * difference / mass
     low = -math.inf if dist.low is None else dist.low
     high = math.inf if dist.high is None else dist.high
@@ -415,6 +418,10 @@ def mean_of(
             return value
         case Uniform(low=low, high=high):
             return (low + high) / 2
+        case Triangular(low=low, mode=mode, high=high) | Pert(low=low, mode=mode, high=high) if (
+            low == high
+        ):
+            return low  # degenerate: exactly the value every draw takes
         case Triangular(low=low, mode=mode, high=high):
             return (low + mode + high) / 3
         case Pert(low=low, mode=mode, high=high):
