@@ -13,6 +13,7 @@ from ._checks import (
     YearAmounts,
     add_months,
     as_float,
+    as_tuple,
     between,
     first_of_month,
     identifier,
@@ -81,7 +82,7 @@ class Enrolment(Checked):
     False
     """
 
-    windows: tuple[EnrolmentWindow, ...] = attrs.field(converter=tuple)
+    windows: tuple[EnrolmentWindow, ...] = attrs.field(converter=as_tuple)
     poisson: bool = False
 
     def _problems(self) -> Iterator[Problem]:
@@ -161,11 +162,11 @@ class OutcomeContract(Checked):
     provider: str
     start: dt.date
     enrolment: Enrolment
-    metrics: tuple[OutcomeMetric, ...] = attrs.field(converter=tuple)
-    payers: tuple[PayerShare, ...] = attrs.field(converter=tuple)
+    metrics: tuple[OutcomeMetric, ...] = attrs.field(converter=as_tuple)
+    payers: tuple[PayerShare, ...] = attrs.field(converter=as_tuple)
     end: dt.date | None = None
     duration_months: int | None = None
-    initiatives: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    initiatives: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     payment_schedule: Schedule = attrs.field(default=Schedule.QUARTERLY, converter=Schedule)
     payment_rrule: str | None = None
     verification_lag_months: int = 0
@@ -176,8 +177,8 @@ class OutcomeContract(Checked):
     cap: float | None = attrs.field(default=None, converter=attrs.converters.optional(as_float))
     financing: Financing = attrs.field(factory=ProviderFinancing)
     pay_enrolled_after_stop: bool = True
-    interests: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    areas: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    interests: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    areas: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     description: str | None = None
 
     @property

@@ -32,8 +32,6 @@ __all__ = ["CAP_STAGES", "THRESHOLD_TOLERANCE", "ChunkResult", "Model", "profile
 THRESHOLD_TOLERANCE = 1e-9
 """Relative tolerance of threshold comparisons (``s − b ≥ τ``)."""
 
-_SHORT_SUPPORT = 12  # up to this many months of spread, shifted sums beat a matrix product
-
 GATE_TOLERANCE = 1e-9
 """Relative tolerance of gate comparisons (§4.8.7)."""
 
@@ -334,7 +332,7 @@ class _Run:
         """Add ``values`` ``(S, T)`` to the series ``key``."""
         column = self.m.layout.position[key]
         self.kept.add(column, values)
-        if self.fiscal is not self.kept:
+        if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:  # what budgets read
             self.fiscal.add(column, values)
         if key.flow in _DISCOUNTED:
             self._present_value(key, (values * self.discount).sum(axis=1))
@@ -343,7 +341,7 @@ class _Run:
         """Add ``values`` ``(S,)`` to the series ``key`` in ``month``."""
         column = self.m.layout.position[key]
         self.kept.add_at(column, month, values)
-        if self.fiscal is not self.kept:
+        if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
             self.fiscal.add_at(column, month, values)
         if key.flow in _DISCOUNTED:
             self._present_value(key, values * self.discount[:, month])
@@ -494,19 +492,17 @@ class _Run:
             return cohort
         assert not isinstance(dist, Yearly)  # validated: a time to outcome is scalar
         pmf = month_pmf(dist, T + 1)
-        support = np.flatnonzero(pmf[:T])
-        if len(support) <= _SHORT_SUPPORT:
-            for k in support:
-                cohort[:, k:T] += pmf[k] * enrolled[:, : T - k]
-        else:  # a wide spread: one matrix product with the pmf's Toeplitz matrix (rows:
-            # only the months anyone enrols in)
-            active = np.flatnonzero(enrolled.any(axis=0))
-            lag = np.arange(T)[None, :] - active[:, None]
-            toeplitz = np.where(lag >= 0, pmf[np.clip(lag, 0, T)], 0.0)
-            cohort[:, :T] = enrolled[:, active] @ toeplitz
+        # Shifted sums over the months anyone enrols in, element by element: no matrix
+        # product, whose rounding could depend on how many scenarios share the chunk.
+        active = np.flatnonzero(enrolled.any(axis=0))
+        entering = enrolled[:, active]
+        for k in np.flatnonzero(pmf[:T]):
+            reach = active + k
+            inside = reach < T
+            cohort[:, reach[inside]] += pmf[k] * entering[:, inside]
         # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
         tail = np.cumsum(pmf[::-1])[::-1][T - np.arange(T)]
-        cohort[:, T] = enrolled @ tail
+        cohort[:, T] = (enrolled * tail[None, :]).sum(axis=1)
         return cohort
 
     # -- §4.6 gates ---------------------------------------------------------------------------
@@ -826,11 +822,15 @@ class _Accumulator:
     def __init__(self, grid: TimeGrid, resolution: Resolution, series: int, scenarios: int):
         self.group, labels = grid.groups(resolution)
         self.starts = np.flatnonzero(np.r_[True, self.group[1:] != self.group[:-1]])
+        self.monthly = len(labels) == grid.months
         self.values = np.zeros((series, scenarios, len(labels)))
 
     def add(self, column: int, monthly: np.ndarray) -> None:
         """Add a monthly series ``(S, T)``."""
-        self.values[column] += np.add.reduceat(monthly, self.starts, axis=1)
+        if self.monthly:
+            self.values[column] += monthly
+        else:
+            self.values[column] += np.add.reduceat(monthly, self.starts, axis=1)
 
     def add_at(self, column: int, month: int, values: np.ndarray) -> None:
         """Add ``(S,)`` in one month."""

@@ -21,6 +21,7 @@ import attrs
 from ._checks import (
     Checked,
     as_float,
+    as_tuple,
     at_least,
     between,
     first_of_month,
@@ -129,7 +130,7 @@ class AdvanceFinancing(Checked):
     """
 
     mode: ClassVar[FinancingMode] = FinancingMode.ADVANCES
-    advances: tuple[Advance, ...] = attrs.field(converter=tuple)
+    advances: tuple[Advance, ...] = attrs.field(converter=as_tuple)
     unearned: UnearnedAdvance = attrs.field(
         default=UnearnedAdvance.REFUND, converter=UnearnedAdvance
     )

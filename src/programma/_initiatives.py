@@ -12,6 +12,7 @@ from ._checks import (
     Checked,
     as_float,
     as_floats,
+    as_tuple,
     at_least,
     between,
     first_of_month,
@@ -101,9 +102,9 @@ class Initiative(Checked):
     )
     pilot: bool = False
     quick_win: bool = False
-    areas: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    funds: tuple[FundShare, ...] = attrs.field(default=(), converter=tuple)
-    interests: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    areas: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    funds: tuple[FundShare, ...] = attrs.field(default=(), converter=as_tuple)
+    interests: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     description: str | None = None
 
     @property

@@ -17,6 +17,7 @@ from ._checks import (
     Checked,
     add_months,
     as_float,
+    as_tuple,
     first_of_month,
     identifier,
     integer_at_least,
@@ -136,16 +137,16 @@ class Programme(Checked):
     )
     shared_interest: str | None = None
     description: str | None = None
-    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=tuple)
-    areas: tuple[Area, ...] = attrs.field(default=(), converter=tuple)
-    phases: tuple[Phase, ...] = attrs.field(default=(), converter=tuple)
-    stakeholders: tuple[Stakeholder, ...] = attrs.field(default=(), converter=tuple)
-    interests: tuple[Interest, ...] = attrs.field(default=(), converter=tuple)
-    engagements: tuple[Engagement, ...] = attrs.field(default=(), converter=tuple)
-    funds: tuple[Fund, ...] = attrs.field(default=(), converter=tuple)
-    initiatives: tuple[Initiative, ...] = attrs.field(default=(), converter=tuple)
-    contracts: tuple[OutcomeContract, ...] = attrs.field(default=(), converter=tuple)
-    gates: tuple[Gate, ...] = attrs.field(default=(), converter=tuple)
+    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=as_tuple)
+    areas: tuple[Area, ...] = attrs.field(default=(), converter=as_tuple)
+    phases: tuple[Phase, ...] = attrs.field(default=(), converter=as_tuple)
+    stakeholders: tuple[Stakeholder, ...] = attrs.field(default=(), converter=as_tuple)
+    interests: tuple[Interest, ...] = attrs.field(default=(), converter=as_tuple)
+    engagements: tuple[Engagement, ...] = attrs.field(default=(), converter=as_tuple)
+    funds: tuple[Fund, ...] = attrs.field(default=(), converter=as_tuple)
+    initiatives: tuple[Initiative, ...] = attrs.field(default=(), converter=as_tuple)
+    contracts: tuple[OutcomeContract, ...] = attrs.field(default=(), converter=as_tuple)
+    gates: tuple[Gate, ...] = attrs.field(default=(), converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         raise_problems(_programme_problems(self), deferrable=False)

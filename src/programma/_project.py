@@ -125,21 +125,23 @@ def project(
     kept_bytes = count * (len(periods) * len(series) + len(names)) * 8
     per_scenario = model.working_bytes_per_scenario(kept)
     total_blocks = 0 if expected else math.ceil(count / BLOCK_SIZE)
+    workers = 1 if executor is None else max(1, getattr(executor, "_max_workers", 1) or 1)
+    # Each worker works on one chunk at a time; a few more chunks wait, already reduced.
     if chunk_size is not None:
-        chunk_blocks = math.ceil(chunk_size / BLOCK_SIZE)
+        chunk_blocks = max(1, min(math.ceil(chunk_size / BLOCK_SIZE), max(total_blocks, 1)))
     else:
-        room = max(budget - kept_bytes, 0) // (per_scenario * BLOCK_SIZE)
-        chunk_blocks = int(min(max(room, 1), _MAX_CHUNK_BLOCKS))
-    chunk_blocks = max(1, min(chunk_blocks, max(total_blocks, 1)))
+        room = max(budget - kept_bytes, 0) // (per_scenario * BLOCK_SIZE * workers)
+        chunk_blocks = int(min(max(room, 1), _MAX_CHUNK_BLOCKS, max(total_blocks, 1)))
+    in_flight = 1 if executor is None else 2 * workers
     working = per_scenario * (1 if expected else chunk_blocks * BLOCK_SIZE)
-    in_flight = 1 if executor is None else 2 * (getattr(executor, "_max_workers", 1) or 1)
-    needed = kept_bytes + working * min(in_flight, max(1, math.ceil(total_blocks / chunk_blocks)))
+    needed = kept_bytes + working * min(workers, max(1, math.ceil(total_blocks / chunk_blocks)))
     if needed > budget:
         raise MemoryBudgetError(
             f"this projection needs about {_mib(needed)} but max_memory allows {_mib(budget)}: "
             f"{count:,} scenarios × {len(periods)} {kept} periods × {len(series)} series "
-            f"keep {_mib(kept_bytes)}, and each chunk of {chunk_blocks * BLOCK_SIZE:,} "
-            f"scenarios works in {_mib(working)}. Lower it with fewer scenarios"
+            f"keep {_mib(kept_bytes)}, and each of {workers} worker(s) works on chunks of "
+            f"{chunk_blocks * BLOCK_SIZE:,} scenarios in {_mib(working)}. Lower it with fewer "
+            "scenarios"
             + ("" if kept == "fiscal_year" else ", a coarser resolution ('fiscal_year')")
             + ", a smaller chunk_size or fewer workers, or raise max_memory",
             needed,

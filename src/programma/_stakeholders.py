@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._checks import Checked, identifier, identifiers, integer_at_least, text
+from ._checks import Checked, as_tuple, identifier, identifiers, integer_at_least, text
 from ._errors import Problem
 from ._vocabulary import ExperienceKind, InterestScale, Role, StakeholderKind
 
@@ -55,7 +55,7 @@ class Interest(Checked):
     description: str
     scale: InterestScale = attrs.field(converter=InterestScale)
     priority: int = 1
-    areas: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    areas: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("id", self.id)
