@@ -13,6 +13,7 @@ import attrs
 import numpy as np
 
 from ._cdf import month_pmf
+from ._checks import MAX_MONTHS
 from ._contracts import OutcomeContract
 from ._distributions import Distribution, Ref, Samples, Yearly
 from ._financing import AdvanceFinancing, InvestorFinancing, Prefinancing, ProviderFinancing
@@ -406,17 +407,29 @@ class _Run:
         )
         padded = np.concatenate([[0.0], weights, [0.0]])
         start = self.m.grid.index(initiative.start)
-        offset = np.arange(self.m.T_ext)[None, :] - start - whole[:, None].astype(np.int64)
         size = len(weights)
+        T_ext = self.m.T_ext
+        # Months reach as far as the longest delay pushes the profile (at most 100 years on).
+        length = int(min(max(T_ext, start + whole.max() + size + 2), T_ext + MAX_MONTHS))
+        offset = np.arange(length)[None, :] - start - whole[:, None].astype(np.int64)
         this = padded[np.clip(offset, -1, size) + 1]
         previous = padded[np.clip(offset - 1, -1, size) + 1]
         profile = (1.0 - fraction[:, None]) * this + fraction[:, None] * previous
         index = self.index(f"{key}/indexation", initiative.indexation)
-        # A delay may push part of the profile past the months computed: that part is valued
-        # at the last month's prices and reported with the rest that falls past the horizon.
-        beyond = np.clip(1.0 - profile.sum(axis=1), 0.0, None)
-        self.cost_beyond[initiative.id] = amount * beyond * index[:, -1]
-        return np.asarray(amount[:, None] * profile * index)
+        if length > T_ext:
+            # After the months the engine tracks, prices go on rising once per fiscal year at
+            # the last tracked year's rate.
+            rates = self.d.yearly(f"{key}/indexation", initiative.indexation)
+            last_rate = rates[:, self.m.year_of_month[-1]]
+            fiscal = self.m.grid.fiscal_year_of(np.arange(T_ext, length))
+            years_on = fiscal - self.m.fiscal_year[-1]
+            later = index[:, -1:] * (1.0 + last_rate[:, None]) ** years_on[None, :]
+            index = np.concatenate([index, later], axis=1)
+        cost = amount[:, None] * profile * index
+        # Whatever is still beyond (a delay over a century) is valued at the last prices.
+        rest = np.clip(1.0 - profile.sum(axis=1), 0.0, None) * index[:, -1]
+        self.cost_beyond[initiative.id] = cost[:, T_ext:].sum(axis=1) + amount * rest
+        return np.asarray(cost[:, :T_ext])
 
     def _initiative(self, initiative: Initiative) -> np.ndarray:
         """Record the initiative's grants; return its cost inside the horizon ``(S, T)``."""

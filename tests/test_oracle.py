@@ -1,0 +1,794 @@
+"""The engine against a plain reference implementation of its rules, value by value.
+
+Each programme is projected at monthly resolution and recomputed by :func:`oracle.oracle` from
+the same draws; every series must exist in both and agree in every scenario and month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oracle import oracle
+from programma import (
+    Beta,
+    CapExcess,
+    CostProfile,
+    Distribution,
+    Enrolment,
+    EnrolmentWindow,
+    Fund,
+    FundKind,
+    FundShare,
+    Initiative,
+    LogNormal,
+    Normal,
+    OutcomeContract,
+    OutcomeMetric,
+    Parameter,
+    PayerShare,
+    Pert,
+    Poisson,
+    Programme,
+    ProviderFinancing,
+    Ref,
+    Samples,
+    Schedule,
+    Stakeholder,
+    StakeholderKind,
+    Triangular,
+    Uniform,
+    Yearly,
+    project,
+)
+from programma.examples import leeuwarden_oost
+from strategies import programmes
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-6
+START = dt.date(2021, 1, 1)
+SCENARIOS = 3
+SEED = 7
+
+
+# -- comparing -------------------------------------------------------------------------------------
+
+
+def mismatches(
+    programme: Programme, scenarios: int | None = None, seed: int = 0, limit: int = 12
+) -> list[str]:
+    """Where the engine and the oracle disagree (at most ``limit`` places), as readable lines."""
+    projection = project(programme, scenarios=scenarios, seed=seed, resolution="month")
+    expected = oracle(programme, scenarios=scenarios, seed=seed)
+    found: list[str] = []
+    missing = sorted(set(expected) - set(projection.series))
+    extra = sorted(set(projection.series) - set(expected))
+    found += [f"no series {key}" for key in missing]
+    found += [f"unexpected series {key}" for key in extra]
+    for n, key in enumerate(projection.series):
+        if key not in expected:
+            continue
+        for s, row in enumerate(expected[key]):
+            for m, want in enumerate(row):
+                got = float(projection.values[s, m, n])
+                if not math.isclose(want, got, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+                    found.append(f"{key} scenario {s} month {m}: oracle {want!r}, engine {got!r}")
+    return found[:limit]
+
+
+def assert_agree(programme: Programme, scenarios: int | None = None, seed: int = 0) -> None:
+    """The engine and the oracle give the same series, in every scenario and month."""
+    assert [] == mismatches(programme, scenarios, seed)
+
+
+def oracle_total(programme: Programme, flow: str) -> float:
+    """The oracle's total of every series of ``flow`` in expected mode."""
+    series = oracle(programme)
+    return math.fsum(x for key, rows in series.items() if key.flow == flow for x in rows[0])
+
+
+def assert_cap_binds(programme: Programme) -> None:
+    """Some cap cuts what was earned (so that the comparison exercises it)."""
+    assert oracle_total(programme, "earned_capped") < oracle_total(programme, "earned") - 1
+
+
+def provider_only(programme: Programme) -> Programme:
+    """The programme with every contract financed by its provider and no gates."""
+    contracts = tuple(
+        attrs.evolve(contract, financing=ProviderFinancing()) for contract in programme.contracts
+    )
+    return attrs.evolve(programme, contracts=contracts, gates=())
+
+
+MODES = [
+    pytest.param(None, id="expected"),
+    pytest.param(SCENARIOS, id="monte-carlo"),
+]
+
+
+# -- building small programmes ---------------------------------------------------------------------
+
+
+def month(index: int) -> dt.date:
+    """The first of the month ``index`` months after START."""
+    absolute = START.year * 12 + START.month - 1 + index
+    return dt.date(absolute // 12, absolute % 12 + 1, 1)
+
+
+def metric(**changes: Any) -> OutcomeMetric:
+    """An outcome metric: 1,000 per outcome, half the cohort achieving after 3 months."""
+    fields: dict[str, Any] = {
+        "id": "job",
+        "definition": "Paid work for six months",
+        "price": 1_000,
+        "share_achieving": 0.5,
+        "time_to_outcome": 3,
+    }
+    return OutcomeMetric(**(fields | changes))
+
+
+def window(start: int = 0, months: int = 6, **size: Any) -> EnrolmentWindow:
+    """An enrolment window of 10 a month unless a size is given."""
+    return EnrolmentWindow(month(start), months, **(size or {"per_month": 10}))
+
+
+def contract(**changes: Any) -> OutcomeContract:
+    """A one-year contract paying monthly from one payer, enrolling 10 a month for 6 months."""
+    fields: dict[str, Any] = {
+        "id": "werkfit",
+        "name": "Werkfit",
+        "provider": "provider",
+        "start": START,
+        "duration_months": 12,
+        "enrolment": Enrolment([window()]),
+        "metrics": [metric()],
+        "payers": [PayerShare("gemeente", "budget", 1.0)],
+        "payment_schedule": Schedule.MONTHLY,
+    }
+    return OutcomeContract(**(fields | changes))
+
+
+def initiative(**changes: Any) -> Initiative:
+    """An initiative of 120,000 over 12 months from month 2, paid by the budget."""
+    fields: dict[str, Any] = {
+        "id": "wijkteam",
+        "name": "Wijkteam",
+        "owner": "provider",
+        "commitment": 120_000,
+        "start": month(2),
+        "duration_months": 12,
+        "funds": [FundShare("budget", 1.0)],
+    }
+    return Initiative(**(fields | changes))
+
+
+def programme(
+    *,
+    initiatives: tuple[Initiative, ...] = (),
+    contracts: tuple[OutcomeContract, ...] = (),
+    parameters: tuple[Parameter, ...] = (),
+    **changes: Any,
+) -> Programme:
+    """A three-year programme from START with a municipality, a provider and a funder."""
+    fields: dict[str, Any] = {
+        "id": "p",
+        "name": "Programme",
+        "currency": "EUR",
+        "start": START,
+        "horizon_years": 3,
+        "stakeholders": [
+            Stakeholder("gemeente", "Gemeente", StakeholderKind.MUNICIPALITY),
+            Stakeholder("provider", "Provider", StakeholderKind.PROVIDER),
+            Stakeholder("rijk", "Rijk", StakeholderKind.FUNDER),
+        ],
+        "funds": [
+            Fund("budget", "Budget", FundKind.MUNICIPAL_BUDGET, "gemeente"),
+            Fund("grants", "Grants", FundKind.NATIONAL_GRANT, "rijk"),
+        ],
+        "parameters": parameters,
+        "initiatives": initiatives,
+        "contracts": contracts,
+    }
+    return Programme(**(fields | changes))
+
+
+def paid_for(**changes: Any) -> Programme:
+    """A contract that pays for one initiative (no funds), with the given contract fields."""
+    work = initiative(funds=())
+    return programme(initiatives=(work,), contracts=(contract(initiatives=[work.id], **changes),))
+
+
+def with_metric(**changes: Any) -> Programme:
+    """The default contract with one metric changed."""
+    return programme(contracts=(contract(metrics=[metric(**changes)]),))
+
+
+# -- the oracle itself -----------------------------------------------------------------------------
+
+
+class TestOracle:
+    """The reference implementation gives hand-computed figures in simple cases."""
+
+    def test_flat_grant(self):
+        """A flat 120,000 over 12 months from month 2 is 10,000 a month."""
+        series = oracle(programme(initiatives=(initiative(),)))
+        (key,) = [key for key in series if key.flow == "grant"]
+        assert [0.0] * 2 + [10_000.0] * 12 + [0.0] * 22 == series[key][0]
+
+    def test_fractional_delay(self):
+        """A delay of 0.5 splits each month's cost over two months."""
+        series = oracle(programme(initiatives=(initiative(duration_months=2, delay=0.5),)))
+        (key,) = [key for key in series if key.flow == "grant"]
+        assert [0.0, 0.0, 30_000.0, 60_000.0, 30_000.0] == series[key][0][:5]
+
+    def test_cohort_shift(self):
+        """A fixed time to outcome of 3 months shifts achieved outcomes by 3 months."""
+        series = oracle(programme(contracts=(contract(),)))
+        (key,) = [key for key in series if key.flow == "outcomes_achieved"]
+        assert [0.0] * 3 + [5.0] * 6 + [0.0] * 27 == series[key][0]
+
+    def test_quarterly_payment(self):
+        """Quarterly payments gather what was verified in each calendar quarter."""
+        series = oracle(programme(contracts=(contract(payment_schedule=Schedule.QUARTERLY),)))
+        (key,) = [key for key in series if key.flow == "outcome_payment"]
+        assert [0.0, 15_000.0, 15_000.0, 0.0] == [series[key][0][m] for m in (2, 5, 8, 11)]
+
+    def test_lump_past_horizon(self):
+        """Outcomes reached past the horizon are counted in the last month."""
+        late = programme(contracts=(contract(metrics=[metric(time_to_outcome=40)]),))
+        series = oracle(late)
+        (key,) = [key for key in series if key.flow == "outcomes_achieved"]
+        assert 30.0 == series[key][0][-1]
+
+
+# -- the shipped example ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example() -> Programme:
+    """The shipped example, financed by its providers and without gates."""
+    return provider_only(leeuwarden_oost())
+
+
+class TestLeeuwardenOost:
+    """The shipped example, financed by its providers and without gates."""
+
+    def test_expected(self, example):
+        """Expected mode agrees in every series and month."""
+        assert_agree(example)
+
+    def test_monte_carlo(self, example):
+        """A few Monte Carlo scenarios agree in every series and month."""
+        assert_agree(example, SCENARIOS, SEED)
+
+
+# -- costs -----------------------------------------------------------------------------------------
+
+
+class TestCosts:
+    """Initiative costs by profile, delay, overrun and funds (§4.2, §4.8.1)."""
+
+    @pytest.mark.parametrize(
+        ("profile", "weights"),
+        [
+            (CostProfile.FLAT, None),
+            (CostProfile.FRONT_LOADED, None),
+            (CostProfile.S_CURVE, None),
+            (CostProfile.EXPLICIT, (0.5, 0.0, 0.25, 0.125, 0.125)),
+        ],
+    )
+    @pytest.mark.parametrize("delay", [0, 2, 2.5, 0.25, Poisson(1.5), Uniform(0, 3)])
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_profiles_and_delays(self, profile, weights, delay, scenarios):
+        """Every profile with whole, fractional and uncertain delays."""
+        work = initiative(
+            duration_months=5, cost_profile=profile, cost_weights=weights, delay=delay
+        )
+        assert_agree(programme(initiatives=(work,)), scenarios, SEED)
+
+    @pytest.mark.parametrize("duration", [1, 2, 7, 36])
+    def test_durations(self, duration):
+        """Short and long durations spread the commitment over every month."""
+        works = tuple(
+            initiative(id=f"i{p.value}", duration_months=duration, cost_profile=p)
+            for p in (CostProfile.FLAT, CostProfile.FRONT_LOADED, CostProfile.S_CURVE)
+        )
+        assert_agree(programme(initiatives=works, horizon_years=4))
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_uncertain_commitment_and_overrun(self, scenarios):
+        """An uncertain commitment and overrun scale every month's cost."""
+        work = initiative(commitment=Pert(80_000, 100_000, 160_000), overrun=Uniform(0.9, 1.4))
+        assert_agree(programme(initiatives=(work,)), scenarios, SEED)
+
+    def test_grants_by_share(self):
+        """Two funds of different owners each grant their share."""
+        work = initiative(funds=[FundShare("budget", 0.25), FundShare("grants", 0.75)])
+        assert_agree(programme(initiatives=(work,)))
+
+    @pytest.mark.parametrize("delay", [0, 3, 4.5, 15, Poisson(6)])
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_past_horizon(self, delay, scenarios):
+        """Cost that a delay pushes past the horizon is unpaid after the end."""
+        work = initiative(start=month(30), duration_months=6, delay=delay, indexation=0.05)
+        assert_agree(programme(initiatives=(work,)), scenarios, SEED)
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_delivery_cost(self, scenarios):
+        """A contract's provider carries the cost of the initiative it pays for."""
+        work = initiative(funds=(), delay=Triangular(0, 1, 4), indexation=0.03)
+        deal = contract(initiatives=[work.id])
+        assert_agree(programme(initiatives=(work,), contracts=(deal,)), scenarios, SEED)
+
+    def test_contract_without_initiatives(self):
+        """A contract that pays for no initiative has no delivery cost."""
+        assert_agree(programme(contracts=(contract(),)))
+
+
+# -- indexation ------------------------------------------------------------------------------------
+
+
+class TestIndexation:
+    """Prices and costs indexed once per fiscal year from the price base (§4.8.9)."""
+
+    @pytest.mark.parametrize("base", [None, month(14), month(-13), month(35)])
+    @pytest.mark.parametrize("fiscal_start", [1, 4, 10])
+    def test_constant_rate(self, base, fiscal_start):
+        """A constant rate from any price base, with any fiscal year."""
+        work = initiative(duration_months=30, indexation=0.04)
+        deal = contract(
+            metrics=[metric(indexation=0.1)], verification_lag_months=5, duration_months=30
+        )
+        p = programme(
+            initiatives=(work,),
+            contracts=(deal,),
+            price_base_date=base,
+            fiscal_year_start_month=fiscal_start,
+        )
+        assert_agree(p)
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_yearly_path(self, scenarios):
+        """A yearly path of rates, some uncertain, applies year by year."""
+        path = Yearly({2021: 0.02, 2022: Uniform(0.0, 0.08), 2023: Normal(0.03, 0.01, low=-0.5)})
+        work = initiative(duration_months=30, indexation=path)
+        deal = contract(metrics=[metric(indexation=path)], verification_lag_months=2)
+        p = programme(initiatives=(work,), contracts=(deal,), price_base_date=month(18))
+        assert_agree(p, scenarios, SEED)
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_shared_yearly_parameter(self, scenarios):
+        """A reference to a yearly parameter sees the same rate in both fields."""
+        inflation = Parameter("inflation", Yearly({2021: 0.02, 2022: Uniform(0.01, 0.05)}))
+        work = initiative(duration_months=30, indexation=Ref("inflation"))
+        deal = contract(metrics=[metric(indexation=Ref("inflation", factor=0.5, offset=0.01))])
+        p = programme(initiatives=(work,), contracts=(deal,), parameters=(inflation,))
+        assert_agree(p, scenarios, SEED)
+
+    def test_negative_rate(self):
+        """A falling price level lowers later costs."""
+        work = initiative(duration_months=30, indexation=-0.5)
+        assert_agree(programme(initiatives=(work,), price_base_date=month(20)))
+
+
+# -- enrolment and outcomes ------------------------------------------------------------------------
+
+
+TIMES: list[Distribution | float] = [
+    0,
+    3,
+    2.7,
+    Uniform(1, 5),
+    Uniform(2.5, 2.5),
+    Triangular(0, 2, 8),
+    Triangular(4, 4, 4),
+    Pert(1, 3, 9),
+    Pert(2, 2, 2),
+    Normal(4, 2, low=0),
+    Normal(4, 1, low=0.5, high=6.5),
+    Normal(3.5, 0, low=0),
+    LogNormal(1.5, 0.5),
+    LogNormal(1.2, 0),
+    LogNormal(0, 1e-9),
+    LogNormal(1e-200, 1e-210),
+    Normal(2, 1e-9, low=0),
+    Beta(2, 3, low=0, high=10),
+    Beta(0.5, 0.5),
+    Poisson(4),
+    Poisson(0.3),
+    Poisson(0),
+    Ref("wait"),
+    Ref("wait", factor=0.5, offset=1),
+    Samples([1, 4.5, 9]),
+]
+
+
+class TestTimeToOutcome:
+    """The cohort reaching its outcome month, from each kind of distribution (§4.8.1)."""
+
+    @pytest.mark.parametrize("time", TIMES, ids=repr)
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_each_kind(self, time, scenarios):
+        """Every kind of distribution, degenerate ones included, spreads the cohort."""
+        wait = Parameter("wait", Uniform(0, 10))
+        deal = contract(metrics=[metric(time_to_outcome=time)], verification_lag_months=2)
+        assert_agree(programme(contracts=(deal,), parameters=(wait,)), scenarios, SEED)
+
+    @pytest.mark.parametrize("time", [30, 47.5, LogNormal(3, 1), Uniform(20, 60)], ids=repr)
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_past_horizon(self, time, scenarios):
+        """Outcomes reached past the horizon are lumped into the last month."""
+        deal = contract(
+            start=month(12),
+            enrolment=Enrolment([window(12, 12)]),
+            metrics=[metric(time_to_outcome=time)],
+            verification_lag_months=3,
+            run_off_months=12,
+        )
+        assert_agree(programme(contracts=(deal,)), scenarios, SEED)
+
+
+class TestEnrolment:
+    """Participants enrolled by windows, optionally with Poisson noise (§4.3)."""
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_windows(self, scenarios):
+        """Overlapping windows, per month and as totals, add up."""
+        windows = [
+            window(0, 6, per_month=Uniform(5, 15)),
+            window(3, 4, total=Triangular(20, 40, 80)),
+            window(10, 1, total=7),
+        ]
+        deal = contract(
+            enrolment=Enrolment(windows), metrics=[metric(time_to_outcome=Pert(0, 2, 5))]
+        )
+        assert_agree(programme(contracts=(deal,)), scenarios, SEED)
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_poisson_noise(self, scenarios):
+        """Poisson noise draws whole participants per month (none in expected mode)."""
+        windows = [window(0, 6, per_month=Uniform(2, 6)), window(4, 5, total=12.5)]
+        deal = contract(
+            enrolment=Enrolment(windows, poisson=True),
+            metrics=[metric(cap_per_participant=300)],
+            cap_per_participant=450,
+        )
+        assert_agree(programme(contracts=(deal,)), scenarios, SEED)
+
+    def test_many_scenarios(self):
+        """More than a block of scenarios draws every block."""
+        deal = contract(
+            enrolment=Enrolment([window(0, 6, per_month=Uniform(2, 6))], poisson=True),
+            metrics=[metric(share_achieving=Beta(2, 3), time_to_outcome=Uniform(0, 4))],
+        )
+        assert_agree(programme(contracts=(deal,), horizon_years=2), 260, SEED)
+
+
+class TestThresholds:
+    """Only improvement over the baseline that reaches the threshold is payable (§4.3)."""
+
+    @pytest.mark.parametrize(
+        ("share", "baseline", "threshold"),
+        [
+            (0.4, 0.1, 0.3),
+            (0.3, 0.1, 0.2),
+            (0.4, 0.1, 0.31),
+            (0.1, 0.4, 0.0),
+            (0.5, 0.5, 0.0),
+            (0.5, 0.2, 0.0),
+        ],
+    )
+    def test_fixed(self, share, baseline, threshold):
+        """At, above and below the threshold, and a baseline above the share."""
+        p = with_metric(share_achieving=share, baseline=baseline, threshold=threshold)
+        assert_agree(p)
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_uncertain(self, scenarios):
+        """Uncertain shares meet the threshold in some scenarios and not in others."""
+        p = with_metric(
+            share_achieving=Uniform(0.2, 0.6), baseline=Uniform(0.1, 0.3), threshold=0.2
+        )
+        assert_agree(p, scenarios, SEED)
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_shared_shock(self, scenarios):
+        """Two metrics that refer to one parameter see the same draw."""
+        shock = Parameter("shock", Normal(1.0, 0.2, low=0.5, high=1.5))
+        metrics = [
+            metric(id="job", share_achieving=Ref("shock", factor=0.25), threshold=0.25),
+            metric(id="debt", share_achieving=Ref("shock", factor=0.5), price=Ref("shock")),
+        ]
+        p = programme(contracts=(contract(metrics=metrics),), parameters=(shock,))
+        assert_agree(p, scenarios, SEED)
+
+
+# -- caps ------------------------------------------------------------------------------------------
+
+
+def two_metrics(**changes: Any) -> list[OutcomeMetric]:
+    """A job metric and a debt metric, with different prices and times to outcome."""
+    return [
+        metric(id="job", **changes),
+        metric(id="debt", price=600, share_achieving=0.7, time_to_outcome=Uniform(0, 6)),
+    ]
+
+
+class TestCaps:
+    """Caps in order, each stage with its own running total, cuts lost for good (§4.8.3)."""
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"cap_per_participant": 300},
+            {"cap_per_participant": 0},
+            {"cap_count": 12.5},
+            {"cap_count": 0},
+            {"cap_value": 17_000},
+            {"cap_per_participant": 420, "cap_count": 20, "cap_value": 15_000},
+            {"cap_count": 40, "cap_value": 9_000, "indexation": 0.2},
+        ],
+        ids=repr,
+    )
+    @pytest.mark.parametrize("lag", [0, 4])
+    def test_metric_caps(self, changes, lag):
+        """A metric's per-participant, count and value caps."""
+        deal = contract(metrics=two_metrics(**changes), verification_lag_months=lag)
+        p = programme(contracts=(deal,))
+        assert_cap_binds(p)
+        assert_agree(p)
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"cap_per_participant": 500},
+            {"cap": 20_000},
+            {"cap": 0},
+            {"cap_per_participant": 650, "cap": 30_000},
+        ],
+        ids=repr,
+    )
+    @pytest.mark.parametrize("lag", [0, 4])
+    def test_contract_caps(self, changes, lag):
+        """The contract's pooled per-participant cap and its overall cap, pro rata."""
+        deal = contract(metrics=two_metrics(), verification_lag_months=lag, **changes)
+        p = programme(contracts=(deal,))
+        assert_cap_binds(p)
+        assert_agree(p)
+
+    def test_cut_lost_for_good(self):
+        """A per-participant cut is not restored when later enrolment raises the limit."""
+        windows = [window(0, 1, per_month=10), window(6, 1, per_month=40)]
+        deal = contract(
+            enrolment=Enrolment(windows),
+            metrics=[metric(time_to_outcome=0, cap_per_participant=200)],
+            cap_per_participant=150,
+        )
+        assert_agree(programme(contracts=(deal,)))
+
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_every_stage(self, scenarios):
+        """Every stage binds somewhere, with uncertain prices and shares."""
+        metrics = [
+            metric(
+                id="job",
+                price=Uniform(800, 1_600),
+                share_achieving=Beta(4, 4),
+                time_to_outcome=Poisson(2),
+                cap_per_participant=500,
+                cap_count=18,
+            ),
+            metric(
+                id="debt",
+                price=Triangular(300, 600, 900),
+                share_achieving=0.8,
+                time_to_outcome=Uniform(0, 9),
+                cap_value=10_000,
+                indexation=0.05,
+            ),
+        ]
+        deal = contract(
+            metrics=metrics,
+            cap_per_participant=700,
+            cap=25_000,
+            verification_lag_months=3,
+            enrolment=Enrolment([window(0, 6, per_month=Uniform(5, 15))], poisson=True),
+        )
+        assert_agree(programme(contracts=(deal,)), scenarios, SEED)
+
+    def test_free_outcomes(self):
+        """A price of 0 earns nothing, whatever the caps."""
+        metrics = [metric(price=0, cap_per_participant=0, cap_count=5), metric(id="debt")]
+        deal = contract(metrics=metrics, cap_per_participant=0)
+        assert_agree(programme(contracts=(deal,)))
+
+
+# -- payment timing --------------------------------------------------------------------------------
+
+
+RULES = [
+    "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=-1",
+    "FREQ=MONTHLY;INTERVAL=2",
+    "FREQ=YEARLY;BYMONTH=2",
+    "FREQ=WEEKLY;INTERVAL=5",
+    "FREQ=DAILY;INTERVAL=45",
+    "FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "FREQ=MONTHLY;COUNT=2",
+]
+
+
+class TestSchedules:
+    """Verified value is paid in the first schedule month on or after verification (§4.4)."""
+
+    @pytest.mark.parametrize(
+        ("schedule", "rule"),
+        [
+            (Schedule.MONTHLY, None),
+            (Schedule.QUARTERLY, None),
+            (Schedule.YEARLY, None),
+            *[(Schedule.RRULE, rule) for rule in RULES],
+        ],
+    )
+    @pytest.mark.parametrize("fiscal_start", [1, 4])
+    @pytest.mark.parametrize("start", [0, 4])
+    def test_schedule(self, schedule, rule, fiscal_start, start):
+        """Each preset and rule, for contracts starting in different months."""
+        deal = contract(
+            start=month(start),
+            enrolment=Enrolment([window(start, 6)]),
+            payment_schedule=schedule,
+            payment_rrule=rule,
+            verification_lag_months=2,
+            run_off_months=6,
+            metrics=[metric(time_to_outcome=Uniform(0, 12))],
+        )
+        p = programme(contracts=(deal,), fiscal_year_start_month=fiscal_start)
+        assert_agree(p)
+
+    @pytest.mark.parametrize("schedule", [Schedule.MONTHLY, Schedule.QUARTERLY, Schedule.YEARLY])
+    @pytest.mark.parametrize("run_off", [0, 5, 30])
+    @pytest.mark.parametrize("lag", [0, 3])
+    def test_run_off(self, schedule, run_off, lag):
+        """Nothing is paid after the end plus run-off or the horizon; it is unpaid after end."""
+        deal = contract(
+            payment_schedule=schedule,
+            run_off_months=run_off,
+            verification_lag_months=lag,
+            metrics=[metric(time_to_outcome=Uniform(0, 24))],
+        )
+        assert_agree(programme(contracts=(deal,)))
+
+    def test_contract_to_the_horizon(self):
+        """A contract to the last month with a long lag pays nothing past the horizon."""
+        deal = contract(
+            start=month(24),
+            duration_months=12,
+            enrolment=Enrolment([window(24, 12)]),
+            payment_schedule=Schedule.QUARTERLY,
+            verification_lag_months=6,
+            run_off_months=12,
+        )
+        assert_agree(programme(contracts=(deal,)))
+
+    def test_payers_share(self):
+        """Each payer pays its share from its own fund."""
+        payers = [PayerShare("gemeente", "budget", 0.6), PayerShare("rijk", "grants", 0.4)]
+        assert_agree(programme(contracts=(contract(payers=payers),)))
+
+
+class TestFiscalYearCaps:
+    """Per-payer fiscal-year caps on the gross due, forfeiting or carrying the excess (§4.8.4)."""
+
+    @pytest.mark.parametrize("excess", [CapExcess.FORFEIT, CapExcess.CARRY])
+    @pytest.mark.parametrize(
+        "caps",
+        [{2021: 20_000}, {2021: 20_000, 2022: 5_000}, {2022: 0}, {2021: 0, 2022: 1_000}, {}],
+        ids=repr,
+    )
+    @pytest.mark.parametrize("schedule", [Schedule.MONTHLY, Schedule.QUARTERLY, Schedule.YEARLY])
+    def test_caps(self, excess, caps, schedule):
+        """Caps that bind in some years, are missing in others, or are zero."""
+        deal = contract(
+            duration_months=24,
+            enrolment=Enrolment([window(0, 18)]),
+            payers=[
+                PayerShare("gemeente", "budget", 0.7, fiscal_year_caps=caps, cap_excess=excess),
+                PayerShare("rijk", "grants", 0.3, fiscal_year_caps={2022: 3_000}),
+            ],
+            payment_schedule=schedule,
+            metrics=[metric(time_to_outcome=Uniform(0, 8))],
+            run_off_months=3,
+        )
+        assert_agree(programme(contracts=(deal,)))
+
+    @pytest.mark.parametrize(
+        ("fiscal_start", "caps"),
+        [
+            (1, {2021: 1_000, 2022: 2_000, 2023: 500}),
+            (7, {2020: 1_000, 2021: 1_000, 2022: 2_000, 2023: 500}),
+        ],
+    )
+    def test_carry_forfeited_at_settlement(self, fiscal_start, caps):
+        """What is still carried after the settlement month's payments is forfeited there."""
+        payer = PayerShare(
+            "gemeente", "budget", 1.0, fiscal_year_caps=caps, cap_excess=CapExcess.CARRY
+        )
+        deal = contract(payers=[payer], payment_schedule=Schedule.QUARTERLY, run_off_months=14)
+        p = programme(contracts=(deal,), fiscal_year_start_month=fiscal_start)
+        assert_agree(p)
+
+    def test_carry_with_rule(self):
+        """A carried excess joins the first rule month of a later fiscal year."""
+        payer = PayerShare(
+            "gemeente", "budget", 1.0, fiscal_year_caps={2021: 4_000}, cap_excess=CapExcess.CARRY
+        )
+        deal = contract(
+            payers=[payer],
+            payment_schedule=Schedule.RRULE,
+            payment_rrule="FREQ=MONTHLY;INTERVAL=5",
+            run_off_months=20,
+        )
+        assert_agree(programme(contracts=(deal,)))
+
+
+# -- fund budgets ---------------------------------------------------------------------------------
+
+
+class TestFundBudgets:
+    """Per fund and fiscal year: the available budget and the gap to the outflow (§4.8.10)."""
+
+    @pytest.mark.parametrize("carry_over", [False, True])
+    @pytest.mark.parametrize("fiscal_start", [1, 4])
+    @pytest.mark.parametrize("scenarios", MODES)
+    def test_grants_and_payments(self, carry_over, fiscal_start, scenarios):
+        """Grants and outcome payments from one fund, against amounts with or without carry."""
+        years = range(2020, 2024)
+        funds = [
+            Fund(
+                "budget",
+                "Budget",
+                FundKind.MUNICIPAL_BUDGET,
+                "gemeente",
+                {y: 60_000.0 for y in years if y >= 2020 + (fiscal_start == 1)},
+                carry_over=carry_over,
+            ),
+            Fund("grants", "Grants", FundKind.NATIONAL_GRANT, "rijk", carry_over=carry_over),
+        ]
+        work = initiative(commitment=Uniform(100_000, 200_000), duration_months=20)
+        payers = [PayerShare("gemeente", "budget", 0.5), PayerShare("rijk", "grants", 0.5)]
+        deal = contract(payers=payers, metrics=[metric(price=Uniform(5_000, 9_000))])
+        p = programme(
+            initiatives=(work,),
+            contracts=(deal,),
+            funds=funds,
+            fiscal_year_start_month=fiscal_start,
+        )
+        assert_agree(p, scenarios, SEED)
+
+
+# -- generated programmes --------------------------------------------------------------------------
+
+
+class TestGeneratedProgrammes:
+    """Whole generated programmes agree, financed by their providers and without gates."""
+
+    @settings(max_examples=30)
+    @given(programmes(max_years=4).map(provider_only))
+    def test_expected(self, generated):
+        """Expected mode agrees in every series and month."""
+        assert_agree(generated)
+
+    @settings(max_examples=30)
+    @given(
+        programmes(max_years=4, samples_size=SCENARIOS).map(provider_only),
+        st.integers(0, 2**16),
+    )
+    def test_monte_carlo(self, generated, seed):
+        """A few Monte Carlo scenarios agree in every series and month."""
+        assert_agree(generated, SCENARIOS, seed)
