@@ -705,7 +705,17 @@ class _Run:
             self.put_at(key, settlement, guarantee)
         flows = distribution - drawdown
         flows[:, settlement] += guarantee if financing.guarantor is not None else 0.0
-        self._investor_figures(c, flows, drawn, distributed, guarantee, bound)
+        # The investor's months run from the first month any cost of the contract can fall in
+        # to settlement; the same window for every scenario, so chunking changes nothing.
+        first = min(
+            [self.m.grid.index(contract.start)]
+            + [
+                self.m.grid.index(self.m.programme.find("initiatives", i).start)
+                for i in contract.initiatives
+            ]
+        )
+        window = flows[:, max(first, 0) : settlement + 1]
+        self._investor_figures(c, window, drawn, distributed, guarantee, bound)
 
     def _investor_figures(
         self,
