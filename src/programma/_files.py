@@ -167,17 +167,12 @@ class _Reader:
         c.register_structure_hook_factory(_is_homogeneous_tuple, self._tuple_hook)
         c.register_structure_hook_factory(_is_optional, self._optional_hook)
         c.register_structure_hook_func(lambda t: t == YearAmounts, self._year_amounts)
-        c.register_structure_hook_func(self._is_distribution_type, self._distribution)
+        c.register_structure_hook_func(_is_distribution_union, self._distribution)
         c.register_structure_hook_func(self._is_financing_type, self._financing)
         c.register_structure_hook_func(lambda t: t == (float | str), self._rate_or_name)
         self._decision_fields = make_dict_structure_fn(Decision, c)
         c.register_structure_hook(Decision, self._decision)
         c.register_structure_hook(Yearly, self._yearly)
-
-    @staticmethod
-    def _is_distribution_type(t: Any) -> bool:
-        args = set(typing.get_args(t)) - {types.NoneType}
-        return bool(args) and args <= _DISTRIBUTION_CLASSES and _is_union(t)
 
     @staticmethod
     def _is_financing_type(t: Any) -> bool:
@@ -352,8 +347,9 @@ def _is_optional(t: Any) -> bool:
 
 
 def _is_distribution_union(t: Any) -> bool:
+    """Whether ``t`` is a union of distribution classes (optionally with None)."""
     args = set(typing.get_args(t)) - {types.NoneType}
-    return bool(args) and args <= _DISTRIBUTION_CLASSES
+    return _is_union(t) and bool(args) and args <= _DISTRIBUTION_CLASSES
 
 
 def _is_union(t: Any) -> bool:

@@ -5,25 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._projection import Projection
+from ._summary import PERCENTILE_METHOD, percentiles
 from ._text import money, number, table
 
-__all__ = ["PERCENTILE_METHOD", "percentiles", "projection_report"]
-
-PERCENTILE_METHOD = "linear"
-"""numpy's default percentile method (type 7 of Hyndman and Fan): linear interpolation."""
+__all__ = ["period_means", "projection_report"]
 
 _CASH = ("grant", "delivery_cost", "outcome_payment", "provider_receipt")
 _LOST = ("cap_forfeited", "unpaid_after_end")
-
-
-def percentiles(values: np.ndarray, qs: tuple[float, ...] = (10, 50, 90)) -> np.ndarray:
-    """Percentiles over the first axis (scenarios), with :data:`PERCENTILE_METHOD`.
-
-    >>> percentiles(np.arange(11.0)[:, None]).ravel().tolist()
-    [1.0, 5.0, 9.0]
-    """
-    quantiles = np.asarray(qs, dtype=float)
-    return np.asarray(np.percentile(np.asarray(values, dtype=float), quantiles, axis=0))
 
 
 def period_means(projection: Projection) -> dict[str, object]:

@@ -17,10 +17,21 @@ from ._financing import InvestorFinancing
 from ._projection import Projection
 from ._text import money, number, table
 
-__all__ = ["BREACH_TOLERANCE", "PERCENTILE_METHOD", "Spread", "Summary", "summarise"]
+__all__ = ["BREACH_TOLERANCE", "PERCENTILE_METHOD", "Spread", "Summary", "percentiles", "summarise"]
 
 PERCENTILE_METHOD = "linear"
 """How percentiles are computed: numpy's default ``linear`` (Hyndman and Fan's type 7)."""
+
+
+def percentiles(values: np.ndarray, qs: tuple[float, ...] = (10, 50, 90)) -> np.ndarray:
+    """Percentiles over the first axis (scenarios), with :data:`PERCENTILE_METHOD`.
+
+    >>> percentiles(np.arange(11.0)[:, None]).ravel().tolist()
+    [1.0, 5.0, 9.0]
+    """
+    quantiles = np.asarray(qs, dtype=float)
+    return np.asarray(np.percentile(np.asarray(values, dtype=float), quantiles, axis=0))
+
 
 BREACH_TOLERANCE = 1e-6
 """A budget is breached when the outflow exceeds the available budget by more than this."""
@@ -64,7 +75,7 @@ class Spread:
         missing = int(values.size - finite.size)
         if finite.size == 0:
             return cls(math.nan, math.nan, math.nan, math.nan, math.nan, missing)
-        p10, p50, p90 = np.percentile(finite, [10.0, 50.0, 90.0])
+        p10, p50, p90 = (float(x) for x in percentiles(finite))
         se = float(finite.std(ddof=1) / math.sqrt(finite.size)) if finite.size > 1 else 0.0
         return cls(float(finite.mean()), se, float(p10), float(p50), float(p90), missing)
 
