@@ -25,6 +25,7 @@ from programma import (
     PhaseKind,
     Prefinancing,
     Programme,
+    ProviderFinancing,
     Ref,
     Role,
     Schedule,
@@ -65,6 +66,11 @@ def _months_between(first: dt.date, later: dt.date) -> int:
 
 def _phase_of(programme: Programme, kind: PhaseKind) -> programma.Phase:
     return next(phase for phase in programme.phases if phase.kind is kind)
+
+
+def _provider_total(projection: programma.Projection, flow: str) -> float:
+    """A flow of the provider-financed contract, summed over the horizon."""
+    return float(projection.total(flow=flow, contract="vroeg-eropaf-oost").sum())
 
 
 class TestLoads:
@@ -336,12 +342,24 @@ class TestParameters:
 
 
 class TestContracts:
-    def test_three_financing_modes(self, programme):
-        """At least three contracts, financed by an investor, by advances and by pre-financing."""
+    def test_every_financing_mode(self, programme):
+        """Each of the four financing modes finances some contract."""
         modes = {contract.financing.mode for contract in programme.contracts}
-        assert len(programme.contracts) >= 3
-        expected = {FinancingMode.INVESTOR, FinancingMode.ADVANCES, FinancingMode.PREFINANCING}
-        assert expected <= modes
+        assert set(FinancingMode) == modes
+
+    def test_contract_paid_initiatives_belong_to_the_provider(self, programme):
+        """Each initiative a contract pays for is owned by that contract's provider."""
+        for contract in programme.contracts:
+            assert contract.initiatives
+            for initiative_id in contract.initiatives:
+                initiative = programme.find("initiatives", initiative_id)
+                assert contract.provider == initiative.owner
+
+    def test_payers_pay_from_their_own_funds(self, programme):
+        """Every payer share names a fund that the paying stakeholder owns."""
+        for contract in programme.contracts:
+            for payer in contract.payers:
+                assert payer.payer == programme.find("funds", payer.fund).owner
 
     def test_investor_calibrated_on_rotterdam(self, programme):
         """The investor puts in €680,000 at a 12% return cap, partly protected by a guarantor."""
@@ -366,6 +384,17 @@ class TestContracts:
         assert len(months) >= 2
         assert all(contract.start <= month <= contract.last_month for month in months)
 
+    def test_provider_financed_early_help_on_rent_arrears(self, programme):
+        """The provider-financed contract: early help on rent arrears, co-paid by the landlords."""
+        contract = programme.find("contracts", "vroeg-eropaf-oost")
+        assert isinstance(contract.financing, ProviderFinancing)
+        assert FinancingMode.PROVIDER is contract.financing.mode
+        provider = programme.find("stakeholders", contract.provider)
+        assert StakeholderKind.PROVIDER is provider.kind
+        assert {"woningcorporaties", "gemeente"} == {payer.payer for payer in contract.payers}
+        assert 1.0 == pytest.approx(sum(payer.share for payer in contract.payers))
+        assert {area.id for area in programme.areas} == set(contract.areas)
+
     def test_prefinancing_gate_decides_step_in_or_stop(self, programme):
         """The pre-financing gate acts on its contract: step in if met, stop if not."""
         for contract in programme.contracts:
@@ -380,9 +409,9 @@ class TestContracts:
             assert financing.step_in_fund is not None
 
     def test_payment_schedules(self, programme):
-        """Payments are quarterly, yearly and by an RRULE."""
+        """Payments are monthly, quarterly, yearly and by an RRULE."""
         schedules = {contract.payment_schedule for contract in programme.contracts}
-        assert {Schedule.QUARTERLY, Schedule.YEARLY, Schedule.RRULE} <= schedules
+        assert set(Schedule) == schedules
 
     def test_rate_cards_are_complete(self, programme):
         """Every metric has a baseline, a time to outcome and a value per outcome."""
@@ -396,6 +425,34 @@ class TestContracts:
         assert any(contract.cap_per_participant is not None for contract in contracts)
         assert all(contract.cap is not None for contract in contracts)
         assert any(payer.fiscal_year_caps for contract in contracts for payer in contract.payers)
+
+
+@pytest.fixture(scope="module")
+def expected(programme) -> programma.Projection:
+    """The example projected in expected mode, by fiscal year."""
+    return programma.project(programme, resolution="fiscal_year")
+
+
+class TestExpectedMode:
+    def test_no_budget_is_breached(self, programme, expected):
+        """At the expected values no fund's budget is breached in any fiscal year."""
+        for fund in programme.funds:
+            gaps = expected.total(flow="budget_gap", fund=fund.id)
+            assert (gaps <= 0).all(), fund.id
+
+    def test_the_provider_carries_its_cost(self, expected):
+        """The provider pays the delivery cost itself and receives every outcome payment."""
+        cost = _provider_total(expected, "delivery_cost")
+        assert 0 < cost
+        assert cost == pytest.approx(_provider_total(expected, "provider_own_funds"))
+        assert _provider_total(expected, "outcome_payment") == pytest.approx(
+            _provider_total(expected, "provider_receipt")
+        )
+
+    def test_the_rate_card_covers_the_providers_cost(self, expected):
+        """At the expected shares the provider gets back a little more than it spent."""
+        cost = _provider_total(expected, "delivery_cost")
+        assert cost < _provider_total(expected, "provider_receipt") < 1.2 * cost
 
 
 class TestGates:
