@@ -1083,7 +1083,7 @@ def concentration_of(programme: Programme) -> tuple[float, list[tuple[str, float
     >>> from programma.examples import leeuwarden_oost
     >>> index, shares = concentration_of(leeuwarden_oost())
     >>> round(index, 3), shares[0][0]
-    (0.217, 'structurele-aanpak')
+    (0.201, 'structurele-aanpak')
     """
     parameters = programme.parameter_distributions
     amounts = [
