@@ -417,13 +417,14 @@ class _Run:
         profile = (1.0 - fraction[:, None]) * this + fraction[:, None] * previous
         index = self.index(f"{key}/indexation", initiative.indexation)
         if length > T_ext:
-            # After the months the engine tracks, prices go on rising once per fiscal year at
-            # the last tracked year's rate.
-            rates = self.d.yearly(f"{key}/indexation", initiative.indexation)
-            last_rate = rates[:, self.m.year_of_month[-1]]
+            # After the months the engine tracks, prices go on rising once per fiscal year,
+            # each later year at its own draw of the rate.
+            last_year = int(self.m.fiscal_year[-1])
             fiscal = self.m.grid.fiscal_year_of(np.arange(T_ext, length))
-            years_on = fiscal - self.m.fiscal_year[-1]
-            later = index[:, -1:] * (1.0 + last_rate[:, None]) ** years_on[None, :]
+            later_years = tuple(range(last_year + 1, int(fiscal.max()) + 1))
+            rates = self.d.yearly(f"{key}/indexation", initiative.indexation, later_years)
+            growth = np.cumprod(np.concatenate([np.ones((self.S, 1)), 1.0 + rates], axis=1), axis=1)
+            later = index[:, -1:] * growth[:, fiscal - last_year]
             index = np.concatenate([index, later], axis=1)
         cost = amount[:, None] * profile * index
         # Whatever is still beyond (a delay over a century) is valued at the last prices.

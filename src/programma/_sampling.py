@@ -188,22 +188,27 @@ class Draws:
             ]
         )
 
-    def yearly(self, key: str, dist: Distribution) -> np.ndarray:
+    def yearly(
+        self, key: str, dist: Distribution, years: tuple[int, ...] | None = None
+    ) -> np.ndarray:
         """A draw per scenario and fiscal year, shape ``(S, len(years))``.
 
         A scalar distribution is drawn once per scenario and holds in every year; a yearly
-        path draws each year's distribution once per scenario and year.
+        path draws each year's distribution once per scenario and year, each year from its own
+        stream, so that a year has the same draw whichever other years are asked for.
+        ``years`` defaults to the run's years.
         """
+        years = self.years if years is None else years
         if isinstance(dist, Ref):
-            base = self._parameter(dist.name)
+            base = self._parameter(dist.name, years)
             if base.ndim == 1:
                 base = base[:, None]
-            return np.broadcast_to(dist.factor * base + dist.offset, (self.size, len(self.years)))
+            return np.broadcast_to(dist.factor * base + dist.offset, (self.size, len(years)))
         if not isinstance(dist, Yearly):
-            return np.repeat(self.scalar(key, dist)[:, None], len(self.years), axis=1)
+            return np.repeat(self.scalar(key, dist)[:, None], len(years), axis=1)
         columns = [
-            self._year_column(f"{key}@{year}", dist.at(year), i)
-            for i, year in enumerate(self.years)
+            self._year_column(f"{key}@{year}", dist.at(year), i, years)
+            for i, year in enumerate(years)
         ]
         return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
 
@@ -221,17 +226,23 @@ class Draws:
                 out[rows, month] = rng.poisson(mean[rows, month])
         return out
 
-    def _year_column(self, key: str, dist: Scalar, index: int) -> np.ndarray:
+    def _year_column(
+        self, key: str, dist: Scalar, index: int, years: tuple[int, ...]
+    ) -> np.ndarray:
         if isinstance(dist, Ref):
-            base = self._parameter(dist.name)
+            base = self._parameter(dist.name, years)
             column = base[:, index] if base.ndim == 2 else base
             return dist.factor * column + dist.offset
         return self.scalar(key, dist)
 
-    def _parameter(self, name: str) -> np.ndarray:
+    def _parameter(self, name: str, years: tuple[int, ...] | None = None) -> np.ndarray:
+        """A named parameter's draw ``(S,)``, or ``(S, len(years))`` for a yearly path."""
+        dist = self.parameters[name]
+        key = f"parameters/{name}"
+        if isinstance(dist, Yearly) and years is not None and years != self.years:
+            columns = [self.scalar(f"{key}@{year}", dist.at(year)) for year in years]
+            return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
         if name not in self._parameter_cache:
-            dist = self.parameters[name]
-            key = f"parameters/{name}"
             if isinstance(dist, Yearly):
                 columns = [self.scalar(f"{key}@{year}", dist.at(year)) for year in self.years]
                 value = np.stack(columns, axis=1)
