@@ -7,9 +7,10 @@ and broadcasts over the leading ones, so ``values`` of shape ``(S, T)`` gives ``
 one call, with no Python loop over S.
 
 Where the NPV has several roots, ``irr`` and ``xirr`` return the one with the smallest absolute
-value (as numpy-financial's ``irr`` does); where none lies in the range searched (−99% to
-+1,000% a period or a year, narrower for very long series so that no power overflows) they
-return NaN. A series that puts money in and gets nothing back returns −1 (a total loss, −100%).
+value (as numpy-financial's ``irr`` does); where none lies in the range searched (from just
+above −100% to +1,000% a period or a year, narrower at the top for very long series so that
+no power overflows) they return NaN. A series that puts money in and gets nothing back
+returns −1 (a total loss, −100%).
 """
 
 from __future__ import annotations
@@ -64,8 +65,13 @@ A step's rate discounts the years after its start: the Green Book's "3.0% for ye
 is the step ``(30, 0.03)``, so the factor of year 31 is 1.035⁻³⁰ / 1.03.
 """
 
+_NEAR_TOTAL_LOSS = -1.0 + np.array([0.0, 1e-9, 1e-6, 1e-4, 1e-3])
+"""−100% and rates just above it, so that a root next to a total loss is bracketed too (the
+scaled NPV at −100% is the last non-zero flow, never zero)."""
+
 _PERIODIC_GRID = np.concatenate(
     [
+        _NEAR_TOTAL_LOSS,
         np.linspace(-0.99, -0.1, 12),
         np.linspace(-0.09, 0.1, 20),
         np.linspace(0.12, 1.0, 12),
@@ -74,6 +80,7 @@ _PERIODIC_GRID = np.concatenate(
 )
 _ANNUAL_GRID = np.concatenate(
     [
+        _NEAR_TOTAL_LOSS,
         np.linspace(-0.99, -0.1, 12),
         np.linspace(-0.09, 0.3, 30),
         np.linspace(0.35, 2.0, 15),
@@ -188,6 +195,20 @@ class _Scaled:
     """
 
     def __init__(self, rows: np.ndarray, exponents: np.ndarray | None) -> None:
+        # Scale by (1 + r) to the time of each row's last non-zero flow, not the series' end:
+        # the roots are the same, and near r = −1 the value tends to that flow instead of
+        # vanishing under the powers of trailing zeros.
+        nonzero = rows != 0
+        if exponents is None:
+            n = rows.shape[1]
+            last = n - 1 - np.argmax(nonzero[:, ::-1], axis=1)
+            source = np.arange(n)[None, :] - (n - 1 - last)[:, None]
+            picked = np.take_along_axis(rows, np.clip(source, 0, n - 1), axis=1)
+            rows = np.where(source >= 0, picked, 0.0)
+        else:
+            earliest = np.where(nonzero, exponents, np.inf).min(axis=1, keepdims=True)
+            earliest = np.where(np.isfinite(earliest), earliest, 0.0)
+            exponents = np.where(nonzero, exponents - earliest, 0.0)
         self.rows, self.exponents = rows, exponents
 
     def at(self, rate: np.ndarray) -> np.ndarray:
@@ -246,7 +267,9 @@ def _solve(
 def _roots(scaled: _Scaled, grid: np.ndarray, tolerance: float) -> np.ndarray:
     # Keep (1 + r)^(latest time) below 1e300: long series search a narrower range.
     longest = scaled.longest
-    grid = grid[np.log10(1.0 + grid) * longest < 300.0] if longest > 0 else grid
+    if longest > 0:
+        with np.errstate(over="ignore"):
+            grid = grid[(1.0 + grid) ** longest < 1e300]
     values = scaled.on_grid(grid)
     signs = np.sign(values)
     exact = signs == 0
