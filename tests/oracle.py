@@ -5,10 +5,11 @@ so that it reads like the rules themselves. It is fed the same sampled parameter
 (the keyed draws of :class:`programma._sampling.Draws`) and returns the same series at monthly
 resolution, so that the two can be compared value by value.
 
-Covered so far: costs and grants (§4.2), enrolment and outcomes (§4.3), caps and payment timing
-(§4.4, §4.8.1-4), the provider's financing (§4.5) and fund budgets (§4.6, §4.8.10). Every
-contract is treated as financed by its provider and gates are ignored; the other financing modes
-and gates plug in as further rules (see :data:`FINANCING_RULES`).
+It covers every rule: costs and grants (§4.2), enrolment and outcomes (§4.3), caps and payment
+timing (§4.4, §4.8.1-4), the four financing modes (§4.5, §4.8.5-6, §4.8.8), gates (§4.6,
+§4.8.7) and fund budgets (§4.6, §4.8.10). Next to the series it gives the per-scenario figures
+that can be stated from the rules alone: whether each gate was met, what each cap stage cut, and
+an investor's drawn capital, distributions, guarantee, money multiple and IRR.
 
 The time to outcome is a spread over the cohort: P(k) = Pr(k ≤ X < k+1) from the distribution's
 CDF, computed here with scipy (independently of the engine). A ``Fixed`` or degenerate
@@ -19,23 +20,32 @@ scenario, with all mass at ⌊x_s⌋.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy_financial as npf
 from dateutil.rrule import rrulestr
-from scipy import stats
+from scipy import optimize, stats
 
 from programma import (
+    Action,
+    AdvanceFinancing,
     Beta,
     CapExcess,
+    Comparison,
     CostProfile,
+    Decision,
     Distribution,
     FinancingMode,
     Fixed,
+    Gate,
+    GateMeasure,
     Initiative,
+    InvestorFinancing,
     LogNormal,
     Normal,
     OutcomeContract,
@@ -43,17 +53,19 @@ from programma import (
     PayerShare,
     Pert,
     Poisson,
+    Prefinancing,
     Programme,
     Ref,
     Samples,
     Schedule,
     SeriesKey,
     Triangular,
+    UnearnedAdvance,
     Uniform,
 )
 from programma._sampling import BLOCK_SIZE, Draws
 
-__all__ = ["oracle"]
+__all__ = ["Run", "oracle", "run"]
 
 Path = list[float]
 """One scenario's values, month by month (possibly past the horizon)."""
@@ -220,12 +232,14 @@ def initiative_costs(context: Context, initiative: Initiative) -> list[Path]:
     overruns = sampler.scalar(f"{key}/overrun", initiative.overrun)
     delays = sampler.scalar(f"{key}/delay", initiative.delay)
     rates = sampler.yearly(f"{key}/indexation", initiative.indexation)
-    return [
-        initiative_cost_path(
+    steps = context.decisions.cost[initiative.id]
+    costs = []
+    for s in range(sampler.scenarios):
+        path = initiative_cost_path(
             context.programme, initiative, commitments[s], overruns[s], delays[s], rates[s]
         )
-        for s in range(sampler.scenarios)
-    ]
+        costs.append([x * factor_at(steps[s], m) for m, x in enumerate(path)])
+    return costs
 
 
 def inside_horizon(path: Path, months: int) -> Path:
@@ -272,8 +286,15 @@ def expected_enrolment(context: Context, contract: OutcomeContract) -> list[list
 
 
 def enrolment(context: Context, contract: OutcomeContract) -> list[list[float]]:
-    """Per scenario, the participants enrolled each month (with Poisson noise if asked)."""
-    mean = expected_enrolment(context, contract)
+    """Per scenario, the participants enrolled each month, as the gates decided so far.
+
+    The gates' factors scale the expected enrolment; Poisson noise, if asked, comes last.
+    """
+    steps = context.decisions.enrolment[contract.id]
+    mean = [
+        [x * factor_at(steps[s], m) for m, x in enumerate(row)]
+        for s, row in enumerate(expected_enrolment(context, contract))
+    ]
     if contract.enrolment.poisson and not context.sampler.expected:
         return context.sampler.poisson(f"contracts/{contract.id}/enrolment/noise", mean)
     return mean
@@ -443,12 +464,135 @@ def metric_paths(
         payable = payable_share(shares[s], baselines[s], metric.threshold)
         achieved = [shares[s] * r for r in reaching]
         count = [0.0] * lag + [payable * r for r in reaching]
+        stop = context.decisions.stopped_from[contract.id][s]
+        if stop is not None and not contract.pay_enrolled_after_stop:
+            count = [0.0 if v >= stop else x for v, x in enumerate(count)]
         value = [
             c * prices[s] * price_index(rates[s], base, fiscal_year(programme, v))
             for v, c in enumerate(count)
         ]
         out.append(MetricPaths(achieved, count, value))
     return out
+
+
+# -- gates (§4.6, §4.8.7) ----------------------------------------------------------------------
+
+GATE_TOLERANCE = 1e-9
+
+Steps = list[tuple[int, float]]
+"""A scenario's factors, each applying from its month on: (month, factor)."""
+
+
+def factor_at(steps: Steps, month: int) -> float:
+    """The product of the factors that apply in ``month``."""
+    product = 1.0
+    for first, factor in steps:
+        if month >= first:
+            product *= factor
+    return product
+
+
+@dataclass
+class Decisions:
+    """What the gates decided, per scenario.
+
+    ``enrolment`` (per contract) and ``cost`` (per initiative) hold the factors that apply from
+    each gate month on (a stop is a factor of 0); ``stopped_from`` is the first month a contract
+    was stopped in (None if never); ``steps_in`` whether a contract's pre-financing gate was met;
+    ``met`` whether each gate's condition held.
+    """
+
+    enrolment: dict[str, list[Steps]]
+    cost: dict[str, list[Steps]]
+    stopped_from: dict[str, list[int | None]]
+    steps_in: dict[str, list[bool]]
+    met: dict[str, list[bool]]
+
+    @classmethod
+    def none(cls, programme: Programme, scenarios: int) -> Decisions:
+        """No gate decided anything yet."""
+
+        def each(ids: Sequence[str], value: Callable[[], Any]) -> dict[str, list[Any]]:
+            return {i: [value() for _ in range(scenarios)] for i in ids}
+
+        contracts = [c.id for c in programme.contracts]
+        return cls(
+            enrolment=each(contracts, list),
+            cost=each([i.id for i in programme.initiatives], list),
+            stopped_from=each(contracts, lambda: None),
+            steps_in=each(contracts, lambda: False),
+            met={},
+        )
+
+
+def holds(measure: float, comparison: Comparison, target: float) -> bool:
+    """The gate's comparison, with a relative tolerance of 1e-9 in the gate's favour."""
+    slack = GATE_TOLERANCE * abs(target)
+    if comparison is Comparison.AT_LEAST:
+        return measure >= target - slack
+    if comparison is Comparison.MORE_THAN:
+        return measure > target + slack
+    if comparison is Comparison.AT_MOST:
+        return measure <= target + slack
+    return measure < target - slack
+
+
+def gate_met(context: Context, gate: Gate) -> list[bool]:
+    """Per scenario, whether the gate's condition holds on the outcomes verified by its month."""
+    programme = context.programme
+    condition = gate.condition
+    contract = programme.find("contracts", condition.contract)
+    metric = next(x for x in contract.metrics if x.id == condition.metric)
+    key = f"contracts/{contract.id}/metrics/{metric.id}/share_achieving"
+    shares = context.sampler.scalar(key, metric.share_achieving)
+    enrolled = enrolment(context, contract)
+    spreads = outcome_spreads(context, contract, metric)
+    last_verified = month_of(programme, gate.month) - contract.verification_lag_months
+    met = []
+    for s in range(context.sampler.scenarios):
+        reaching = cohorts(enrolled[s], spreads[s])
+        cohort = sum(reaching[m] for m in range(programme.months) if m <= last_verified)
+        achieved = shares[s] * cohort
+        if condition.measure is GateMeasure.COUNT:
+            met.append(holds(achieved, condition.comparison, condition.target))
+        else:  # a rate; 0/0 is "not met"
+            met.append(
+                cohort > 0 and holds(achieved / cohort, condition.comparison, condition.target)
+            )
+    return met
+
+
+def decide(context: Context, gate: Gate, s: int, decision: Decision) -> None:
+    """Apply a gate's decision in scenario ``s`` from the gate month on."""
+    programme = context.programme
+    decisions = context.decisions
+    g = month_of(programme, gate.month)
+    if decision.action is Action.CONTINUE:
+        return
+    if decision.action is Action.STEP_IN:
+        assert gate.contract is not None
+        decisions.steps_in[gate.contract][s] = True
+        return
+    factor = 0.0 if decision.action is Action.STOP else float(decision.factor or 0.0)
+    if gate.initiative is not None:
+        decisions.cost[gate.initiative][s].append((g, factor))
+        return
+    assert gate.contract is not None
+    decisions.enrolment[gate.contract][s].append((g, factor))
+    for initiative_id in programme.find("contracts", gate.contract).initiatives:
+        decisions.cost[initiative_id][s].append((g, factor))
+    if decision.action is Action.STOP:
+        stopped = decisions.stopped_from[gate.contract]
+        stopped[s] = g if stopped[s] is None else min(stopped[s], g)
+
+
+def decide_gates(context: Context) -> None:
+    """Read and apply the gates in month order (the listed order within a month)."""
+    for gate in sorted(context.programme.gates, key=lambda gate: gate.month):
+        met = gate_met(context, gate)
+        context.decisions.met[gate.id] = met
+        for s, holds_here in enumerate(met):
+            decide(context, gate, s, gate.if_met if holds_here else gate.if_not_met)
 
 
 # -- caps (§4.4, §4.8.3) -----------------------------------------------------------------------
@@ -471,12 +615,25 @@ def ratio(passed: float, value: float) -> float:
     return passed / value if value > 0 else 1.0
 
 
+CAP_STAGES = (
+    "metric_per_participant",
+    "metric_count",
+    "metric_value",
+    "contract_per_participant",
+    "contract",
+)
+
+
 @dataclass
 class Capped:
-    """One contract's value and payable count per metric after every cap, by verification month."""
+    """One contract's value and payable count per metric after every cap, by verification month.
+
+    ``cut`` is the value each cap stage removed (by the stage's name).
+    """
 
     value: dict[str, Path]
     count: dict[str, Path]
+    cut: dict[str, float]
 
 
 def apply_caps(contract: OutcomeContract, enrolled: Path, paths: dict[str, MetricPaths]) -> Capped:
@@ -500,6 +657,16 @@ def apply_caps(contract: OutcomeContract, enrolled: Path, paths: dict[str, Metri
             value[metric_id][v] *= factor
             count[metric_id][v] *= factor
 
+    def total_value() -> float:
+        return math.fsum(x for values in value.values() for x in values)
+
+    cut = dict.fromkeys(CAP_STAGES, 0.0)
+
+    def stage(name: str, run: Callable[[], None]) -> None:
+        before = total_value()
+        run()
+        cut[name] += before - total_value()
+
     def pooled_stage(limit_of: Callable[[int], float]) -> None:
         passed_total = 0.0
         for v in range(length):
@@ -512,21 +679,33 @@ def apply_caps(contract: OutcomeContract, enrolled: Path, paths: dict[str, Metri
                 count[i][v] *= factor
 
     for metric in contract.metrics:
-        cap = metric.cap_per_participant
-        if cap is not None:
-            metric_stage(metric.id, lambda v, cap=cap: cap * participants(v), on_count=False)
+        per_participant = metric.cap_per_participant
+        if per_participant is not None:
+            stage(
+                "metric_per_participant",
+                lambda i=metric.id, cap=per_participant: metric_stage(
+                    i, lambda v: cap * participants(v), on_count=False
+                ),
+            )
     for metric in contract.metrics:
-        if metric.cap_count is not None:
-            metric_stage(metric.id, lambda v, cap=metric.cap_count: cap, on_count=True)
-        if metric.cap_value is not None:
-            metric_stage(metric.id, lambda v, cap=metric.cap_value: cap, on_count=False)
+        cap_count, cap_value = metric.cap_count, metric.cap_value
+        if cap_count is not None:
+            stage(
+                "metric_count",
+                lambda i=metric.id, cap=cap_count: metric_stage(i, lambda v: cap, on_count=True),
+            )
+        if cap_value is not None:
+            stage(
+                "metric_value",
+                lambda i=metric.id, cap=cap_value: metric_stage(i, lambda v: cap, on_count=False),
+            )
     pooled = contract.cap_per_participant
     if pooled is not None:
-        pooled_stage(lambda v: pooled * participants(v))
-    if contract.cap is not None:
-        cap = contract.cap
-        pooled_stage(lambda v: cap)
-    return Capped(value, count)
+        stage("contract_per_participant", lambda: pooled_stage(lambda v: pooled * participants(v)))
+    contract_cap = contract.cap
+    if contract_cap is not None:
+        stage("contract", lambda: pooled_stage(lambda v: contract_cap))
+    return Capped(value, count, cut)
 
 
 # -- payment timing (§4.4, §4.8.2, §4.8.4) -----------------------------------------------------
@@ -647,47 +826,256 @@ def payer_paths(
 
 # -- financing (§4.5) --------------------------------------------------------------------------
 
+Flows = dict[SeriesKey, Path]
+"""One scenario's financing series, month by month (0 … T−1)."""
+
 
 @dataclass
 class ContractCash:
-    """What a contract's financing has to handle in one scenario, month by month."""
+    """What a contract's financing handles in one scenario, month by month (0 … T−1)."""
 
-    delivery_cost: dict[str, Path]
-    outcome_cash: Path
+    cost: Path
+    """c[m], the delivery cost of the contract's initiatives."""
+    dues: list[Path]
+    """Per payer (in the contract's order), the amount due after its fiscal-year caps."""
+    steps_in: bool
+    """Whether the contract's pre-financing gate was met (False without one)."""
+
+
+def total(paths: Sequence[Path]) -> Path:
+    """The month-by-month sum of several paths."""
+    return [math.fsum(values) for values in zip(*paths, strict=True)]
+
+
+def contract_flows(
+    contract: OutcomeContract, paid: Sequence[Path], receipt: Path, own: Path, used: Path
+) -> Flows:
+    """The series every mode has: cash outcome payments per payer, what the provider receives,
+    what it pays from its own funds, and the outcome cash that paid the month's cost."""
+    c, provider = contract.id, contract.provider
+    flows = {
+        SeriesKey("outcome_payment", payer.payer, c, c, fund=payer.fund): list(path)
+        for payer, path in zip(contract.payers, paid, strict=True)
+    }
+    flows[SeriesKey("provider_receipt", c, provider, c)] = receipt
+    flows[SeriesKey("provider_own_funds", provider, "", c)] = own
+    flows[SeriesKey("receipts_used", c, provider, c)] = used
+    return flows
 
 
 def provider_financing(
-    out: Series, contract: OutcomeContract, cash: list[ContractCash], months: int
-) -> None:
+    context: Context, contract: OutcomeContract, cash: ContractCash, s: int
+) -> Flows:
     """The provider pays the cost from its own funds and receives every payment."""
-    owner = contract.provider
-    own_funds = [
-        [sum(costs[m] for costs in scenario.delivery_cost.values()) for m in range(months)]
-        for scenario in cash
-    ]
-    record(out, SeriesKey("provider_own_funds", owner, "", contract.id), own_funds)
-    record(
-        out,
-        SeriesKey("provider_receipt", contract.id, owner, contract.id),
-        [list(scenario.outcome_cash) for scenario in cash],
+    months = context.programme.months
+    received = total(cash.dues)
+    return contract_flows(contract, cash.dues, received, list(cash.cost), [0.0] * months)
+
+
+def investor_financing(
+    context: Context, contract: OutcomeContract, cash: ContractCash, s: int
+) -> Flows:
+    """Receipts cover the cost first; the investor funds the shortfall and is repaid to its cap.
+
+    Month by month (§4.5, §4.8.6): used = min(O, c); draw = min(c − used, undrawn commitment),
+    none after the contract's last month; own funds = the rest; E ← E·(1+r)^(1/12) + draw;
+    distribution = min(O − used, E), taken off E. At settlement a guarantor pays
+    max(0, protection × drawn − distributed).
+    """
+    programme = context.programme
+    financing = contract.financing
+    assert isinstance(financing, InvestorFinancing)
+    months = programme.months
+    received = total(cash.dues)
+    last = month_of(programme, contract.last_month)
+    settlement = settlement_month(programme, contract)
+    growth = (1.0 + financing.return_cap) ** (1.0 / 12.0)
+    used, draw, own, dist = ([0.0] * months for _ in range(4))
+    entitlement = drawn = 0.0
+    bound = False
+    for m in range(months):
+        used[m] = min(received[m], cash.cost[m])
+        short = cash.cost[m] - used[m]
+        draw[m] = min(short, max(0.0, financing.commitment - drawn)) if m <= last else 0.0
+        drawn += draw[m]
+        own[m] = short - draw[m]
+        entitlement = entitlement * growth + draw[m]
+        surplus = received[m] - used[m]
+        dist[m] = min(surplus, entitlement)
+        entitlement -= dist[m]
+        # The cap held money back for the provider while capital was in.
+        bound = bound or (drawn > 0 and surplus - dist[m] > CASH_TOLERANCE)
+    distributed = math.fsum(dist)
+    guarantee = max(0.0, financing.capital_protection * drawn - distributed)
+    c, provider, investor = contract.id, contract.provider, financing.investor
+    receipt = [received[m] - dist[m] for m in range(months)]
+    flows = contract_flows(contract, cash.dues, receipt, own, used)
+    flows[SeriesKey("investor_drawdown", investor, provider, c)] = draw
+    flows[SeriesKey("investor_distribution", c, investor, c)] = dist
+    if financing.guarantor is not None:
+        paid = [0.0] * months
+        paid[settlement] = guarantee
+        key = SeriesKey(
+            "guarantee_payment",
+            financing.guarantor,
+            investor,
+            c,
+            fund=financing.guarantor_fund or "",
+        )
+        flows[key] = paid
+    else:
+        guarantee = 0.0
+    investor_flows = [dist[m] - draw[m] for m in range(months)]
+    investor_flows[settlement] += guarantee
+    figure = context.figure
+    figure(f"investor/{c}/drawn", s, drawn)
+    figure(f"investor/{c}/distributed", s, distributed)
+    figure(f"investor/{c}/guarantee", s, guarantee)
+    figure(
+        f"investor/{c}/multiple", s, (distributed + guarantee) / drawn if drawn > 0 else math.nan
     )
-    record(
-        out,
-        SeriesKey("receipts_used", contract.id, owner, contract.id),
-        [[0.0] * months for _ in cash],
+    figure(f"investor/{c}/irr", s, annual_irr(investor_flows) if drawn > 0 else math.nan)
+    figure(f"investor/{c}/return_cap_bound", s, 1.0 if bound else 0.0)
+    return flows
+
+
+CASH_TOLERANCE = 1e-9
+"""Amounts below this are read as nothing when deciding whether a cap held money back."""
+
+
+def scaled_npv(flows: Path, log_rate: float) -> float:
+    """Σ f_m·e^(−m·y), divided by its largest term's size (same sign, no overflow)."""
+    terms = [(math.log(abs(f)) - m * log_rate, f > 0) for m, f in enumerate(flows) if f != 0]
+    top = max(size for size, _ in terms)
+    return math.fsum((1.0 if positive else -1.0) * math.exp(size - top) for size, positive in terms)
+
+
+def annual_irr(flows: Path) -> float | None:
+    """The annual IRR of monthly flows, where the rules alone settle it.
+
+    A loss of everything is −100%. Flows that change sign once have exactly one rate that
+    makes their NPV zero (Descartes' rule of signs in 1/(1+i)), found by bisection on the
+    monthly log-rate y = ln(1+i). With more sign changes several rates may solve it; the one
+    nearest to zero is numpy-financial's ``irr`` (the roots of the polynomial in 1/(1+i)),
+    None where it finds none.
+    """
+    signs = [f > 0 for f in flows if f != 0]
+    if not any(signs):
+        return -1.0
+    changes = sum(1 for a, b in itertools.pairwise(signs) if a != b)
+    if changes != 1:
+        nonzero = [m for m, f in enumerate(flows) if f != 0]
+        monthly = float(npf.irr(flows[nonzero[0] : nonzero[-1] + 1]))
+        return None if math.isnan(monthly) else (1.0 + monthly) ** 12 - 1.0
+    low, high = -1.0, 1.0
+    while scaled_npv(flows, low) * scaled_npv(flows, high) > 0:
+        low, high = 2 * low, 2 * high
+    y = optimize.brentq(lambda y: scaled_npv(flows, y), low, high, xtol=1e-15, rtol=1e-15)
+    return math.expm1(12 * y)
+
+
+def advance_financing(
+    context: Context, contract: OutcomeContract, cash: ContractCash, s: int
+) -> Flows:
+    """Advances are credited first; dues are offset against them and the rest paid in cash.
+
+    The advances not yet spent pay the cost before the provider's own funds (§4.8.5). At
+    settlement each payer's unearned advance is refunded or forgiven.
+    """
+    programme = context.programme
+    financing = contract.financing
+    assert isinstance(financing, AdvanceFinancing)
+    months = programme.months
+    settlement = settlement_month(programme, contract)
+    amounts = [0.0] * months
+    for advance in financing.advances:
+        amounts[month_of(programme, advance.month)] += advance.amount
+    c, provider = contract.id, contract.provider
+    back = "advance_refund" if financing.unearned is UnearnedAdvance.REFUND else "advance_forgiven"
+    flows: Flows = {}
+    paid_in_cash = []
+    advanced = []
+    for payer, due in zip(contract.payers, cash.dues, strict=True):
+        advance = [payer.share * amount for amount in amounts]
+        offset = [0.0] * months
+        balance = 0.0
+        for m in range(months):
+            balance += advance[m]
+            offset[m] = min(due[m], balance)
+            balance -= offset[m]
+        unearned = [0.0] * months
+        unearned[settlement] = math.fsum(advance) - math.fsum(offset[: settlement + 1])
+        flows[SeriesKey("advance", payer.payer, c, c, fund=payer.fund)] = advance
+        flows[SeriesKey("advance_offset", payer.payer, c, c, fund=payer.fund)] = offset
+        flows[SeriesKey(back, provider, payer.payer, c, fund=payer.fund)] = unearned
+        paid_in_cash.append([due[m] - offset[m] for m in range(months)])
+        advanced.append(advance)
+    pool = 0.0
+    used = [0.0] * months
+    for m, arriving in enumerate(total(advanced)):
+        pool += arriving
+        used[m] = min(cash.cost[m], pool)
+        pool -= used[m]
+    own = [cash.cost[m] - used[m] for m in range(months)]
+    flows |= contract_flows(contract, paid_in_cash, total(paid_in_cash), own, [0.0] * months)
+    flows[SeriesKey("advance_used", c, provider, c)] = used
+    return flows
+
+
+def prefinancing(context: Context, contract: OutcomeContract, cash: ContractCash, s: int) -> Flows:
+    """A partner funds the cost until the gate (or for ``months``); then a payer steps in.
+
+    Where the gate is met the step-in payer funds the cost from the gate month on and repays its
+    share of the pre-financing to date in the gate month; where it is not, the gate has stopped
+    the cost. Without a gate the provider funds what comes after the partner's months.
+    """
+    programme = context.programme
+    financing = contract.financing
+    assert isinstance(financing, Prefinancing)
+    months = programme.months
+    c, provider, partner = contract.id, contract.provider, financing.partner
+    cost = cash.cost
+    if financing.gate is None:
+        assert financing.months is not None
+        until = month_of(programme, contract.start) + financing.months
+    else:
+        until = month_of(programme, programme.find("gates", financing.gate).month)
+    partner_part = [cost[m] if m < until else 0.0 for m in range(months)]
+    stepped = [cost[m] if m >= until and cash.steps_in else 0.0 for m in range(months)]
+    own = [cost[m] - partner_part[m] - stepped[m] for m in range(months)]
+    flows = contract_flows(contract, cash.dues, total(cash.dues), own, [0.0] * months)
+    flows[SeriesKey("prefinancing", partner, provider, c, fund=financing.partner_fund or "")] = (
+        partner_part
     )
+    if financing.gate is not None:
+        payer, fund = financing.step_in_payer or "", financing.step_in_fund or ""
+        repayment = [0.0] * months
+        if cash.steps_in:
+            repayment[until] = financing.repay_share * math.fsum(partner_part)
+        flows[SeriesKey("step_in_funding", payer, provider, c, fund=fund)] = stepped
+        flows[SeriesKey("prefinancing_repayment", payer, partner, c, fund=fund)] = repayment
+    return flows
 
 
-FINANCING_RULES: dict[
-    FinancingMode, Callable[[Series, OutcomeContract, list[ContractCash], int], None]
-] = {FinancingMode.PROVIDER: provider_financing}
-"""The rule for each financing mode (the others are read as provider financing for now)."""
+FinancingRule = Callable[["Context", OutcomeContract, ContractCash, int], Flows]
+
+FINANCING_RULES: dict[FinancingMode, FinancingRule] = {
+    FinancingMode.PROVIDER: provider_financing,
+    FinancingMode.INVESTOR: investor_financing,
+    FinancingMode.ADVANCES: advance_financing,
+    FinancingMode.PREFINANCING: prefinancing,
+}
+"""The month-by-month rule of each financing mode, for one scenario."""
 
 
-def finance(out: Series, contract: OutcomeContract, cash: list[ContractCash], months: int) -> None:
-    """Record the financing flows of a contract by its mode."""
-    rule = FINANCING_RULES.get(contract.financing.mode, provider_financing)
-    rule(out, contract, cash, months)
+def finance(
+    out: Series, context: Context, contract: OutcomeContract, cash: list[ContractCash]
+) -> None:
+    """Record the financing flows of a contract by its mode, scenario by scenario."""
+    rule = FINANCING_RULES[contract.financing.mode]
+    for s, scenario in enumerate(cash):
+        for key, path in rule(context, contract, scenario, s).items():
+            record_one(out, key, s, len(cash), path)
 
 
 # -- fund budgets (§4.6, §4.8.10) --------------------------------------------------------------
@@ -748,13 +1136,24 @@ def record_budgets(out: Series, context: Context) -> None:
 # -- the whole programme -----------------------------------------------------------------------
 
 
+Figures = dict[str, list[float]]
+"""Per-scenario figures by the engine's names (e.g. ``gate_met/{gate}``)."""
+
+
 @dataclass
 class Context:
-    """What every rule needs: the programme and the draws of the run."""
+    """What every rule needs: the programme, the draws of the run and the gates' decisions."""
 
     programme: Programme
     sampler: Sampler
+    decisions: Decisions
     costs: dict[str, list[Path]] = field(default_factory=dict)
+    figures: Figures = field(default_factory=dict)
+
+    def figure(self, name: str, s: int, value: float) -> None:
+        """Set a per-scenario figure (NaN in the scenarios not set)."""
+        values = self.figures.setdefault(name, [math.nan] * self.sampler.scenarios)
+        values[s] = value
 
 
 def record(out: Series, key: SeriesKey, values: list[list[float]]) -> None:
@@ -767,6 +1166,15 @@ def record(out: Series, key: SeriesKey, values: list[list[float]]) -> None:
             row[m] += x
 
 
+def record_one(out: Series, key: SeriesKey, s: int, scenarios: int, values: Path) -> None:
+    """Add one scenario's monthly values to a series (creating it, zero elsewhere)."""
+    if key not in out:
+        out[key] = [[0.0] * len(values) for _ in range(scenarios)]
+    row = out[key][s]
+    for m, x in enumerate(values):
+        row[m] += x
+
+
 def build_context(programme: Programme, scenarios: int | None, seed: int) -> Context:
     """Draw the delays first (to know how far costs reach), then set up every draw."""
     lag = max((c.verification_lag_months for c in programme.contracts), default=0)
@@ -776,7 +1184,8 @@ def build_context(programme: Programme, scenarios: int | None, seed: int) -> Con
         delays = probe.scalar(f"initiatives/{initiative.id}/delay", initiative.delay)
         for delay in delays:
             last = max(last, last_cost_month(initiative, programme, delay) + 1)
-    return Context(programme, Sampler(programme, scenarios, seed, needed_years(programme, last)))
+    sampler = Sampler(programme, scenarios, seed, needed_years(programme, last))
+    return Context(programme, sampler, Decisions.none(programme, sampler.scenarios))
 
 
 def record_initiative(out: Series, context: Context, initiative: Initiative) -> None:
@@ -823,8 +1232,12 @@ def record_contract(out: Series, context: Context, contract: OutcomeContract) ->
         record(out, measure("earned"), [folded(p.value, months) for p in paths[i]])
         record(out, measure("earned_capped"), [folded(c.value[i], months) for c in capped])
 
+    for s, c in enumerate(capped):
+        for stage, cut in c.cut.items():
+            context.figure(f"cap_cut/{contract.id}/{stage}", s, cut)
+
     earned = [[sum(values) for values in zip(*c.value.values(), strict=True)] for c in capped]
-    outcome_cash = [[0.0] * months for _ in range(scenarios)]
+    dues: list[list[Path]] = [[] for _ in range(scenarios)]
     for payer in contract.payers:
         per_scenario = [
             payer_paths(programme, contract, payer, earned[s]) for s in range(scenarios)
@@ -833,14 +1246,12 @@ def record_contract(out: Series, context: Context, contract: OutcomeContract) ->
         def flow(name: str, payer: PayerShare = payer) -> SeriesKey:
             return SeriesKey(name, payer.payer, contract.id, contract.id, fund=payer.fund)
 
-        record(out, flow("outcome_payment"), [p.paid for p in per_scenario])
         record(out, flow("cap_forfeited"), [p.forfeited for p in per_scenario])
         record(out, flow("unpaid_after_end"), [p.unpaid for p in per_scenario])
         for s, p in enumerate(per_scenario):
-            for m in range(months):
-                outcome_cash[s][m] += p.paid[m]
+            dues[s].append(p.paid)
 
-    delivery: list[dict[str, Path]] = [{} for _ in range(scenarios)]
+    cost = [[0.0] * months for _ in range(scenarios)]
     for initiative_id in contract.initiatives:
         initiative = programme.find("initiatives", initiative_id)
         costs = [inside_horizon(path, months) for path in context.costs[initiative_id]]
@@ -856,18 +1267,30 @@ def record_contract(out: Series, context: Context, contract: OutcomeContract) ->
             costs,
         )
         for s in range(scenarios):
-            delivery[s][initiative_id] = costs[s]
-    cash = [ContractCash(delivery[s], outcome_cash[s]) for s in range(scenarios)]
-    finance(out, contract, cash, months)
+            cost[s] = [a + b for a, b in zip(cost[s], costs[s], strict=True)]
+    steps_in = context.decisions.steps_in[contract.id]
+    cash = [ContractCash(cost[s], dues[s], steps_in[s]) for s in range(scenarios)]
+    finance(out, context, contract, cash)
 
 
-def oracle(programme: Programme, *, scenarios: int | None = None, seed: int = 0) -> Series:
-    """Every series of ``programme``, per scenario and month, by the rules of DESIGN.md §4.
+@dataclass
+class Run:
+    """What the oracle computed: every series and the per-scenario figures."""
+
+    series: Series
+    figures: Figures
+
+
+def run(programme: Programme, *, scenarios: int | None = None, seed: int = 0) -> Run:
+    """Every series of ``programme``, per scenario and month, and the figures beside them.
 
     ``scenarios=None`` is expected mode (one scenario, every distribution at its mean);
     otherwise the first ``scenarios`` Monte Carlo scenarios under ``seed``.
     """
     context = build_context(programme, scenarios, seed)
+    decide_gates(context)
+    for gate_id, met in context.decisions.met.items():
+        context.figures[f"gate_met/{gate_id}"] = [1.0 if x else 0.0 for x in met]
     out: Series = {}
     for initiative in programme.initiatives:
         context.costs[initiative.id] = initiative_costs(context, initiative)
@@ -875,4 +1298,9 @@ def oracle(programme: Programme, *, scenarios: int | None = None, seed: int = 0)
     for contract in programme.contracts:
         record_contract(out, context, contract)
     record_budgets(out, context)
-    return out
+    return Run(out, context.figures)
+
+
+def oracle(programme: Programme, *, scenarios: int | None = None, seed: int = 0) -> Series:
+    """Every series of ``programme``, per scenario and month, by the rules of DESIGN.md §4."""
+    return run(programme, scenarios=scenarios, seed=seed).series
