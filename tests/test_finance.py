@@ -69,6 +69,18 @@ class TestNpv:
             npv(rate, values)
 
 
+def assert_root(rate: float, values: list[float]) -> None:
+    """``rate`` makes the NPV of ``values`` zero, as far as a float rate can.
+
+    Relative to the size of the discounted flows, which a rate near −1 magnifies; and a rate
+    near −1 holds 1 + rate to only eps / (1 + rate) relative precision, which the powers of
+    the discounting multiply by up to the number of periods.
+    """
+    scale = float(npv(rate, [abs(v) for v in values]))
+    tolerance = 1e-9 + len(values) * np.finfo(float).eps / (1.0 + rate)
+    assert 0 == pytest.approx(float(npv(rate, values)) / scale, abs=tolerance)
+
+
 class TestIrr:
     """irr: the periodic rate at which the NPV is zero."""
 
@@ -79,11 +91,10 @@ class TestIrr:
         ours = float(irr(values))
         theirs = pyxirr_irr(values)
         if np.isnan(ours):  # no root in the documented search range
-            assert np.isnan(theirs) or not -0.99 < theirs <= 10.0
+            assert np.isnan(theirs) or not -1.0 < theirs <= 10.0
             return
         if np.isnan(theirs):  # pyxirr's Newton misses some rates near −100%: check exactly
-            scale = float(npv(ours, [abs(v) for v in values]))
-            assert 0 == pytest.approx(float(npv(ours, values)) / scale, abs=1e-9)
+            assert_root(ours, values)
         else:
             assert theirs == pytest.approx(ours, rel=1e-7, abs=1e-9)
         numpy_financial = float(npf.irr(values))
@@ -97,9 +108,7 @@ class TestIrr:
         rate = float(irr(values))
         if np.isnan(rate) or rate == -1.0:
             return
-        # Relative to the size of the discounted flows, which a rate near −1 magnifies.
-        scale = float(npv(rate, [abs(v) for v in values]))
-        assert 0 == pytest.approx(float(npv(rate, values)) / scale, abs=1e-9)
+        assert_root(rate, values)
 
     def test_several_roots(self) -> None:
         """[−100, 230, −132] has roots 10% and 20%: the smaller in size is chosen."""
@@ -110,6 +119,14 @@ class TestIrr:
         assert np.isnan(irr([100.0, 50.0]))
         assert np.isnan(irr([-100.0, 50.0, -10.0]))
         assert -1.0 == float(irr([-100.0, 0.0, 0.0]))
+
+    @pytest.mark.parametrize("trailing", [0, 1, 300])
+    @pytest.mark.parametrize("back", [0.5, 0.0078125, 1e-7, 1e-12])
+    def test_near_total_loss(self, back: float, trailing: int) -> None:
+        """Money in and a little back a period later: the rate is back − 1, however near −100%
+        and however many empty periods follow."""
+        rate = float(irr([-1.0, back] + [0.0] * trailing))
+        assert back - 1.0 == pytest.approx(rate, abs=1e-11)
 
     def test_batch_equals_rows(self) -> None:
         """A batch gives what each row gives alone."""

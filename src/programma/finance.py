@@ -330,7 +330,10 @@ def _illinois(
         f_high[todo] = np.where(left, f_hi, f_guess)
         side[todo] = np.where(left, 1.0, -1.0)
         exact = f_guess == 0
-        closed = exact | (high[todo] - low[todo] <= tolerance * np.maximum(1.0, np.abs(low[todo])))
+        # Close to a tolerance relative to the rate's size, and near −100% to 1 + rate's.
+        lo_now = low[todo]
+        scale = np.where(lo_now < 0, 1.0 + lo_now, np.maximum(1.0, lo_now))
+        closed = exact | (high[todo] - lo_now <= tolerance * scale)
         rows = np.flatnonzero(todo)
         root[rows[exact]] = guess[exact]
         finished = rows[closed & ~exact]
