@@ -349,6 +349,56 @@ BAD_IDS = ["", "-dash", ".dot", "has space", "ümlaut", "x" * 101, 5]
 GOOD_IDS = ["a", "_x", "A-1.b_c", "9", "x" * 100]
 
 
+VOCABULARY_FIELDS = cases(
+    [
+        (stakeholder, "kind"),
+        (phase, "kind"),
+        (interest, "scale"),
+        (engagement, "role"),
+        (fund, "kind"),
+        (initiative, "cost_profile"),
+        (contract, "payment_schedule"),
+        (payer_share, "cap_excess"),
+        (condition, "measure"),
+        (condition, "comparison"),
+    ]
+)
+
+
+class TestVocabulary:
+    """A field with a fixed vocabulary takes its values and reports anything else by path."""
+
+    @pytest.mark.parametrize(("build", "field"), VOCABULARY_FIELDS)
+    @pytest.mark.parametrize("bad", ["nonsense", "", 3, None])
+    def test_unknown_value(self, build, field, bad):
+        """The problem names the field, every allowed value and what was given."""
+        vocabulary = type(getattr(build(), field))
+        problem = problem_at(rejected(build, **{field: bad}), field)
+        allowed = ", ".join(repr(member.value) for member in vocabulary)
+        assert f"one of {allowed}" == problem.expected
+        assert bad == problem.given
+
+    @pytest.mark.parametrize(("build", "field"), VOCABULARY_FIELDS)
+    def test_values_convert(self, build, field):
+        """Every value of the vocabulary, given as text, becomes its member."""
+        vocabulary = type(getattr(build(), field))
+        for member in vocabulary:
+            try:
+                built = attrs.evolve(build(), **{field: member.value})
+            except ValidationError:  # another rule of the fixture refuses this member
+                continue
+            assert getattr(built, field) is member
+
+    def test_reported_with_other_problems(self):
+        """A wrong action is one problem among the others, all at once."""
+        with pytest.raises(ValidationError) as exc:
+            Decision("grow", factor=-1.0)
+        assert ("action",) == exc.value.paths
+        with pytest.raises(ValidationError) as exc:
+            PayerShare("gemeente", "budget", 2.0, cap_excess="keep")
+        assert ("share", "cap_excess") == exc.value.paths
+
+
 class TestIds:
     """Ids, and references to ids, are 1-100 letters, digits, '_', '-' or '.'."""
 

@@ -9,6 +9,7 @@ problems of every entity in the file together with its cross-reference problems.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -62,13 +63,14 @@ class Checked:
         """Every problem of this object (not of the objects inside it), paths relative to it.
 
         Fields whose metadata holds a ``"check"`` are checked with ``parameters``, the
-        programme's named parameters when known, to resolve references to them.
+        programme's named parameters when known, to resolve references to them; a field left
+        at None is checked only if its metadata says it is ``"required"``.
         """
         yield from self._problems()
         for field in attrs.fields(type(self)):  # type: ignore[arg-type]
             check: FieldCheck | None = field.metadata.get("check")
             value = getattr(self, field.name)
-            if check is not None and value is not None:
+            if check is not None and (value is not None or field.metadata.get("required")):
                 yield from check(field.name, value, parameters)
 
     def problems_of_own_fields(self) -> list[Problem]:
@@ -77,6 +79,28 @@ class Checked:
 
     def __attrs_post_init__(self) -> None:
         raise_problems(self.problems())
+
+
+def vocabulary(kind: type[enum.Enum]) -> dict[str, Any]:
+    """The ``converter`` and ``metadata`` of an attrs field holding a member of ``kind``.
+
+    A member's value (e.g. ``"step-in"``) converts to the member; anything else is kept as
+    given, for validation to report with the field's path and the values allowed. Use as
+    ``attrs.field(**vocabulary(Action))``.
+    """
+
+    def convert(value: object) -> object:
+        try:
+            return kind(value)
+        except ValueError:
+            return value
+
+    def check(path: str, value: object, parameters: Mapping[str, Any] | None) -> Iterator[Problem]:
+        if not isinstance(value, kind):
+            allowed = ", ".join(repr(member.value) for member in kind)
+            yield Problem(path, f"one of {allowed}", value)
+
+    return {"converter": convert, "metadata": {"check": check, "required": True}}
 
 
 def as_float(value: float) -> float:

@@ -22,6 +22,7 @@ from ._checks import (
     optional_at_least,
     text,
     to_year_amounts,
+    vocabulary,
     year_amounts,
 )
 from ._distributions import NON_NEGATIVE, Distribution, bounded, to_distribution
@@ -110,7 +111,7 @@ class PayerShare(Checked):
     fund: str
     share: float = attrs.field(converter=as_float)
     fiscal_year_caps: YearAmounts = attrs.field(default=(), converter=to_year_amounts)
-    cap_excess: CapExcess = attrs.field(default=CapExcess.FORFEIT, converter=CapExcess)
+    cap_excess: CapExcess = attrs.field(default=CapExcess.FORFEIT, **vocabulary(CapExcess))
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("payer", self.payer)
@@ -167,7 +168,7 @@ class OutcomeContract(Checked):
     end: dt.date | None = None
     duration_months: int | None = None
     initiatives: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
-    payment_schedule: Schedule = attrs.field(default=Schedule.QUARTERLY, converter=Schedule)
+    payment_schedule: Schedule = attrs.field(default=Schedule.QUARTERLY, **vocabulary(Schedule))
     payment_rrule: str | None = None
     verification_lag_months: int = 0
     run_off_months: int = 0

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._checks import Checked, YearAmounts, identifier, text, to_year_amounts, year_amounts
+from ._checks import (
+    Checked,
+    YearAmounts,
+    identifier,
+    text,
+    to_year_amounts,
+    vocabulary,
+    year_amounts,
+)
 from ._errors import Problem
 from ._vocabulary import FundKind
 
@@ -36,7 +44,7 @@ class Fund(Checked):
 
     id: str
     name: str
-    kind: FundKind = attrs.field(converter=FundKind)
+    kind: FundKind = attrs.field(**vocabulary(FundKind))
     owner: str
     amounts: YearAmounts = attrs.field(default=(), converter=to_year_amounts)
     carry_over: bool = False

@@ -8,7 +8,16 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._checks import Checked, as_float, at_least, first_of_month, identifier, is_number, text
+from ._checks import (
+    Checked,
+    as_float,
+    at_least,
+    first_of_month,
+    identifier,
+    is_number,
+    text,
+    vocabulary,
+)
 from ._errors import Problem
 from ._vocabulary import Action, Comparison, GateMeasure
 
@@ -28,9 +37,9 @@ class GateCondition(Checked):
 
     contract: str
     metric: str
-    measure: GateMeasure = attrs.field(converter=GateMeasure)
+    measure: GateMeasure = attrs.field(**vocabulary(GateMeasure))
     target: float = attrs.field(converter=as_float)
-    comparison: Comparison = attrs.field(default=Comparison.AT_LEAST, converter=Comparison)
+    comparison: Comparison = attrs.field(default=Comparison.AT_LEAST, **vocabulary(Comparison))
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("contract", self.contract)
@@ -49,7 +58,7 @@ class Decision(Checked):
     2.0
     """
 
-    action: Action = attrs.field(converter=Action)
+    action: Action = attrs.field(**vocabulary(Action))
     factor: float | None = None
 
     def _problems(self) -> Iterator[Problem]:
@@ -58,7 +67,7 @@ class Decision(Checked):
                 yield Problem("factor", "a scale factor > 0 for action 'scale'", None)
             else:
                 yield from at_least("factor", self.factor, 0.0, strict=True)
-        elif self.factor is not None:
+        elif self.factor is not None and isinstance(self.action, Action):
             yield Problem("factor", f"no factor for action {self.action.value!r}", self.factor)
 
 

@@ -20,6 +20,7 @@ from ._checks import (
     identifiers,
     months_count,
     text,
+    vocabulary,
 )
 from ._distributions import NON_NEGATIVE, RATE, Distribution, Fixed, bounded, to_distribution
 from ._errors import Problem, described
@@ -87,7 +88,7 @@ class Initiative(Checked):
     )
     start: dt.date
     duration_months: int
-    cost_profile: CostProfile = attrs.field(default=CostProfile.FLAT, converter=CostProfile)
+    cost_profile: CostProfile = attrs.field(default=CostProfile.FLAT, **vocabulary(CostProfile))
     cost_weights: tuple[float, ...] | None = attrs.field(
         default=None, converter=attrs.converters.optional(as_floats)
     )

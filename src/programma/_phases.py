@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._checks import Checked, first_of_month, identifier, text
+from ._checks import Checked, first_of_month, identifier, text, vocabulary
 from ._errors import Problem, described
 from ._vocabulary import PhaseKind
 
@@ -28,7 +28,7 @@ class Phase(Checked):
 
     id: str
     name: str
-    kind: PhaseKind = attrs.field(converter=PhaseKind)
+    kind: PhaseKind = attrs.field(**vocabulary(PhaseKind))
     start: dt.date
     end: dt.date
     parallel: bool = False

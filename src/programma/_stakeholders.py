@@ -6,7 +6,15 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._checks import Checked, as_tuple, identifier, identifiers, integer_at_least, text
+from ._checks import (
+    Checked,
+    as_tuple,
+    identifier,
+    identifiers,
+    integer_at_least,
+    text,
+    vocabulary,
+)
 from ._errors import Problem
 from ._vocabulary import ExperienceKind, InterestScale, Role, StakeholderKind
 
@@ -23,7 +31,7 @@ class Stakeholder(Checked):
 
     id: str
     name: str
-    kind: StakeholderKind = attrs.field(converter=StakeholderKind)
+    kind: StakeholderKind = attrs.field(**vocabulary(StakeholderKind))
     description: str | None = None
 
     def _problems(self) -> Iterator[Problem]:
@@ -53,7 +61,7 @@ class Interest(Checked):
     id: str
     stakeholder: str
     description: str
-    scale: InterestScale = attrs.field(converter=InterestScale)
+    scale: InterestScale = attrs.field(**vocabulary(InterestScale))
     priority: int = 1
     areas: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
@@ -81,7 +89,7 @@ class Engagement(Checked):
     id: str
     stakeholder: str
     phase: str
-    role: Role = attrs.field(converter=Role)
+    role: Role = attrs.field(**vocabulary(Role))
     reason: str | None = None
     question: str | None = None
     concrete_role: str | None = None
