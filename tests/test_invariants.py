@@ -874,6 +874,26 @@ class TestReproducibility:
             pg.project(programme, scenarios=scenarios, seed=seed, chunk_size=256), pooled
         )
 
+    @pytest.mark.parametrize("profile", ["flat", "s-curve", "front-loaded"])
+    @pytest.mark.parametrize("seed", [0, 1, 2])
+    def test_chunk_sizes_with_delays_past_the_horizon(self, profile: str, seed: int) -> None:
+        """Costs a delay pushes past the horizon sum to the same value in any chunk, although
+        each chunk tracks the months as far as its own longest delay."""
+        work = Initiative(
+            "work",
+            "Work",
+            "city",
+            commitment=10_000.0,
+            start=D(2021, 1, 1),
+            duration_months=7,
+            cost_profile=profile,
+            delay=Normal(2.0, 12.0, low=0.0),
+            funds=[FundShare("budget", 1.0)],
+        )
+        programme = base_programme(initiatives=[work])
+        runs = [pg.project(programme, scenarios=513, seed=seed, chunk_size=n) for n in (256, None)]
+        assert_identical(*runs)
+
     def test_process_pool(self) -> None:
         """Chunks run in worker processes give the results of a run in this process."""
         programme = leeuwarden_oost()

@@ -427,9 +427,15 @@ class _Run:
             later = index[:, -1:] * growth[:, fiscal - last_year]
             index = np.concatenate([index, later], axis=1)
         cost = amount[:, None] * profile * index
-        # Whatever is still beyond (a delay over a century) is valued at the last prices.
-        rest = np.clip(1.0 - profile.sum(axis=1), 0.0, None) * index[:, -1]
-        self.cost_beyond[initiative.id] = cost[:, T_ext:].sum(axis=1) + amount * rest
+        # How far the months reach depends on the chunk's longest delay, so every sum here is
+        # one that trailing months of nothing cannot change: running sums, from the left.
+        beyond = np.cumsum(cost[:, T_ext:], axis=1)[:, -1] if length > T_ext else 0.0
+        # Whatever is still beyond (a delay over a century) is valued at the last prices; a
+        # profile that ends inside the months leaves nothing beyond, whatever its rounding.
+        ends_inside = start + whole + size < length
+        left = np.clip(1.0 - np.cumsum(profile, axis=1)[:, -1], 0.0, None)
+        rest = np.where(ends_inside, 0.0, left) * index[:, -1]
+        self.cost_beyond[initiative.id] = beyond + amount * rest
         return np.asarray(cost[:, :T_ext])
 
     def _initiative(self, initiative: Initiative) -> np.ndarray:
