@@ -1,44 +1,5 @@
-"""Shared test configuration: the hypothesis profiles.
-
-Choose a profile with the environment variable ``HYPOTHESIS_PROFILE`` (default ``dev``)::
-
-    HYPOTHESIS_PROFILE=thorough python -m pytest tests
-
-``ci``
-    What continuous integration runs (``.ci/run`` sets it): 50 examples per property,
-    derandomized so that every run tries the same examples (a failure is never a fluke of the
-    seed), no example database, and the blob to reproduce a failure printed with it.
-``dev``
-    The default, for working locally: 100 random examples per property; failures are kept in
-    the local example database and replayed first on the next run.
-``thorough``
-    A long hunt, e.g. before a release: 2,000 examples per property.
-
-No profile has a deadline: tests never assert timings, and a whole generated programme can
-take longer to build than hypothesis' default deadline on a slow machine. The ``too_slow``
-health check is off for the same reason.
-"""
+"""Shared test configuration: load the hypothesis profile (see :mod:`profiles`)."""
 
 from __future__ import annotations
 
-import os
-
-from hypothesis import HealthCheck, settings
-
-_RELAXED = [HealthCheck.too_slow]
-
-settings.register_profile(
-    "ci",
-    max_examples=50,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=True,
-    suppress_health_check=_RELAXED,
-)
-settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=_RELAXED)
-settings.register_profile(
-    "thorough", max_examples=2_000, deadline=None, suppress_health_check=_RELAXED
-)
-
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+import profiles  # noqa: F401  (registers and loads the profile named by HYPOTHESIS_PROFILE)

@@ -657,15 +657,13 @@ def apply_caps(contract: OutcomeContract, enrolled: Path, paths: dict[str, Metri
             value[metric_id][v] *= factor
             count[metric_id][v] *= factor
 
-    def total_value() -> float:
-        return math.fsum(x for values in value.values() for x in values)
-
     cut = dict.fromkeys(CAP_STAGES, 0.0)
 
     def stage(name: str, run: Callable[[], None]) -> None:
-        before = total_value()
+        """Run a stage; add what it removed, month by month (no difference of large totals)."""
+        before = {i: list(values) for i, values in value.items()}
         run()
-        cut[name] += before - total_value()
+        cut[name] += math.fsum(b - a for i in ids for b, a in zip(before[i], value[i], strict=True))
 
     def pooled_stage(limit_of: Callable[[int], float]) -> None:
         passed_total = 0.0

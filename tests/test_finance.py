@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import programma as pg
 from builders import D, base_programme, contract
+from profiles import examples
 from programma.finance import (
     DISCOUNT_PRESETS,
     discount_factors,
@@ -84,7 +85,7 @@ def assert_root(rate: float, values: list[float]) -> None:
 class TestIrr:
     """irr: the periodic rate at which the NPV is zero."""
 
-    @settings(max_examples=300)
+    @settings(max_examples=examples(300))
     @given(conventional())
     def test_matches_pyxirr_and_numpy_financial(self, values: list[float]) -> None:
         """Conventional flows have one root: all three libraries find it."""
@@ -101,7 +102,7 @@ class TestIrr:
         if not np.isnan(numpy_financial):  # it finds no root for some rates near −100%
             assert numpy_financial == pytest.approx(ours, rel=1e-7, abs=1e-9)
 
-    @settings(max_examples=300)
+    @settings(max_examples=examples(300))
     @given(st.lists(amounts, min_size=2, max_size=30))
     def test_any_root_is_a_root(self, values: list[float]) -> None:
         """Whatever the flows, a rate returned makes the NPV zero (checked exactly)."""
@@ -147,7 +148,7 @@ class TestXnpvXirr:
     def dates(self, count: int, start: dt.date = dt.date(2021, 1, 1)) -> list[dt.date]:
         return [start + dt.timedelta(days=30 * i + i % 7) for i in range(count)]
 
-    @settings(max_examples=200)
+    @settings(max_examples=examples(200))
     @given(conventional(max_length=30))
     def test_xirr_matches_pyxirr(self, values: list[float]) -> None:
         """The same annual rate as pyxirr.xirr."""

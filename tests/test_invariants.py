@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 import programma as pg
 from builders import D, base_programme
 from builders import contract as hand_contract
+from profiles import examples
 from programma import (
     Action,
     CapExcess,
@@ -312,7 +313,7 @@ def with_delivery(draw: st.DrawFn, programme: Programme) -> Programme:
 class TestCashConservation:
     """Invariant 1: per contract, scenario and month, cash in equals cash out."""
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1), scenario_counts, seeds)
     def test_outcome_payments(self, programme: Programme, scenarios: int | None, seed: int):
         """The payers' outcome payments = investor distributions + provider receipts."""
@@ -324,7 +325,7 @@ class TestCashConservation:
             )
             assert_close(paid, passed_on)
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1, delivered=True), scenario_counts, seeds)
     def test_delivery_cost(self, programme: Programme, scenarios: int | None, seed: int):
         """Delivery cost = draw-down + advances used + pre-financing + step-in + receipts + own."""
@@ -341,7 +342,7 @@ class TestCashConservation:
             cost = total(projection, ["delivery_cost"], contract=contract.id)
             assert_close(cost, total(projection, sources, contract=contract.id))
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(
         small_programmes(min_contracts=1, financing_modes=["investor"], delivered=True),
         scenario_counts,
@@ -361,7 +362,7 @@ class TestCashConservation:
             paid = total(projection, ["investor_distribution"], contract=contract.id) * discount
             assert_at_most(np.cumsum(drawn, axis=1), np.cumsum(paid, axis=1), drawn.sum(axis=1))
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1), scenario_counts, seeds)
     def test_earned_is_accounted_for(self, programme: Programme, scenarios: int | None, seed: int):
         """All earned after caps is paid (in cash or offset), forfeited or reported unpaid."""
@@ -395,7 +396,7 @@ FAR_TAIL = base_programme(
 class TestCapsAndSigns:
     """Invariant 2: caps are never exceeded; flows are ≥ 0; nothing is NaN or infinite."""
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1), scenario_counts, seeds)
     def test_contract_and_metric_caps(self, programme: Programme, scenarios: int | None, seed: int):
         """Value paid never exceeds the contract cap, nor a metric's count or value cap."""
@@ -413,7 +414,7 @@ class TestCapsAndSigns:
                     value = total(projection, ["earned_capped"], contract=c, metric=metric.id)
                     assert_at_most(metric.cap_value, value.sum(axis=1))
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1, max_gates=0, financing_modes=UNGATED))
     def test_per_participant_caps(self, programme: Programme):
         """Value verified to date ≤ a per-participant cap × enrolment to its outcome month."""
@@ -435,7 +436,7 @@ class TestCapsAndSigns:
                 limit = contract.cap_per_participant * enrolled_by
                 assert_at_most(limit, np.cumsum(np.sum(values, axis=0)))
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1), scenario_counts, seeds)
     def test_fiscal_year_caps(self, programme: Programme, scenarios: int | None, seed: int):
         """A payer's gross payments (cash + advance offsets) in a fiscal year ≤ its cap."""
@@ -454,7 +455,7 @@ class TestCapsAndSigns:
                 )
                 assert_at_most(limit[None, :], gross)
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), scenario_counts, seeds)
     def test_flows_and_measures_non_negative(
         self, programme: Programme, scenarios: int | None, seed: int
@@ -465,7 +466,7 @@ class TestCapsAndSigns:
         for scenario in projection.values:
             assert_at_most(0.0, -scenario[:, ~signed], scenario)
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), scenario_counts, seeds)
     @example(programme=FAR_TAIL, scenarios=None, seed=0)
     def test_finite(self, programme: Programme, scenarios: int | None, seed: int):
@@ -503,7 +504,7 @@ class TestCapsAndSigns:
 class TestTiming:
     """Invariant 3: nothing is paid before it is verified or after settlement; stops stop."""
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1), scenario_counts, seeds)
     def test_no_payment_before_verification(
         self, programme: Programme, scenarios: int | None, seed: int
@@ -515,7 +516,7 @@ class TestTiming:
             earned = total(projection, ["earned_capped"], contract=contract.id)
             assert_at_most(np.cumsum(earned, axis=1), np.cumsum(paid, axis=1))
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1), scenario_counts, seeds)
     def test_nothing_paid_after_settlement(
         self, programme: Programme, scenarios: int | None, seed: int
@@ -538,7 +539,7 @@ class TestTiming:
             after = later[:, settlement(programme, contract) + 1 :]
             assert np.array_equal(np.zeros_like(after), after)
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(min_contracts=1, max_gates=3), scenario_counts, seeds)
     def test_no_cost_after_stop(self, programme: Programme, scenarios: int | None, seed: int):
         """From a gate's month, a stopped contract or initiative costs and draws nothing."""
@@ -571,7 +572,7 @@ class TestTiming:
                 after = cost[stopped, month:]
                 assert np.array_equal(np.zeros_like(after), after)
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(
         small_programmes(min_contracts=1, financing_modes=["investor"], delivered=True),
         scenario_counts,
@@ -681,7 +682,7 @@ class TestMonotonicity:
     and for the amounts paid where, besides, no fiscal-year cap forfeits an earlier excess.
     """
 
-    @settings(max_examples=30)
+    @settings(max_examples=examples(30))
     @given(raised_pairs(without_caps), scenario_counts, seeds)
     def test_without_caps(
         self, pair: tuple[Programme, Programme], scenarios: int | None, seed: int
@@ -695,7 +696,7 @@ class TestMonotonicity:
             paid_low, paid_high = (total(p, PAID, contract=c).sum(axis=1) for p in (low, high))
             assert_at_most(paid_high, paid_low)
 
-    @settings(max_examples=30)
+    @settings(max_examples=examples(30))
     @given(raised_pairs(with_running_caps), scenario_counts, seeds)
     def test_with_running_caps(
         self, pair: tuple[Programme, Programme], scenarios: int | None, seed: int
@@ -746,7 +747,7 @@ def assert_regrouped(fine: Projection, coarse: Projection, labels: list[str]) ->
 class TestRegrouping:
     """Invariant 5: regrouping months to quarters or years preserves totals to 1e-9."""
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), scenario_counts, seeds)
     def test_months(self, programme: Programme, scenarios: int | None, seed: int):
         """Months regroup into quarters, years and fiscal years: each period sums its months."""
@@ -756,7 +757,7 @@ class TestRegrouping:
             labels = [period_of(month, resolution, start) for month in monthly.periods]
             assert_regrouped(monthly, monthly.by(resolution), labels)
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), st.integers(3, MAX_SCENARIOS), seeds)
     def test_quarters(self, programme: Programme, scenarios: int, seed: int):
         """Quarters regroup into years, and into fiscal years only when those start a quarter."""
@@ -771,7 +772,7 @@ class TestRegrouping:
             with pytest.raises(ValueError, match="cannot regroup quarter periods"):
                 quarterly.by("fiscal_year")
 
-    @settings(max_examples=15)
+    @settings(max_examples=examples(15))
     @given(small_programmes(max_contracts=1), scenario_counts)
     def test_refuses_what_does_not_nest(self, programme: Programme, scenarios: int | None):
         """Finer periods from coarser ones, and years from other fiscal years, are refused."""
@@ -845,7 +846,7 @@ def with_newcomer(draw: st.DrawFn, programme: Programme) -> Programme:
 class TestReproducibility:
     """Invariant 6: same programme and seed, same results; prefix-stable; entities independent."""
 
-    @settings(max_examples=20)
+    @settings(max_examples=examples(20))
     @given(
         small_programmes(
             kinds=WITHOUT_SAMPLES, min_contracts=1, financing_modes=["investor"], delivered=True
@@ -862,7 +863,7 @@ class TestReproducibility:
         for other in others:
             assert_identical(first, other)
 
-    @settings(max_examples=6)
+    @settings(max_examples=examples(6))
     @given(small_programmes(kinds=WITHOUT_SAMPLES), st.integers(513, 700), seeds)
     def test_thread_pool(self, programme: Programme, scenarios: int, seed: int):
         """Chunks run on a thread pool give the results of a run in this thread."""
@@ -901,7 +902,7 @@ class TestReproducibility:
             pooled = pg.project(programme, scenarios=600, seed=7, chunk_size=256, executor=pool)
         assert_identical(pg.project(programme, scenarios=600, seed=7, chunk_size=256), pooled)
 
-    @settings(max_examples=10)
+    @settings(max_examples=examples(10))
     @given(
         small_programmes(kinds=WITHOUT_SAMPLES),
         st.integers(1, 300),
@@ -916,7 +917,7 @@ class TestReproducibility:
         for name, values in short.scalars.items():
             assert np.array_equal(values, long.scalars[name][:n], equal_nan=True), name
 
-    @settings(max_examples=15)
+    @settings(max_examples=examples(15))
     @given(small_programmes(), st.integers(1, 10), st.integers(1, 10), seeds)
     def test_prefix_stable_with_samples(self, programme: Programme, n: int, k: int, seed: int):
         """Scenario i takes sample i whatever the run's length: prefixes agree with samples."""
@@ -926,7 +927,7 @@ class TestReproducibility:
         for name, values in short.scalars.items():
             assert np.array_equal(values, long.scalars[name][:n], equal_nan=True), name
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), scenario_counts, seeds, st.data())
     def test_unrelated_entity(
         self, programme: Programme, scenarios: int | None, seed: int, data: st.DataObject
@@ -1037,7 +1038,7 @@ PAST_THE_HORIZON = base_programme(
 class TestExpectedMode:
     """Invariant 7: degenerate uncertainty reproduces expected mode; without binding, its mean."""
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), st.integers(3, MAX_SCENARIOS), seeds)
     @example(programme=PAST_THE_HORIZON, scenarios=3, seed=0)
     def test_fixed_means(self, programme: Programme, scenarios: int, seed: int):
@@ -1045,7 +1046,7 @@ class TestExpectedMode:
         fixed = map_distributions(programme, fixed_mean)
         assert_every_scenario_expected(run(fixed, None), run(fixed, scenarios, seed))
 
-    @settings(max_examples=25)
+    @settings(max_examples=examples(25))
     @given(small_programmes(), st.integers(3, MAX_SCENARIOS), seeds, st.data())
     def test_degenerate_forms(
         self, programme: Programme, scenarios: int, seed: int, data: st.DataObject
@@ -1058,7 +1059,7 @@ class TestExpectedMode:
         degenerated = map_distributions(programme, degenerate)
         assert_every_scenario_expected(run(degenerated, None), run(degenerated, scenarios, seed))
 
-    @settings(max_examples=4)
+    @settings(max_examples=examples(4))
     @given(
         small_programmes(
             min_contracts=1,

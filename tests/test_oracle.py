@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oracle import Figures, oracle, run
+from profiles import examples
 from programma import (
     Action,
     Advance,
@@ -1095,13 +1096,13 @@ class TestGates:
 class TestGeneratedProgrammes:
     """Whole generated programmes agree: every financing mode, gates, funds and budgets."""
 
-    @settings(max_examples=30)
+    @settings(max_examples=examples(30))
     @given(programmes(max_years=4))
     def test_expected(self, generated):
         """Expected mode agrees in every series, month and figure."""
         assert_agree(generated)
 
-    @settings(max_examples=30)
+    @settings(max_examples=examples(30))
     @given(programmes(max_years=4, samples_size=SCENARIOS), st.integers(0, 2**16))
     def test_monte_carlo(self, generated, seed):
         """A few Monte Carlo scenarios agree in every series and month."""
