@@ -236,20 +236,24 @@ class Draws:
         return self.scalar(key, dist)
 
     def _parameter(self, name: str, years: tuple[int, ...] | None = None) -> np.ndarray:
-        """A named parameter's draw ``(S,)``, or ``(S, len(years))`` for a yearly path."""
+        """A named parameter's draw ``(S,)``, or ``(S, len(years))`` for a yearly path.
+
+        The run's years are drawn once and kept; other years (far past the horizon) are drawn
+        when asked for, from the same per-year streams.
+        """
         dist = self.parameters[name]
-        key = f"parameters/{name}"
         if isinstance(dist, Yearly) and years is not None and years != self.years:
-            columns = [self.scalar(f"{key}@{year}", dist.at(year)) for year in years]
-            return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
+            return self._draw_parameter(name, dist, years)
         if name not in self._parameter_cache:
-            if isinstance(dist, Yearly):
-                columns = [self.scalar(f"{key}@{year}", dist.at(year)) for year in self.years]
-                value = np.stack(columns, axis=1)
-            else:
-                value = self.scalar(key, dist)
-            self._parameter_cache[name] = value
+            self._parameter_cache[name] = self._draw_parameter(name, dist, self.years)
         return self._parameter_cache[name]
+
+    def _draw_parameter(self, name: str, dist: Distribution, years: tuple[int, ...]) -> np.ndarray:
+        key = f"parameters/{name}"
+        if not isinstance(dist, Yearly):
+            return self.scalar(key, dist)
+        columns = [self.scalar(f"{key}@{year}", dist.at(year)) for year in years]
+        return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
 
     def _samples(self, key: str, dist: Samples) -> np.ndarray:
         first = self.first_scenario
