@@ -41,6 +41,7 @@ from programma import (
     loads,
 )
 from programma._files import from_data, to_data
+from programma._programme import COLLECTIONS
 from strategies import programmes
 
 FORMATS = ("toml", "json")
@@ -246,19 +247,6 @@ json_values = st.recursive(
     max_leaves=16,
 )
 """Arbitrary JSON-like data whose tables mostly use the file's own field names."""
-
-COLLECTIONS = (
-    "parameters",
-    "areas",
-    "phases",
-    "stakeholders",
-    "interests",
-    "engagements",
-    "funds",
-    "initiatives",
-    "contracts",
-    "gates",
-)
 
 
 @st.composite

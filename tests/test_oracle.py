@@ -123,10 +123,11 @@ def assert_agree(programme: Programme, scenarios: int | None = None, seed: int =
     assert [] == mismatches(programme, scenarios, seed)
 
 
-def oracle_total(programme: Programme, flow: str) -> float:
-    """The oracle's total of every series of ``flow`` in expected mode."""
-    series = oracle(programme)
-    return math.fsum(x for key, rows in series.items() if key.flow == flow for x in rows[0])
+def oracle_total(programme: Programme, flow: str, scenarios: int | None = None) -> float:
+    """The oracle's total of every series of ``flow``, over every scenario (expected mode by
+    default) and month."""
+    series = oracle(programme, scenarios=scenarios, seed=SEED)
+    return math.fsum(x for key, rows in series.items() if key.flow == flow for r in rows for x in r)
 
 
 def assert_cap_binds(programme: Programme) -> None:
@@ -821,12 +822,6 @@ def figure(p: Programme, name: str, scenarios: int | None = None) -> list[float 
     return run(p, scenarios=scenarios, seed=SEED).figures[name]
 
 
-def oracle_flow(p: Programme, flow: str, scenarios: int | None = None) -> float:
-    """The oracle's total of ``flow`` over every series, scenario and month."""
-    series = run(p, scenarios=scenarios, seed=SEED).series
-    return math.fsum(x for key, rows in series.items() if key.flow == flow for r in rows for x in r)
-
-
 UNCERTAIN = {
     "metrics": [metric(price=Uniform(600, 1_400), share_achieving=Beta(3, 3))],
     "enrolment": Enrolment([window(0, 6, per_month=Uniform(5, 15))], poisson=True),
@@ -859,7 +854,7 @@ class TestInvestor:
             "rijk", 200_000, 0.05, protection, guarantor="gemeente", guarantor_fund="budget"
         )
         p = financed(financing, run_off_months=3, **UNCERTAIN)
-        assert oracle_flow(p, "guarantee_payment", scenarios) > 0
+        assert oracle_total(p, "guarantee_payment", scenarios) > 0
         assert_agree(p, scenarios, SEED)
 
     def test_total_loss(self):
@@ -917,7 +912,7 @@ class TestAdvances:
         financing = AdvanceFinancing([Advance(month(0), 100_000)], unearned)
         p = financed(financing)
         flow = "advance_refund" if unearned is UnearnedAdvance.REFUND else "advance_forgiven"
-        assert math.isclose(70_000, oracle_flow(p, flow))
+        assert math.isclose(70_000, oracle_total(p, flow))
         assert_agree(p)
 
 
