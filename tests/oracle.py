@@ -8,8 +8,10 @@ resolution, so that the two can be compared value by value.
 It covers every rule: costs and grants (§4.2), enrolment and outcomes (§4.3), caps and payment
 timing (§4.4, §4.8.1-4), the four financing modes (§4.5, §4.8.5-6, §4.8.8), gates (§4.6,
 §4.8.7) and fund budgets (§4.6, §4.8.10). Next to the series it gives the per-scenario figures
-that can be stated from the rules alone: whether each gate was met, what each cap stage cut, and
-an investor's drawn capital, distributions, guarantee, money multiple and IRR.
+that can be stated from the rules alone: whether each gate was met and what it measured, what
+each cap stage cut, and an investor's drawn capital, distributions, guarantee, money multiple and
+IRR. Each fund's outflow and earned, and an investor's entitlement path, are series like the
+others.
 
 The time to outcome is a spread over the cohort: P(k) = Pr(k ≤ X < k+1) from the distribution's
 CDF, computed here with scipy (independently of the engine). A ``Fixed`` or degenerate
