@@ -8,8 +8,10 @@ resolution, so that the two can be compared value by value.
 It covers every rule: costs and grants (§4.2), enrolment and outcomes (§4.3), caps and payment
 timing (§4.4, §4.8.1-4), the four financing modes (§4.5, §4.8.5-6, §4.8.8), gates (§4.6,
 §4.8.7) and fund budgets (§4.6, §4.8.10). Next to the series it gives the per-scenario figures
-that can be stated from the rules alone: whether each gate was met, what each cap stage cut, and
-an investor's drawn capital, distributions, guarantee, money multiple and IRR.
+that can be stated from the rules alone: whether each gate was met and what it measured, what
+each cap stage cut, and an investor's drawn capital, distributions, guarantee, money multiple and
+IRR. Each fund's outflow and earned, and an investor's entitlement path, are series like the
+others.
 
 The time to outcome is a spread over the cohort: P(k) = Pr(k ≤ X < k+1) from the distribution's
 CDF, computed here with scipy (independently of the engine). A ``Fixed`` or degenerate
@@ -538,7 +540,11 @@ def holds(measure: float, comparison: Comparison, target: float) -> bool:
 
 
 def gate_met(context: Context, gate: Gate) -> list[bool]:
-    """Per scenario, whether the gate's condition holds on the outcomes verified by its month."""
+    """Per scenario, whether the gate's condition holds on the outcomes verified by its month.
+
+    What the condition measured (the count, or the rate: NaN for 0/0) is kept as the figure
+    ``gate_measure/{gate}``.
+    """
     programme = context.programme
     condition = gate.condition
     contract = programme.find("contracts", condition.contract)
@@ -554,11 +560,13 @@ def gate_met(context: Context, gate: Gate) -> list[bool]:
         cohort = sum(reaching[m] for m in range(programme.months) if m <= last_verified)
         achieved = shares[s] * cohort
         if condition.measure is GateMeasure.COUNT:
-            met.append(holds(achieved, condition.comparison, condition.target))
-        else:  # a rate; 0/0 is "not met"
-            met.append(
-                cohort > 0 and holds(achieved / cohort, condition.comparison, condition.target)
-            )
+            measure = achieved
+        else:  # a rate; 0/0 has none and is "not met"
+            measure = achieved / cohort if cohort > 0 else math.nan
+        context.figure(f"gate_measure/{gate.id}", s, measure)
+        met.append(
+            not math.isnan(measure) and holds(measure, condition.comparison, condition.target)
+        )
     return met
 
 
@@ -888,7 +896,7 @@ def investor_financing(
     last = month_of(programme, contract.last_month)
     settlement = settlement_month(programme, contract)
     growth = (1.0 + financing.return_cap) ** (1.0 / 12.0)
-    used, draw, own, dist = ([0.0] * months for _ in range(4))
+    used, draw, own, dist, owed = ([0.0] * months for _ in range(5))
     entitlement = drawn = 0.0
     bound = False
     for m in range(months):
@@ -901,6 +909,8 @@ def investor_financing(
         surplus = received[m] - used[m]
         dist[m] = min(surplus, entitlement)
         entitlement -= dist[m]
+        # The balance still owed at the month's end; at settlement the contract is over.
+        owed[m] = entitlement if m <= settlement else 0.0
         # The cap held money back for the provider while capital was in.
         bound = bound or (drawn > 0 and surplus - dist[m] > CASH_TOLERANCE)
     distributed = math.fsum(dist)
@@ -910,6 +920,7 @@ def investor_financing(
     flows = contract_flows(contract, cash.dues, receipt, own, used)
     flows[SeriesKey("investor_drawdown", investor, provider, c)] = draw
     flows[SeriesKey("investor_distribution", c, investor, c)] = dist
+    flows[SeriesKey("investor_entitlement", c, investor, c)] = owed
     if financing.guarantor is not None:
         paid = [0.0] * months
         paid[settlement] = guarantee
@@ -1104,7 +1115,11 @@ def fund_outflow(out: Series, fund_id: str, scenarios: int, months: int) -> list
 
 
 def record_budgets(out: Series, context: Context) -> None:
-    """Per fund and fiscal year: the available budget and the gap, in the year's last month."""
+    """Per fund and fiscal year: the available budget and the gap, in the year's last month.
+
+    Next to them, per month: the fund's cash outflow, and what it earned (its payers' shares of
+    each contract's value after caps, before fiscal-year caps, at verification).
+    """
     programme = context.programme
     months = programme.months
     scenarios = context.sampler.scenarios
@@ -1129,6 +1144,18 @@ def record_budgets(out: Series, context: Context) -> None:
                 carried = max(0.0, available - spent)
         record(out, SeriesKey("budget", fund.owner, fund=fund.id), budget)
         record(out, SeriesKey("budget_gap", fund.owner, fund=fund.id), gap)
+        record(out, SeriesKey("fund_outflow", fund.owner, fund=fund.id), outflow)
+        earned = [[0.0] * months for _ in range(scenarios)]
+        for contract in programme.contracts:
+            for payer in contract.payers:
+                if payer.fund != fund.id:
+                    continue
+                for key, values in out.items():
+                    if key.flow == "earned_capped" and key.contract == contract.id:
+                        for s in range(scenarios):
+                            for m in range(months):
+                                earned[s][m] += payer.share * values[s][m]
+        record(out, SeriesKey("fund_earned", fund.owner, fund=fund.id), earned)
 
 
 # -- the whole programme -----------------------------------------------------------------------
@@ -1187,7 +1214,8 @@ def build_context(programme: Programme, scenarios: int | None, seed: int) -> Con
 
 
 def record_initiative(out: Series, context: Context, initiative: Initiative) -> None:
-    """The initiative's grants from its funds and what it would cost past the horizon."""
+    """The initiative's grants from its funds, its delivery cost if they pay it, and what it
+    would cost past the horizon."""
     programme = context.programme
     months = programme.months
     costs = context.costs[initiative.id]
@@ -1196,6 +1224,14 @@ def record_initiative(out: Series, context: Context, initiative: Initiative) -> 
         SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id),
         [past_horizon(path, months) for path in costs],
     )
+    if initiative.funds:  # paid by its funds: the owner carries the delivery cost
+        record(
+            out,
+            SeriesKey(
+                "delivery_cost", initiative.owner, initiative.owner, initiative=initiative.id
+            ),
+            [inside_horizon(path, months) for path in costs],
+        )
     for share in initiative.funds:
         fund = programme.find("funds", share.fund)
         record(

@@ -25,6 +25,8 @@ from builders import D, base_programme
 from builders import contract as hand_contract
 from profiles import examples
 from programma import (
+    SIGNED,
+    STOCKS,
     Action,
     CapExcess,
     Distribution,
@@ -35,6 +37,7 @@ from programma import (
     Fixed,
     Fund,
     FundShare,
+    GateMeasure,
     Initiative,
     InvestorFinancing,
     Normal,
@@ -460,9 +463,9 @@ class TestCapsAndSigns:
     def test_flows_and_measures_non_negative(
         self, programme: Programme, scenarios: int | None, seed: int
     ):
-        """Every series but the signed budget gap is ≥ 0 in every scenario and month."""
+        """Every series but the signed budget gap and fund outflow is ≥ 0 everywhere."""
         projection = run(programme, scenarios, seed)
-        signed = projection.mask(flow="budget_gap")
+        signed = np.array([key.flow in SIGNED for key in projection.series], dtype=bool)
         for scenario in projection.values:
             assert_at_most(0.0, -scenario[:, ~signed], scenario)
 
@@ -470,12 +473,19 @@ class TestCapsAndSigns:
     @given(small_programmes(), scenario_counts, seeds)
     @example(programme=FAR_TAIL, scenarios=None, seed=0)
     def test_finite(self, programme: Programme, scenarios: int | None, seed: int):
-        """No NaN or infinity anywhere; an investor's IRR or multiple is NaN only when undefined."""
+        """No NaN or infinity anywhere; an investor's IRR or multiple, or a gate's rate, is NaN
+        only when undefined."""
         projection = run(programme, scenarios, seed)
         assert np.isfinite(projection.values).all()
         figures = {"irr", "multiple"}
         for name, values in projection.scalars.items():
-            if not (name.startswith("investor/") and name.rsplit("/", 1)[1] in figures):
+            if name.startswith("gate_measure/"):  # a rate of 0/0 is NaN, and not met
+                gate = programme.find("gates", name.split("/", 1)[1])
+                undefined = np.isnan(values)
+                assert gate.condition.measure is GateMeasure.RATE or not undefined.any()
+                assert not projection.scalars[f"gate_met/{gate.id}"][undefined].any()
+                assert not np.isinf(values).any()
+            elif not (name.startswith("investor/") and name.rsplit("/", 1)[1] in figures):
                 assert np.isfinite(values).all(), name
         for contract in programme.contracts:
             if not isinstance(contract.financing, InvestorFinancing):
@@ -735,13 +745,18 @@ def first_month(quarter: str) -> str:
 
 
 def assert_regrouped(fine: Projection, coarse: Projection, labels: list[str]) -> None:
-    """Each coarse period holds the sum of the fine periods labelled with it, and no more."""
+    """Each coarse period holds the sum of the fine periods labelled with it, and no more; a
+    balance holds its last fine period's value."""
     assert tuple(dict.fromkeys(labels)) == coarse.periods
     assert fine.series == coarse.series
+    stock = np.array([key.flow in STOCKS for key in fine.series], dtype=bool)
     for p, period in enumerate(coarse.periods):
         members = [n for n, label in enumerate(labels) if label == period]
-        assert_close(fine.values[:, members, :].sum(axis=1), coarse.values[:, p, :], fine.values)
-    assert_close(fine.values.sum(axis=1), coarse.values.sum(axis=1), fine.values)
+        expected = fine.values[:, members, :].sum(axis=1)
+        expected[:, stock] = fine.values[:, members[-1], stock]
+        assert_close(expected, coarse.values[:, p, :], fine.values)
+    flows = fine.values[:, :, ~stock]
+    assert_close(flows.sum(axis=1), coarse.values[:, :, ~stock].sum(axis=1), flows)
 
 
 class TestRegrouping:

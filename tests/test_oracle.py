@@ -800,6 +800,23 @@ class TestFundBudgets:
         )
         assert_agree(p, scenarios, SEED)
 
+    def test_outflow_and_earned(self):
+        """The budget's outflow is grants plus payments; its earned, the payments' value.
+
+        Grants of €10,000 a month in months 2–13; 5 outcomes of €1,000 a month verified and
+        paid in months 3–8.
+        """
+        p = programme(initiatives=(initiative(),), contracts=(contract(),))
+        series = oracle(p)
+        outflow = [0.0] * 36
+        outflow[2:14] = [10_000] + [15_000] * 6 + [10_000] * 5
+        earned = [0.0] * 36
+        earned[3:9] = [5_000] * 6
+        fund = {key.flow: rows[0] for key, rows in series.items() if key.fund == "budget"}
+        assert outflow == pytest.approx(fund["fund_outflow"])
+        assert earned == pytest.approx(fund["fund_earned"])
+        assert_agree(p)
+
 
 # -- financing -------------------------------------------------------------------------------------
 
@@ -856,6 +873,23 @@ class TestInvestor:
         p = financed(financing, run_off_months=3, **UNCERTAIN)
         assert oracle_total(p, "guarantee_payment", scenarios) > 0
         assert_agree(p, scenarios, SEED)
+
+    def test_entitlement_path(self):
+        """E grows at the cap from each draw-down and falls by each distribution; 0 after L.
+
+        €1,000 a month of cost in months 2–13 and €5,000 of payments in months 3–8: the first
+        month is drawn (E = 1,000), repaid in month 3 at 1,000g; months 9–11 are drawn again
+        (E = 1,000; 1,000g + 1,000; 1,000g² + 1,000g + 1,000); the contract settles in
+        month 11, so the entitlement lapses after it (months 12–13 are the provider's own).
+        """
+        p = financed(InvestorFinancing("rijk", 50_000, 0.1), work={"commitment": 12_000})
+        g = 1.1 ** (1 / 12)
+        expected = [0.0] * 36
+        expected[2] = 1_000
+        expected[9:12] = [1_000, 1_000 * g + 1_000, 1_000 * g * g + 1_000 * g + 1_000]
+        (key,) = [key for key in oracle(p) if key.flow == "investor_entitlement"]
+        assert expected == pytest.approx(oracle(p)[key][0])
+        assert_agree(p)
 
     def test_total_loss(self):
         """Nothing paid for: the investor's IRR is −100% and its multiple 0."""
@@ -1066,10 +1100,35 @@ class TestGates:
         assert_agree(gated(later, earlier, same_month), SCENARIOS, SEED)
 
     def test_nothing_verified(self):
-        """A rate gate before anything is verified reads 0/0: not met."""
+        """A rate gate before anything is verified reads 0/0: no measure, not met."""
         p = gated(gate_on(GateMeasure.RATE, 0.0, Decision(Action.SCALE, 2.0), at=1))
         assert [0.0] == figure(p, "gate_met/g")
+        assert all(math.isnan(x) for x in figure(p, "gate_measure/g"))  # type: ignore[arg-type]
         assert_agree(p)
+
+    @pytest.mark.parametrize(
+        ("measure", "target", "expected"),
+        [
+            (GateMeasure.COUNT, 10, [10.0, 10.0]),
+            (GateMeasure.COUNT, 11, [10.0, 10.0]),
+            (GateMeasure.RATE, 0.5, [0.3, 0.6]),
+        ],
+    )
+    def test_measure(self, measure, target, expected):
+        """Outcomes of months 3–4 are verified by month 6: a cohort of 20, each scenario's share.
+
+        With shares 0.5 and 0.5 the count is 10 (met at 10, not at 11); with shares 0.3 and
+        0.6 the rate is 0.3 (not met at 0.5) and 0.6 (met).
+        """
+        shares = [0.5, 0.5] if measure is GateMeasure.COUNT else [0.3, 0.6]
+        p = gated(
+            gate_on(measure, target, Decision(Action.SCALE, 2.0), Decision(Action.STOP)),
+            metrics=[metric(share_achieving=Samples(shares))],
+        )
+        assert expected == pytest.approx(figure(p, "gate_measure/g", 2))
+        met = [1.0 if x >= target * (1 - 1e-9) else 0.0 for x in expected]
+        assert met == figure(p, "gate_met/g", 2)
+        assert_agree(p, 2, SEED)
 
     @pytest.mark.parametrize("scenarios", MODES)
     def test_uncertain_with_noise(self, scenarios):

@@ -48,7 +48,7 @@ from ._projection import Projection
 from ._review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from ._sampling import BLOCK_SIZE
 from ._schema import schema
-from ._series import FLOWS, MEASURES, SeriesKey
+from ._series import FLOWS, MEASURES, SIGNED, STOCKS, SeriesKey
 from ._stakeholders import Engagement, Interest, Stakeholder
 from ._summary import Spread, Summary
 from ._vocabulary import (
@@ -136,6 +136,8 @@ __all__ = [
     "DEFAULT_MAX_MEMORY",
     "FLOWS",
     "MEASURES",
+    "SIGNED",
+    "STOCKS",
     "Projection",
     "SeriesKey",
     "Spread",

@@ -44,9 +44,9 @@ __all__ = [
     "table_group",
 ]
 
-BUDGET_FLOWS: tuple[str, ...] = ("grant", "delivery_cost")
-"""The flows that make up an initiative's cost: grants from its funds, or the delivery cost
-carried by the financing of the contract that pays for it."""
+BUDGET_FLOWS: tuple[str, ...] = ("delivery_cost",)
+"""The flows that make up an initiative's cost: its delivery cost, whether its funds pay it
+(by grants) or the financing of the contract that pays for it carries it."""
 
 OUTCOME_FLOWS: tuple[str, ...] = ("outcome_payment", "advance_offset")
 """The flows that make up a contract's outcome payments: cash paid per verified outcome, and
@@ -259,7 +259,7 @@ def _spread(
 def coverage(programme: Programme, projection: Projection | None = None) -> Coverage:
     """Budget and expected outcome payments per interest, per area and per stakeholder.
 
-    An initiative's budget is the sum of its ``grant`` and ``delivery_cost`` flows; a
+    An initiative's budget is the sum of its ``delivery_cost`` flows; a
     contract's outcome payments are its ``outcome_payment`` flows plus its ``advance_offset``
     (outcome payments met from advances). Both are taken from the expected-mode projection,
     over the whole horizon, and split evenly over the interests (and areas) the initiative or

@@ -93,6 +93,7 @@ def _financing_series(contract: OutcomeContract, programme: Programme) -> list[S
         keys = [
             SeriesKey("investor_drawdown", investor, provider, c),
             SeriesKey("investor_distribution", c, investor, c),
+            SeriesKey("investor_entitlement", c, investor, c),
         ]
         if financing.guarantor is not None:
             fund = financing.guarantor_fund or ""
@@ -195,6 +196,9 @@ class Model:
             for share in initiative.funds:
                 owner = funds[share.fund].owner
                 add(SeriesKey("grant", owner, initiative.owner, "", initiative.id, share.fund))
+            if initiative.id not in self.paid_by:  # else its contract records the cost
+                owner = initiative.owner
+                add(SeriesKey("delivery_cost", owner, owner, initiative=initiative.id))
             add(SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id))
         for contract in p.contracts:
             c = contract.id
@@ -215,6 +219,8 @@ class Model:
         for fund in p.funds:
             add(SeriesKey("budget", fund.owner, "", fund=fund.id))
             add(SeriesKey("budget_gap", fund.owner, "", fund=fund.id))
+            add(SeriesKey("fund_outflow", fund.owner, "", fund=fund.id))
+            add(SeriesKey("fund_earned", fund.owner, "", fund=fund.id))
 
     @property
     def series(self) -> tuple[SeriesKey, ...]:
@@ -226,7 +232,9 @@ class Model:
         """The names of the per-scenario scalars a run produces.
 
         ``cap_cut/{contract}/{stage}``: what each cap stage cut; ``gate_met/{gate}``: 1 where
-        the gate's condition held; ``investor/{contract}/{figure}`` for investor-financed
+        the gate's condition held; ``gate_measure/{gate}``: what the condition compared with
+        its target (the verified count, or the verified rate: NaN where nothing was verified);
+        ``investor/{contract}/{figure}`` for investor-financed
         contracts: drawn, distributed, guarantee, multiple, irr (annual), return_cap_bound;
         ``npv/payer/{stakeholder}`` and ``npv/fund/{fund}``: the present value of what each
         pays out (advance refunds received back count against it); and
@@ -238,6 +246,7 @@ class Model:
         p = self.programme
         names = [f"cap_cut/{c.id}/{stage}" for c in p.contracts for stage in CAP_STAGES]
         names += [f"gate_met/{gate.id}" for gate in p.gates]
+        names += [f"gate_measure/{gate.id}" for gate in p.gates]
         names += [f"npv/payer/{payer}" for payer in self.payers]
         names += [f"npv/fund/{fund.id}" for fund in p.funds]
         names += [f"pv/contract/{c.id}/payments" for c in p.contracts]
@@ -262,14 +271,15 @@ class Model:
         """An upper estimate of the memory one scenario needs inside a chunk.
 
         Monthly arrays live only inside a chunk: per initiative its cost, gate factor and
-        scratch (3); per contract its enrolment, gate factor, cohorts and scratch (12) and per
-        metric its values, counts and caps (10); the series are kept per period at the chosen
-        resolution and by fiscal year.
+        scratch (3); per contract its enrolment, gate factor, cohorts and scratch (12), per
+        metric its values, counts and caps (10) and, with an investor, its entitlement path
+        (1); the series are kept per period at the chosen resolution and by fiscal year.
         """
         p = self.programme
         months = 3 * len(p.initiatives) + 12
         for contract in p.contracts:
             months += 12 + 10 * len(contract.metrics) + 2 * len(contract.payers)
+            months += isinstance(contract.financing, InvestorFinancing)
         periods = len(self.grid.labels(resolution)) + len(self.grid.labels("fiscal_year"))
         return 8 * (self.T_ext * months + periods * len(self.layout.keys))
 
@@ -337,6 +347,10 @@ class _Run:
             self.fiscal.add(column, values)
         if key.flow in _DISCOUNTED:
             self._present_value(key, (values * self.discount).sum(axis=1))
+
+    def put_balance(self, key: SeriesKey, values: np.ndarray) -> None:
+        """Keep a balance ``(S, T)``: each period holds its value at the period's last month."""
+        self.kept.add_last(self.m.layout.position[key], values)
 
     def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
         """Add ``values`` ``(S,)`` to the series ``key`` in ``month``."""
@@ -451,6 +465,9 @@ class _Run:
             cost[:, T:].sum(axis=1) + beyond,
         )
         inside = cost[:, :T]
+        if initiative.id not in self.m.paid_by:  # paid by its funds: the owner carries it
+            owner = initiative.owner
+            self.put(SeriesKey("delivery_cost", owner, owner, initiative=initiative.id), inside)
         funds = {f.id: f for f in self.m.programme.funds}
         for share in initiative.funds:
             owner = funds[share.fund].owner
@@ -547,6 +564,7 @@ class _Run:
             measure = np.divide(achieved, reached, out=np.zeros(self.S), where=defined)
         met = defined & _compare(measure, condition.comparison, condition.target)
         self.scalars[f"gate_met/{gate.id}"] = met.astype(float)
+        self.scalars[f"gate_measure/{gate.id}"] = np.where(defined, measure, np.nan)
         for decision, where in ((gate.if_met, met), (gate.if_not_met, ~met)):
             if decision.action is Action.STEP_IN:
                 assert gate.contract is not None  # validated: step-in acts on a contract
@@ -610,6 +628,13 @@ class _Run:
             paid_j = self._by_month(capped_count[:, j])
             self.put(SeriesKey("outcomes_paid", contract=c, metric=metric.id), paid_j)
         gross = self._payments(contract, capped.sum(axis=1))
+        # Each fund's share of what was earned after caps, before fiscal-year caps (§4.8.10).
+        earned_total = self._by_month(capped.sum(axis=1))
+        funds = {f.id: f for f in m.programme.funds}
+        for payer in contract.payers:
+            owner = funds[payer.fund].owner
+            key = SeriesKey("fund_earned", owner, "", fund=payer.fund)
+            self.put(key, payer.share * earned_total)
         cost = np.zeros((self.S, T))
         for initiative_id in contract.initiatives:
             owner = m.programme.find("initiatives", initiative_id).owner
@@ -680,6 +705,7 @@ class _Run:
         used = np.minimum(received, cost)
         drawdown = np.zeros((S, T))
         distribution = np.zeros((S, T))
+        owed = np.zeros((S, T))  # the entitlement at each month's end; it lapses after L
         for month in range(T):
             short = cost[:, month] - used[:, month]
             if month <= last:  # no draw-down after the contract's end
@@ -694,12 +720,15 @@ class _Run:
             entitlement -= paid
             distribution[:, month] = paid
             distributed += paid
+            if month <= settlement:
+                owed[:, month] = entitlement
         guarantee = np.maximum(financing.capital_protection * drawn - distributed, 0.0)
         investor, provider = financing.investor, contract.provider
         self.put(SeriesKey("receipts_used", c, provider, c), used)
         self.put(SeriesKey("investor_drawdown", investor, provider, c), drawdown)
         self.put(SeriesKey("provider_own_funds", provider, "", c), cost - used - drawdown)
         self.put(SeriesKey("investor_distribution", c, investor, c), distribution)
+        self.put_balance(SeriesKey("investor_entitlement", c, investor, c), owed)
         self.put(SeriesKey("provider_receipt", c, provider, c), received - distribution)
         if financing.guarantor is not None:
             key = SeriesKey(
@@ -827,6 +856,9 @@ class _Run:
         for fund in m.programme.funds:
             mine = np.array([key.fund == fund.id for key in m.layout.keys], dtype=bool)
             by_year = np.tensordot(weights[mine], self.fiscal.values[mine], axes=1)
+            outflow_key = SeriesKey("fund_outflow", fund.owner, "", fund=fund.id)
+            kept_outflow = np.tensordot(weights[mine], self.kept.values[mine], axes=1)
+            self.kept.values[m.layout.position[outflow_key]] = kept_outflow
             carry = np.zeros(self.S)
             budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
             gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
@@ -852,6 +884,7 @@ class _Accumulator:
     def __init__(self, grid: TimeGrid, resolution: Resolution, series: int, scenarios: int):
         self.group, labels = grid.groups(resolution)
         self.starts = np.flatnonzero(np.r_[True, self.group[1:] != self.group[:-1]])
+        self.ends = np.r_[self.starts[1:] - 1, grid.months - 1]
         self.monthly = len(labels) == grid.months
         self.values = np.zeros((series, scenarios, len(labels)))
 
@@ -861,6 +894,10 @@ class _Accumulator:
             self.values[column] += monthly
         else:
             self.values[column] += np.add.reduceat(monthly, self.starts, axis=1)
+
+    def add_last(self, column: int, monthly: np.ndarray) -> None:
+        """Add a monthly balance ``(S, T)``, taken at each period's last month."""
+        self.values[column] += monthly[:, self.ends]
 
     def add_at(self, column: int, month: int, values: np.ndarray) -> None:
         """Add ``(S,)`` in one month."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._atomic import atomic_writer
 from ._programme import Programme
-from ._series import COUNTS, SeriesKey
+from ._series import COUNTS, STOCKS, SeriesKey
 from ._text import money, number, table
 from ._time import RESOLUTIONS, Resolution, TimeGrid
 from .finance import discount_factors
@@ -109,6 +109,9 @@ class Projection:
     def by(self, resolution: str) -> Projection:
         """The same projection at a coarser resolution; totals are preserved exactly.
 
+        Each coarse period holds the sum of its periods; a balance (:data:`~programma.STOCKS`,
+        such as ``investor_entitlement``) holds the value of its last period instead.
+
         From months, any resolution; from quarters to years, and to fiscal years that start
         with a quarter; between years and fiscal years only when fiscal years are calendar
         years.
@@ -133,7 +136,97 @@ class Projection:
             mapping[current[month]] = wanted[month]
         values = np.zeros((self.scenarios, len(labels), len(self.series)))
         np.add.at(np.moveaxis(values, 1, 0), mapping, np.moveaxis(self.values, 1, 0))
+        stocks = np.array([key.flow in STOCKS for key in self.series], dtype=bool)
+        if stocks.any():
+            # Periods run in order, so the last one mapped to a coarse period is its end.
+            last = np.zeros(len(labels), dtype=np.int64)
+            last[mapping] = np.arange(len(mapping))
+            values[:, :, stocks] = self.values[:, last][:, :, stocks]
         return attrs.evolve(self, resolution=target, periods=labels, values=values)
+
+    # -- reading what funds, investors and gates did -------------------------------------------
+
+    def _one(self, flow: str, what: str, **criteria: str) -> np.ndarray:
+        """The one series of ``flow`` matching ``criteria``, ``(scenarios, periods)``."""
+        mask = self.mask(flow=flow, **criteria)
+        if mask.sum() != 1:
+            known = sorted({getattr(key, what) for key in self.series if key.flow == flow})
+            raise ValueError(
+                f"{what}: expected one with a {flow} series in this projection "
+                f"({', '.join(map(repr, known)) or 'none'}), got {criteria[what]!r}"
+            )
+        return np.asarray(self.values[:, :, mask][:, :, 0])
+
+    def outflow(self, fund: str) -> np.ndarray:
+        """A fund's cash outflow per scenario and period, ``(scenarios, periods)``.
+
+        The outflow is every payment made from the fund: grant + outcome_payment + advance +
+        step_in_funding + prefinancing + prefinancing_repayment + guarantee_payment, less the
+        advance refunds flowing back into it (DESIGN §4.8.10); the series ``fund_outflow``.
+        Summed over a fiscal year, outflow − ``budget`` = ``budget_gap``.
+
+        Raises:
+            ValueError: The projection has no outflow of ``fund``.
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> yearly = project(leeuwarden_oost()).by("fiscal_year")
+        >>> gap = yearly.outflow("gemeentebegroting") - yearly.total(
+        ...     flow="budget", fund="gemeentebegroting"
+        ... )
+        >>> bool(np.allclose(gap, yearly.total(flow="budget_gap", fund="gemeentebegroting")))
+        True
+        """
+        return self._one("fund_outflow", "fund", fund=fund)
+
+    def earned(self, fund: str) -> np.ndarray:
+        """What a fund's payers earned per scenario and period, ``(scenarios, periods)``.
+
+        Its share of each contract's ``earned_capped`` (after the contract's caps, before
+        fiscal-year caps), at verification: the accrual of DESIGN §4.6; the series
+        ``fund_earned``.
+
+        Raises:
+            ValueError: The projection has no earned series of ``fund``.
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> expected = project(leeuwarden_oost())
+        >>> by_funds = sum(expected.earned(f.id).sum() for f in expected.programme.funds)
+        >>> bool(np.isclose(expected.total(flow="earned_capped").sum(), by_funds))
+        True
+        """
+        return self._one("fund_earned", "fund", fund=fund)
+
+    def entitlement(self, contract: str) -> np.ndarray:
+        """An investor's entitlement at the end of each period, ``(scenarios, periods)``.
+
+        E ← E·(1+r)^(1/12) + drawdown each month, less the month's distribution (DESIGN §4.5),
+        up to the contract's settlement month; after it the entitlement has lapsed (0). The
+        series ``investor_entitlement``: a balance, not an amount per period.
+
+        Raises:
+            ValueError: ``contract`` is not financed by an investor.
+        """
+        return self._one("investor_entitlement", "contract", contract=contract)
+
+    def gate_measure(self, gate: str) -> np.ndarray:
+        """What a gate's condition measured per scenario, ``(scenarios,)``.
+
+        The count of achieved outcomes verified by the gate month, or their rate (verified
+        achieved / verified cohort; NaN where nothing was verified), as compared with the
+        target. Whether it was met is ``scalars[f"gate_met/{gate}"]``.
+
+        Raises:
+            ValueError: The programme has no gate ``gate``.
+        """
+        name = f"gate_measure/{gate}"
+        if name not in self.scalars:
+            known = [g.id for g in self.programme.gates]
+            raise ValueError(
+                f"gate: expected one of {', '.join(map(repr, known)) or 'no gates'}, got {gate!r}"
+            )
+        return np.asarray(self.scalars[name])
 
     # -- exporting ----------------------------------------------------------------------------
 
@@ -278,7 +371,7 @@ class Projection:
         rows = [
             [name, money(float(values.sum()), self.programme.currency)]
             for name, values in totals.items()
-            if name not in COUNTS and name not in ("budget", "budget_gap")
+            if name not in COUNTS and name not in STOCKS and name not in ("budget", "budget_gap")
         ]
         body = table(["flow or measure", "total (scenario mean)"], rows, indent="  ")
         return f"<{self._headline()}\n{body}>"

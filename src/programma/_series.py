@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["FLOWS", "MEASURES", "SeriesKey"]
+__all__ = ["FLOWS", "MEASURES", "SIGNED", "STOCKS", "SeriesKey"]
 
 FLOWS: tuple[str, ...] = (
     "grant",
@@ -38,11 +38,23 @@ MEASURES: tuple[str, ...] = (
     "unpaid_after_end",
     "budget",
     "budget_gap",
+    "fund_outflow",
+    "fund_earned",
+    "investor_entitlement",
 )
-"""Non-cash measures, in the same shape as flows (``budget_gap`` is signed)."""
+"""Non-cash measures, in the same shape as flows (``budget_gap`` and ``fund_outflow`` are
+signed; ``investor_entitlement`` is a balance, see :data:`STOCKS`)."""
 
 COUNTS: frozenset[str] = frozenset({"outcomes_achieved", "outcomes_paid"})
 """Measures that count outcomes rather than money."""
+
+SIGNED: frozenset[str] = frozenset({"budget_gap", "fund_outflow"})
+"""Measures that may be negative: a budget gap, and a fund's outflow in a month when an
+advance refund flowing back exceeds what the fund pays."""
+
+STOCKS: frozenset[str] = frozenset({"investor_entitlement"})
+"""Balances rather than amounts per period: each period holds the balance at the end of its
+last month, so regrouping keeps the last period's value instead of adding them up."""
 
 
 @attrs.frozen(order=True)

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._engine import CAP_STAGES, FUND_OUTFLOWS, INVESTOR_FIGURES
+from ._engine import CAP_STAGES, INVESTOR_FIGURES
 from ._financing import InvestorFinancing
 from ._projection import Projection
 from ._text import money, number, table
@@ -89,7 +89,11 @@ class Spread:
 
 @attrs.frozen
 class FundYear:
-    """A fund in a fiscal year: cash outflow, accrual, budget and how often it is breached."""
+    """A fund in a fiscal year: cash outflow, accrual, budget and how often it is breached.
+
+    ``earned`` is the fund's share of what contracts earned after their caps (before
+    fiscal-year caps), at verification; ``accrual`` adds the fund's other payments to it.
+    """
 
     fund: str
     year: str
@@ -97,6 +101,7 @@ class FundYear:
     accrual: Spread
     budget: Spread
     breach_probability: float
+    earned: Spread
 
 
 @attrs.frozen
@@ -139,6 +144,8 @@ class Summary:
         funds: Per fund and fiscal year.
         contracts: Per contract.
         gates: Per gate, the share of scenarios in which its condition held.
+        gate_measures: Per gate, what its condition measured (the verified count or rate);
+            scenarios with no rate (nothing verified) are counted as missing.
         investors: Per investor-financed contract.
         npv_payers: Per paying stakeholder, the present value of what it pays out.
         npv_funds: Per fund, the present value of its outflows.
@@ -152,6 +159,7 @@ class Summary:
     investors: tuple[InvestorFigures, ...]
     npv_payers: dict[str, Spread]
     npv_funds: dict[str, Spread]
+    gate_measures: dict[str, Spread] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for JSON (NaN as ``None``)."""
@@ -181,7 +189,7 @@ class Summary:
             f"Summary over {self.scenarios:,} scenario(s); amounts in {cur}; "
             f"percentiles by numpy's {PERCENTILE_METHOD!r} method",
             "",
-            "Funds per fiscal year (cash outflow, accrual at verification, budget)",
+            "Funds per fiscal year (cash outflow, earned and accrual at verification, budget)",
             table(
                 [
                     "fund",
@@ -191,6 +199,7 @@ class Summary:
                     "P10",
                     "P50",
                     "P90",
+                    "earned mean",
                     "accrual mean",
                     "budget",
                     "P(breach)",
@@ -200,6 +209,7 @@ class Summary:
                         f.fund,
                         f.year,
                         *spread(f.outflow),
+                        money(f.earned.mean),
                         money(f.accrual.mean),
                         money(f.budget.mean),
                         number(f.breach_probability, 3),
@@ -227,11 +237,16 @@ class Summary:
         rows += [[f"fund {k}", *spread(v)] for k, v in self.npv_funds.items()]
         out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
         if self.gates:
-            out += ["", "Gates (share of scenarios whose condition held)"]
+            out += ["", "Gates (share of scenarios whose condition held; what it measured)"]
+            rows = []
+            for g, v in self.gates.items():
+                measured = self.gate_measures.get(g)
+                five = _five(measured) if measured is not None else (math.nan,) * 5
+                rows.append([g, f"{number(v * 100, 1)}%", *(number(x, 4) for x in five)])
             out.append(
                 table(
-                    ["gate", "met"],
-                    [[g, f"{number(v * 100, 1)}%"] for g, v in self.gates.items()],
+                    ["gate", "met", "measure mean", "se", "P10", "P50", "P90"],
+                    rows,
                     indent="  ",
                 )
             )
@@ -272,16 +287,9 @@ def summarise(projection: Projection) -> Summary:
 
     funds = []
     for fund in p.funds:
-        outflow = sum(
-            (-1.0 if name == "advance_refund" else 1.0) * by_year.total(flow=name, fund=fund.id)
-            for name in FUND_OUTFLOWS
-        )
-        accrual = sum(by_year.total(flow=name, fund=fund.id) for name in _ACCRUAL_FLOWS)
-        for contract in p.contracts:
-            for payer in contract.payers:
-                if payer.fund == fund.id:
-                    earned = by_year.total(flow="earned_capped", contract=contract.id)
-                    accrual = accrual + payer.share * earned
+        outflow = by_year.outflow(fund.id)
+        earned = by_year.earned(fund.id)
+        accrual = earned + sum(by_year.total(flow=name, fund=fund.id) for name in _ACCRUAL_FLOWS)
         budget = by_year.total(flow="budget", fund=fund.id)
         gap = by_year.total(flow="budget_gap", fund=fund.id)
         for y, year in enumerate(by_year.periods):
@@ -293,6 +301,7 @@ def summarise(projection: Projection) -> Summary:
                     accrual=Spread.of(np.asarray(accrual)[:, y]),
                     budget=Spread.of(budget[:, y]),
                     breach_probability=float((gap[:, y] > BREACH_TOLERANCE).mean()),
+                    earned=Spread.of(earned[:, y]),
                 )
             )
     contracts = []
@@ -360,6 +369,7 @@ def summarise(projection: Projection) -> Summary:
                 )
             )
     gates = {g.id: float(projection.scalars[f"gate_met/{g.id}"].mean()) for g in p.gates}
+    gate_measures = {g.id: Spread.of(projection.gate_measure(g.id)) for g in p.gates}
     npv_payers = {
         name.split("/", 2)[2]: Spread.of(values)
         for name, values in projection.scalars.items()
@@ -375,6 +385,7 @@ def summarise(projection: Projection) -> Summary:
         investors=tuple(investors),
         npv_payers=npv_payers,
         npv_funds=npv_funds,
+        gate_measures=gate_measures,
     )
 
 
