@@ -255,3 +255,61 @@ class TestRoundTrip:
         out = io.StringIO()
         assert EXIT_OK == main(["simulate", "--format", "csv"], stdout=out, stderr=io.StringIO())
         assert monthly.to_csv(tmp_path / "rows.csv").read_text(encoding="utf-8") == out.getvalue()
+
+
+def in_memory_csv(projection: Projection, include_zeros: bool) -> str:
+    """The tidy rows through the standard library's DictWriter, the whole text in memory."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["scenario", "period", *KEYS, "value"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(projection.to_records(include_zeros=include_zeros))
+    return buffer.getvalue()
+
+
+class _Recorder(io.StringIO):
+    """A text stream that keeps only the sizes of the writes it receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        self.sizes.append(len(text))
+        self.lines += text.count("\n")
+        return len(text)
+
+
+class TestStreamingCsv:
+    """CSV rows are streamed in bounded blocks, with the same text as an in-memory writer."""
+
+    @pytest.mark.parametrize("include_zeros", [False, True])
+    @pytest.mark.parametrize("block", [7, 65_536])
+    def test_same_text_as_in_memory(
+        self,
+        monte_carlo_monthly: Projection,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        include_zeros: bool,
+        block: int,
+    ) -> None:
+        """The streamed file equals csv.DictWriter's text, for any block size."""
+        monkeypatch.setattr("programma._projection.CSV_BLOCK_ROWS", block)
+        path = monte_carlo_monthly.to_csv(tmp_path / "rows.csv", include_zeros=include_zeros)
+        expected = in_memory_csv(monte_carlo_monthly, include_zeros)
+        assert expected == path.read_text(encoding="utf-8")
+
+    def test_expected_mode(self, monthly: Projection, tmp_path: Path) -> None:
+        """Expected mode: the streamed file equals csv.DictWriter's text."""
+        path = monthly.to_csv(tmp_path / "rows.csv")
+        assert in_memory_csv(monthly, False) == path.read_text(encoding="utf-8")
+
+    def test_cli_writes_in_blocks(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``simulate --format csv`` hands its output over in blocks of rows, never whole."""
+        monkeypatch.setattr("programma._projection.CSV_BLOCK_ROWS", 100)
+        out = _Recorder()
+        argv = ["simulate", "--scenarios", "20", "--by", "quarter", "--format", "csv"]
+        assert EXIT_OK == main(argv, stdout=out, stderr=io.StringIO())
+        longest_line = 300  # the example's longest row is well under this
+        assert out.lines > 50 * 100
+        assert max(out.sizes) <= 100 * longest_line
