@@ -41,11 +41,16 @@ __all__ = [
 class OutputPathError(ProgrammaError, ValueError):
     """A path that cannot name an output file: empty, or a folder.
 
+    Raised by every function that writes a file (``dump``, ``Projection.to_csv``, …) before
+    anything is written.
+
     Attributes:
         path: The path given.
 
+    >>> from programma import OutputPathError, project
+    >>> from programma.examples import leeuwarden_oost
     >>> try:
-    ...     check_output_path("")
+    ...     project(leeuwarden_oost()).to_csv("")
     ... except OutputPathError as error:
     ...     print(error)
     the output path is empty: give a file name

@@ -179,6 +179,7 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             resolution=args.by.replace("-", "_") if args.by else None,
             executor=executor,
             progress=bar,
+            workers=None if executor is None else args.workers,
         )
     finally:
         if bar is not None:
