@@ -167,8 +167,8 @@ def _keep_mode_and_owner(handle: int, existing: os.stat_result) -> None:
             # Only root may give a file away; otherwise the file is now ours.
             with contextlib.suppress(PermissionError):
                 os.fchown(handle, existing.st_uid, existing.st_gid)
-    # After chown, which clears set-id bits.
-    os.fchmod(handle, stat.S_IMODE(existing.st_mode))
+    if hasattr(os, "fchmod"):  # after chown, which clears set-id bits
+        os.fchmod(handle, stat.S_IMODE(existing.st_mode))
 
 
 class _Terminated(BaseException):
