@@ -1,7 +1,7 @@
 """Writing files atomically: a reader sees the old file or the whole new one, never a part.
 
 A regular file (or a path that does not exist yet) is replaced by rename: the text goes to a
-temporary ``.NAME.XXXXXXXX.tmp`` beside the file, is flushed to disk, and then takes the
+temporary ``.NAME.XXXXXXXXXXXXXXXX.tmp`` beside the file, is flushed to disk, and then takes the
 file's place. The new file keeps the mode (and, where allowed, the owner) of the file it
 replaces; a new file gets ``0o666`` less the umask, as any program's would. A symbolic link is
 followed: its final target is replaced, and the link stays a link. A special file (a
@@ -9,7 +9,7 @@ character device such as ``/dev/null``, a FIFO, a terminal, ``/proc/self/fd/1``)
 into directly: it cannot be replaced without destroying it, and atomicity has no meaning there.
 
 What the rename cannot guard against: a process killed by SIGKILL (or a power cut) while
-writing leaves its ``.NAME.XXXXXXXX.tmp`` behind, though never a half-written ``NAME``. On
+writing leaves its ``.NAME.XXXXXXXXXXXXXXXX.tmp`` behind, though never a half-written ``NAME``. On
 SIGTERM the command line removes the temporary file (see :func:`terminating_cleanly`).
 """
 
@@ -100,19 +100,9 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return Path(path)
 
 
-def _temporary(target: Path) -> tuple[int, Path]:
-    """Create ``.NAME.XXXXXXXX.tmp`` beside ``target``, open for writing.
-
-    ``os.open`` with mode 0o666 lets the kernel apply the umask (and a folder's default ACL),
-    as for any new file; ``tempfile.mkstemp`` would give 0o600.
-    """
-    while True:
-        candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-            return os.open(candidate, flags, 0o666), candidate
-        except FileExistsError:  # pragma: no cover - 2**32 names; a clash is retried
-            continue
+def _temporary_name(target: Path) -> Path:
+    """A fresh ``.NAME.XXXXXXXXXXXXXXXX.tmp`` beside ``target``."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
 
 
 @contextmanager
@@ -145,8 +135,19 @@ def atomic_writer(path: str | os.PathLike[str], *, newline: str | None = None) -
     if target.is_symlink():
         # Replace the link's final target, not the link (which would become a file).
         target = Path(os.path.realpath(target))
-    handle, temporary = _temporary(target)
+    temporary = _temporary_name(target)
+    # The clean-up covers the creation itself: an interrupt that arrives just after the file
+    # is made must still remove it.
     try:
+        while True:
+            try:
+                # Mode 0o666 lets the kernel apply the umask (and a folder's default ACL), as
+                # for any new file; tempfile.mkstemp would give 0o600.
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+                handle = os.open(temporary, flags, 0o666)
+                break
+            except FileExistsError:  # pragma: no cover - 2**64 names; someone else's file
+                temporary = _temporary_name(target)
         with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
             if existing is not None:
                 _keep_mode_and_owner(stream.fileno(), existing)
