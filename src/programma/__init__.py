@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._analysis import Amounts, Coverage
 from ._areas import Area
+from ._atomic import OutputPathError
 from ._contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
 from ._distributions import (
     Beta,
@@ -50,7 +51,7 @@ from ._sampling import BLOCK_SIZE
 from ._schema import schema
 from ._series import FLOWS, MEASURES, SIGNED, STOCKS, SeriesKey
 from ._stakeholders import Engagement, Interest, Stakeholder
-from ._summary import Spread, Summary
+from ._summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
 from ._vocabulary import (
     Action,
     CapExcess,
@@ -138,6 +139,9 @@ __all__ = [
     "MEASURES",
     "SIGNED",
     "STOCKS",
+    "ContractFigures",
+    "FundYear",
+    "InvestorFigures",
     "Projection",
     "SeriesKey",
     "Spread",
@@ -164,6 +168,7 @@ __all__ = [
     # errors
     "FormatVersionError",
     "MemoryBudgetError",
+    "OutputPathError",
     "ParseError",
     "Problem",
     "ProgrammaError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -75,6 +76,7 @@ def project(
     executor: cf.Executor | None = None,
     max_memory: int | None = None,
     progress: Callable[[int, int], object] | None = None,
+    workers: int | None = None,
 ) -> Projection:
     """Project a programme's flows and measures, in expected mode or by Monte Carlo.
 
@@ -95,6 +97,11 @@ def project(
             before running; past the budget a :class:`MemoryBudgetError` says how much is
             needed and how to lower it.
         progress: Called as ``progress(done, total)`` with scenario counts after each chunk.
+        workers: How many chunks ``executor`` runs at once, for the memory estimate and the
+            number of chunks kept in flight (twice this). Default: the CPUs this process may
+            use, which is what a :class:`~concurrent.futures.ProcessPoolExecutor` created
+            without ``max_workers`` runs; pass it when the pool is smaller, or the estimate
+            is larger than needed. Only with an ``executor``.
 
     Raises:
         ProjectionError: The arguments do not fit (bad values, too few ``Samples``).
@@ -106,6 +113,7 @@ def project(
     ('expected', 'month', 1)
     """
     _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
+    _check_workers(workers, executor)
     expected = scenarios is None
     kept: Resolution = resolution or ("month" if expected else "fiscal_year")
     budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
@@ -125,7 +133,10 @@ def project(
     kept_bytes = count * (len(periods) * len(series) + len(names)) * 8
     per_scenario = model.working_bytes_per_scenario(kept)
     total_blocks = 0 if expected else math.ceil(count / BLOCK_SIZE)
-    workers = 1 if executor is None else max(1, getattr(executor, "_max_workers", 1) or 1)
+    if executor is None:
+        workers = 1
+    elif workers is None:
+        workers = _usable_cpus()
     # Each worker works on one chunk at a time; a few more chunks wait, already reduced.
     if chunk_size is not None:
         chunk_blocks = max(1, min(math.ceil(chunk_size / BLOCK_SIZE), max(total_blocks, 1)))
@@ -136,14 +147,20 @@ def project(
     working = per_scenario * (1 if expected else chunk_blocks * BLOCK_SIZE)
     needed = kept_bytes + working * min(workers, max(1, math.ceil(total_blocks / chunk_blocks)))
     if needed > budget:
+        remedies = ["fewer scenarios"]
+        if kept != "fiscal_year":
+            remedies.append("a coarser resolution ('fiscal_year')")
+        if chunk_blocks > 1:  # one block is the smallest chunk there is
+            remedies.append("a smaller chunk_size")
+        if workers > 1:
+            remedies.append("fewer workers")
         raise MemoryBudgetError(
             f"this projection needs about {_mib(needed)} but max_memory allows {_mib(budget)}: "
             f"{count:,} scenarios × {len(periods)} {kept} periods × {len(series)} series "
             f"keep {_mib(kept_bytes)}, and each of {workers} worker(s) works on chunks of "
-            f"{chunk_blocks * BLOCK_SIZE:,} scenarios in {_mib(working)}. Lower it with fewer "
-            "scenarios"
-            + ("" if kept == "fiscal_year" else ", a coarser resolution ('fiscal_year')")
-            + ", a smaller chunk_size or fewer workers, or raise max_memory",
+            f"{chunk_blocks * BLOCK_SIZE:,} scenarios in {_mib(working)}. Lower it with "
+            f"{', '.join(remedies[:-1])}{' or ' if len(remedies) > 1 else ''}{remedies[-1]}, "
+            "or raise max_memory",
             needed,
             budget,
         )
@@ -191,6 +208,25 @@ def project(
         values=values,
         scalars=scalars,
     )
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - systems without affinity
+
+
+def _check_workers(workers: object, executor: object) -> None:
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ProjectionError(f"workers: expected None or an integer ≥ 1, got {workers!r}")
+    if executor is None and workers > 1:
+        raise ProjectionError(
+            f"workers: {workers} given without an executor; chunks then run one at a time "
+            "in this process: pass an executor, or leave workers out"
+        )
 
 
 def _check_arguments(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
+import io
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,17 @@ _COARSER: dict[str, tuple[str, ...]] = {
     "year": ("year", "fiscal_year"),
     "fiscal_year": ("fiscal_year", "year"),
 }
+
+
+CSV_BLOCK_ROWS = 65_536
+"""Rows :meth:`Projection.write_csv` formats and writes at a time (bounds its memory)."""
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    """Cells as one CSV line (quoted where needed), without the line end."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
 
 
 def _check_resolution(resolution: str) -> Resolution:
@@ -238,8 +250,8 @@ class Projection:
     def to_records(self, *, include_zeros: bool = False) -> Iterator[dict[str, Any]]:
         """Tidy rows: scenario, period, the series' key fields, and value.
 
-        Rows whose value is exactly zero are left out unless ``include_zeros``. Values are
-        not rounded (files written by :meth:`to_csv` and :meth:`to_json` round money to cents).
+        Rows whose value is exactly zero are left out unless ``include_zeros``. Values are the
+        engine's, unrounded (as in every file this class writes).
         """
         keys = [attrs.asdict(key) for key in self.series]
         for s, scenario in enumerate(self._scenario_labels()):
@@ -254,28 +266,51 @@ class Projection:
                         "value": float(row[n]),
                     }
 
-    def _rounded(self) -> np.ndarray:
-        counts = np.array([key.flow in COUNTS for key in self.series], dtype=bool)
-        return np.where(counts, np.round(self.values, 6), np.round(self.values, 2))
-
     def to_csv(self, path: str | os.PathLike[str], *, include_zeros: bool = False) -> Path:
-        """Write the tidy rows as CSV, atomically; money rounded to cents, counts to 1e-6."""
+        """Write the tidy rows as CSV, atomically, every value as its shortest exact float.
+
+        Rows are streamed to the file block by block, so the text is never held whole.
+        """
         with atomic_writer(path, newline="") as stream:
             self.write_csv(stream, include_zeros=include_zeros)
         return Path(path)
 
     def write_csv(self, stream: TextIO, *, include_zeros: bool = False) -> None:
-        """Write the tidy rows as CSV to an open text stream (see :meth:`to_csv`)."""
-        rounded = attrs.evolve(self, values=self._rounded())
-        writer = csv.DictWriter(
-            stream, ["scenario", "period", *_KEY_FIELDS, "value"], lineterminator="\n"
-        )
-        writer.writeheader()
-        writer.writerows(rounded.to_records(include_zeros=include_zeros))
+        """Write the tidy rows as CSV to an open text stream (see :meth:`to_csv`).
+
+        Values are written as Python's ``repr`` of the float, the shortest text that reads
+        back as exactly the same number, so that totals in the file add up as the engine's
+        do. Rows go out in blocks of at most 65,536, so memory stays bounded.
+
+        >>> import io
+        >>> from programma.examples import leeuwarden_oost
+        >>> from programma import project
+        >>> text = io.StringIO()
+        >>> project(leeuwarden_oost()).write_csv(text)
+        >>> text.getvalue().splitlines()[0]
+        'scenario,period,flow,payer,payee,contract,initiative,fund,metric,value'
+        """
+        stream.write(_csv_line(["scenario", "period", *_KEY_FIELDS, "value"]) + "\n")
+        keys = [_csv_line(attrs.astuple(key)) for key in self.series]
+        # One prefix per (period, series), in the order of a scenario's flattened values.
+        prefixes = [f"{_csv_line([period])},{key}," for period in self.periods for key in keys]
+        for s, scenario in enumerate(self._scenario_labels()):
+            lead = _csv_line([str(scenario)]) + ","
+            flat = self.values[s].reshape(-1)
+            where = np.arange(flat.size) if include_zeros else np.flatnonzero(flat)
+            for start in range(0, where.size, CSV_BLOCK_ROWS):
+                chosen = where[start : start + CSV_BLOCK_ROWS]
+                stream.write(
+                    "".join(
+                        [
+                            f"{lead}{prefixes[i]}{value!r}\n"
+                            for i, value in zip(chosen.tolist(), flat[chosen].tolist(), strict=True)
+                        ]
+                    )
+                )
 
     def to_dict(self) -> dict[str, Any]:
-        """The projection as plain data (what :meth:`to_json` writes), values rounded."""
-        rounded = self._rounded()
+        """The projection as plain data (what :meth:`to_json` writes), values unrounded."""
         return {
             "programme": self.programme.id,
             "currency": self.programme.currency,
@@ -285,7 +320,7 @@ class Projection:
             "resolution": self.resolution,
             "periods": list(self.periods),
             "series": [
-                {**attrs.asdict(key), "values": rounded[:, :, n].tolist()}
+                {**attrs.asdict(key), "values": self.values[:, :, n].tolist()}
                 for n, key in enumerate(self.series)
             ],
             "scalars": {
@@ -295,7 +330,7 @@ class Projection:
         }
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_dict` as JSON, atomically."""
+        """Write :meth:`to_dict` as JSON, atomically; numbers are the shortest exact floats."""
         with atomic_writer(path) as stream:
             json.dump(self.to_dict(), stream, ensure_ascii=False, allow_nan=False)
             stream.write("\n")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ._projection import Projection
 from ._summary import PERCENTILE_METHOD, percentiles
 from ._text import money, number, table
@@ -15,7 +13,10 @@ _LOST = ("cap_forfeited", "unpaid_after_end")
 
 
 def period_means(projection: Projection) -> dict[str, object]:
-    """What :func:`projection_report` shows, as plain data: per period, the main flows."""
+    """What :func:`projection_report` shows, as plain data: per period, the main flows.
+
+    Numbers are the engine's, unrounded: machine output keeps full precision.
+    """
     names = [*_CASH, *_LOST]
     totals = {name: projection.total(flow=name) for name in names}
     out: dict[str, object] = {
@@ -26,12 +27,12 @@ def period_means(projection: Projection) -> dict[str, object]:
         "seed": projection.seed,
         "resolution": projection.resolution,
         "periods": list(projection.periods),
-        "mean": {name: np.round(totals[name].mean(axis=0), 2).tolist() for name in names},
+        "mean": {name: totals[name].mean(axis=0).tolist() for name in names},
     }
     if projection.mode == "monte-carlo":
         spread = percentiles(totals["outcome_payment"])
-        out["outcome_payment_p10"] = np.round(spread[0], 2).tolist()
-        out["outcome_payment_p90"] = np.round(spread[2], 2).tolist()
+        out["outcome_payment_p10"] = spread[0].tolist()
+        out["outcome_payment_p90"] = spread[2].tolist()
     return out
 
 

@@ -17,7 +17,17 @@ from ._financing import InvestorFinancing
 from ._projection import Projection
 from ._text import money, number, table
 
-__all__ = ["BREACH_TOLERANCE", "PERCENTILE_METHOD", "Spread", "Summary", "percentiles", "summarise"]
+__all__ = [
+    "BREACH_TOLERANCE",
+    "PERCENTILE_METHOD",
+    "ContractFigures",
+    "FundYear",
+    "InvestorFigures",
+    "Spread",
+    "Summary",
+    "percentiles",
+    "summarise",
+]
 
 PERCENTILE_METHOD = "linear"
 """How percentiles are computed: numpy's default ``linear`` (Hyndman and Fan's type 7)."""

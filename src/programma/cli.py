@@ -7,7 +7,6 @@ programme), 2 usage error, 3 the design review found errors.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import signal
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from ._atomic import write_atomic
+from ._atomic import atomic_writer, check_output_path, terminating_cleanly
 from ._errors import ProgrammaError, ValidationError
 from ._files import FORMATS, Format, dumps, loads
 from ._overview import describe_programme
@@ -167,6 +166,8 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         if args.file is None
         else _read_programme(args.file, args.input_format, stdin)
     )
+    if args.out is not None:
+        check_output_path(args.out)  # before a long run, not after it
     err: TextIO = args.stderr
     bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
     executor = ProcessPoolExecutor(args.workers) if args.workers and args.workers > 1 else None
@@ -178,32 +179,41 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             resolution=args.by.replace("-", "_") if args.by else None,
             executor=executor,
             progress=bar,
+            workers=None if executor is None else args.workers,
         )
     finally:
         if bar is not None:
             bar.close()
         if executor is not None:
             executor.shutdown()
+    if args.format == "csv":
+        # Streamed row block by row block: the whole text is never held in memory.
+        _write(args.out, out, projection.write_csv, newline="")
+        return EXIT_OK
     if args.format == "table":
         text = projection_report(projection) + "\n" + str(_summary(projection))
-    elif args.format == "json":
+    else:
         document = {
             "projection": period_means(projection),
             "summary": _summary(projection).to_dict(),
         }
         text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    else:
-        buffer = io.StringIO()
-        projection.write_csv(buffer)
-        text = buffer.getvalue()
-    if args.out is None:
-        out.write(text)
-    else:
-        try:
-            write_atomic(args.out, text)
-        except OSError as error:
-            raise _InputError(f"{args.out}: cannot write ({error.strerror or error})") from None
+    _write(args.out, out, lambda stream: stream.write(text))
     return EXIT_OK
+
+
+def _write(
+    path: str | None, out: TextIO, emit: Callable[[TextIO], object], newline: str | None = None
+) -> None:
+    """Emit the output to ``out``, or atomically to ``path`` (no temporary left on SIGTERM)."""
+    if path is None:
+        emit(out)
+        return
+    try:
+        with terminating_cleanly(), atomic_writer(path, newline=newline) as stream:
+            emit(stream)
+    except OSError as error:
+        raise _InputError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def _summary(projection: Projection) -> Summary:
@@ -236,6 +246,13 @@ def _whole(low: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _out_path(text: str) -> str:
+    """An argparse type: a non-empty path (an empty one is a usage error, exit 2)."""
+    if text == "":
+        raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    return text
 
 
 _positive = _whole(1)
@@ -299,7 +316,12 @@ def _parser() -> argparse.ArgumentParser:
         default="table",
         help="readable tables (default), their content as JSON, or tidy CSV rows per scenario",
     )
-    simulate.add_argument("--out", metavar="PATH", help="write to PATH (atomically), not stdout")
+    simulate.add_argument(
+        "--out",
+        type=_out_path,
+        metavar="PATH",
+        help="write to PATH (atomically), not stdout",
+    )
     simulate.add_argument(
         "--workers", type=_positive, metavar="N", help="run chunks in N processes (default 1)"
     )

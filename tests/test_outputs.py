@@ -1,0 +1,315 @@
+"""Machine output: CSV, JSON and frames carry every value as computed, read back from the files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+import numpy as np
+import pytest
+
+import programma
+from programma import Projection, project
+from programma.cli import EXIT_OK, main
+from programma.examples import leeuwarden_oost
+
+KEYS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric")
+# DESIGN §4 invariant 1 (delivery cost) and §4.8.11: what meets a contract's monthly cost.
+COST_SOURCES = (
+    "investor_drawdown",
+    "advance_used",
+    "prefinancing",
+    "step_in_funding",
+    "receipts_used",
+    "provider_own_funds",
+)
+
+
+def close(expected: float, got: float) -> bool:
+    """Equal to 1e-9 relative (and to 1e-9 of a currency unit around zero)."""
+    return math.isclose(expected, got, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def monthly() -> Projection:
+    return project(leeuwarden_oost())
+
+
+@pytest.fixture(scope="module")
+def monte_carlo_monthly() -> Projection:
+    return project(leeuwarden_oost(), scenarios=3, seed=7, resolution="month")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def rows_from_json(path: Path) -> list[dict[str, object]]:
+    """The JSON file's series as tidy rows (scenario index, period, key fields, value)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    rows: list[dict[str, object]] = []
+    for series in document["series"]:
+        for s, per_period in enumerate(series["values"]):
+            for period, value in zip(document["periods"], per_period, strict=True):
+                rows.append(
+                    {"scenario": str(s), "period": period, **{k: series[k] for k in KEYS}}
+                    | {"value": value}
+                )
+    return rows
+
+
+def cash_identities(rows: Iterable[dict[str, object]]) -> tuple[list[str], int]:
+    """Check invariant 1 per contract, scenario and month; return what fails and how many held.
+
+    Outcome payments are paid to the contract (its account), which pays the investor's
+    distribution and the provider's receipt (§4.8.11); guarantees are paid by a guarantor.
+    """
+    paid_in: dict[tuple[str, str, str], float] = defaultdict(float)
+    paid_out: dict[tuple[str, str, str], float] = defaultdict(float)
+    cost: dict[tuple[str, str, str], float] = defaultdict(float)
+    met: dict[tuple[str, str, str], float] = defaultdict(float)
+    for row in rows:
+        contract = str(row["contract"])
+        if not contract:
+            continue
+        at = (contract, str(row["scenario"]), str(row["period"]))
+        value = float(row["value"])  # type: ignore[arg-type]
+        flow = row["flow"]
+        if flow == "outcome_payment" and row["payee"] == contract:
+            paid_in[at] += value
+        elif flow in ("investor_distribution", "provider_receipt") and row["payer"] == contract:
+            paid_out[at] += value
+        elif flow == "delivery_cost":
+            cost[at] += value
+        elif flow in COST_SOURCES:
+            met[at] += value
+    failures = [
+        f"{at}: outcome payments {paid_in[at]!r} ≠ paid on {paid_out[at]!r}"
+        for at in sorted(set(paid_in) | set(paid_out))
+        if not close(paid_in[at], paid_out[at])
+    ] + [
+        f"{at}: delivery cost {cost[at]!r} ≠ its sources {met[at]!r}"
+        for at in sorted(set(cost) | set(met))
+        if not close(cost[at], met[at])
+    ]
+    return failures, len(set(paid_in) | set(paid_out))
+
+
+class TestCashIdentitiesInFiles:
+    """Invariant 1 holds in the files written, not only in the engine's arrays."""
+
+    def test_csv_expected_mode(self, monthly: Projection, tmp_path: Path) -> None:
+        """The example's expected-mode CSV: every contract-month's cash adds up."""
+        failures, held = cash_identities(read_csv(monthly.to_csv(tmp_path / "rows.csv")))
+        assert [] == failures
+        assert held > 50  # the example has outcome payments in many contract-months
+
+    def test_csv_monte_carlo(self, monte_carlo_monthly: Projection, tmp_path: Path) -> None:
+        """Monte Carlo scenarios by month: every contract-month's cash adds up in the CSV."""
+        path = monte_carlo_monthly.to_csv(tmp_path / "rows.csv", include_zeros=True)
+        failures, _ = cash_identities(read_csv(path))
+        assert [] == failures
+
+    def test_json(self, monte_carlo_monthly: Projection, tmp_path: Path) -> None:
+        """The JSON file: every contract-month's cash adds up."""
+        path = monte_carlo_monthly.to_json(tmp_path / "projection.json")
+        failures, _ = cash_identities(rows_from_json(path))
+        assert [] == failures
+
+    def test_cli_csv(self, tmp_path: Path) -> None:
+        """``simulate --format csv --out``: every contract-month's cash adds up."""
+        target = tmp_path / "rows.csv"
+        code = main(
+            ["simulate", "--format", "csv", "--by", "month", "--out", str(target)],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        assert EXIT_OK == code
+        failures, held = cash_identities(read_csv(target))
+        assert [] == failures
+        assert held > 50
+
+
+def fiscal_year(period: str, start_month: int) -> str:
+    """The fiscal year of a ``YYYY-MM`` month, labelled by the year it starts in (§4.8.9)."""
+    year, month = (int(part) for part in period.split("-"))
+    return f"FY{year if month >= start_month else year - 1}"
+
+
+class TestRegroupingInFiles:
+    """Invariant 5 on the files: monthly rows summed per fiscal year give the fiscal-year file."""
+
+    @pytest.mark.parametrize("start_month", [1, 4])
+    def test_months_sum_to_fiscal_years(self, start_month: int, tmp_path: Path) -> None:
+        """Per scenario, fiscal year and series, the months' sum equals the fiscal-year row."""
+        programme = attrs.evolve(leeuwarden_oost(), fiscal_year_start_month=start_month)
+        months = project(programme, scenarios=2, seed=3, resolution="month")
+        years = project(programme, scenarios=2, seed=3, resolution="fiscal_year")
+        month_rows = read_csv(months.to_csv(tmp_path / "months.csv", include_zeros=True))
+        year_rows = read_csv(years.to_csv(tmp_path / "years.csv", include_zeros=True))
+        summed: dict[tuple[str, ...], list[float]] = defaultdict(list)
+        for row in month_rows:
+            key = (row["scenario"], fiscal_year(row["period"], start_month))
+            summed[key + tuple(row[k] for k in KEYS)].append(float(row["value"]))
+        wanted = {
+            (row["scenario"], row["period"], *(row[k] for k in KEYS)): float(row["value"])
+            for row in year_rows
+        }
+        assert set(wanted) == set(summed)
+        failures = [
+            f"{key}: fiscal year {wanted[key]!r}, months {math.fsum(parts)!r}"
+            for key, parts in summed.items()
+            if not math.isclose(
+                wanted[key],
+                math.fsum(parts),
+                rel_tol=1e-9,
+                abs_tol=1e-9 * max([1.0, *(abs(x) for x in parts)]),
+            )
+        ]
+        assert [] == failures
+
+
+class TestRoundTrip:
+    """Every value written reads back as exactly the engine's value."""
+
+    def test_csv(self, monte_carlo_monthly: Projection, tmp_path: Path) -> None:
+        """CSV: float(text) is the engine's value, and the text is its shortest repr."""
+        p = monte_carlo_monthly
+        rows = read_csv(p.to_csv(tmp_path / "rows.csv", include_zeros=True))
+        assert p.values.size == len(rows)
+        index = {key: n for n, key in enumerate(p.series)}
+        period = {label: i for i, label in enumerate(p.periods)}
+        wrong = []
+        for row in rows:
+            n = index[programma.SeriesKey(**{k: row[k] for k in KEYS})]
+            value = float(p.values[int(row["scenario"]), period[row["period"]], n])
+            if float(row["value"]) != value or row["value"] != repr(value):
+                wrong.append((row["value"], repr(value)))
+        assert [] == wrong[:5]
+
+    def test_csv_expected_mode_labels(self, monthly: Projection, tmp_path: Path) -> None:
+        """Expected mode: rows are labelled ``expected``; values round-trip bit-exactly."""
+        rows = read_csv(monthly.to_csv(tmp_path / "rows.csv"))
+        index = {key: n for n, key in enumerate(monthly.series)}
+        period = {label: i for i, label in enumerate(monthly.periods)}
+        assert {"expected"} == {row["scenario"] for row in rows}
+        assert (
+            []
+            == [
+                row
+                for row in rows
+                if float(row["value"])
+                != monthly.values[
+                    0,
+                    period[row["period"]],
+                    index[programma.SeriesKey(**{k: row[k] for k in KEYS})],
+                ]
+            ][:5]
+        )
+
+    def test_json(self, monte_carlo_monthly: Projection, tmp_path: Path) -> None:
+        """JSON: the series' values read back equal the engine's array exactly."""
+        p = monte_carlo_monthly
+        document = json.loads(p.to_json(tmp_path / "p.json").read_text(encoding="utf-8"))
+        values = np.array([series["values"] for series in document["series"]])
+        assert np.array_equal(np.moveaxis(p.values, 2, 0), values)
+
+    def test_to_dict_and_records(self, monthly: Projection) -> None:
+        """to_dict() and to_records() carry the engine's values unrounded."""
+        document = monthly.to_dict()
+        assert np.array_equal(
+            np.moveaxis(monthly.values, 2, 0), np.array([s["values"] for s in document["series"]])
+        )
+        records = list(monthly.to_records(include_zeros=True))
+        assert np.array_equal(monthly.values.ravel(), [r["value"] for r in records])
+
+    def test_pandas(self, monthly: Projection) -> None:
+        """to_pandas() holds the engine's values bit-exactly."""
+        pytest.importorskip("pandas")
+        frame = monthly.to_pandas()
+        assert np.array_equal(monthly.values.ravel(), frame["value"].to_numpy())
+
+    def test_cli_json(self, tmp_path: Path) -> None:
+        """``simulate --format json --out``: the period means are the engine's, unrounded."""
+        target = tmp_path / "out.json"
+        code = main(
+            ["simulate", "--format", "json", "--by", "month", "--out", str(target)],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        assert EXIT_OK == code
+        means = json.loads(target.read_text(encoding="utf-8"))["projection"]["mean"]
+        p = project(leeuwarden_oost())
+        for name in ("grant", "outcome_payment", "provider_receipt", "delivery_cost"):
+            assert p.total(flow=name).mean(axis=0).tolist() == means[name]
+
+    def test_cli_csv_equals_to_csv(self, monthly: Projection, tmp_path: Path) -> None:
+        """``simulate --format csv`` on standard output is the same text as to_csv's file."""
+        out = io.StringIO()
+        assert EXIT_OK == main(["simulate", "--format", "csv"], stdout=out, stderr=io.StringIO())
+        assert monthly.to_csv(tmp_path / "rows.csv").read_text(encoding="utf-8") == out.getvalue()
+
+
+def in_memory_csv(projection: Projection, include_zeros: bool) -> str:
+    """The tidy rows through the standard library's DictWriter, the whole text in memory."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["scenario", "period", *KEYS, "value"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(projection.to_records(include_zeros=include_zeros))
+    return buffer.getvalue()
+
+
+class _Recorder(io.StringIO):
+    """A text stream that keeps only the sizes of the writes it receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        self.sizes.append(len(text))
+        self.lines += text.count("\n")
+        return len(text)
+
+
+class TestStreamingCsv:
+    """CSV rows are streamed in bounded blocks, with the same text as an in-memory writer."""
+
+    @pytest.mark.parametrize("include_zeros", [False, True])
+    @pytest.mark.parametrize("block", [7, 65_536])
+    def test_same_text_as_in_memory(
+        self,
+        monte_carlo_monthly: Projection,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        include_zeros: bool,
+        block: int,
+    ) -> None:
+        """The streamed file equals csv.DictWriter's text, for any block size."""
+        monkeypatch.setattr("programma._projection.CSV_BLOCK_ROWS", block)
+        path = monte_carlo_monthly.to_csv(tmp_path / "rows.csv", include_zeros=include_zeros)
+        expected = in_memory_csv(monte_carlo_monthly, include_zeros)
+        assert expected == path.read_text(encoding="utf-8")
+
+    def test_expected_mode(self, monthly: Projection, tmp_path: Path) -> None:
+        """Expected mode: the streamed file equals csv.DictWriter's text."""
+        path = monthly.to_csv(tmp_path / "rows.csv")
+        assert in_memory_csv(monthly, False) == path.read_text(encoding="utf-8")
+
+    def test_cli_writes_in_blocks(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``simulate --format csv`` hands its output over in blocks of rows, never whole."""
+        monkeypatch.setattr("programma._projection.CSV_BLOCK_ROWS", 100)
+        out = _Recorder()
+        argv = ["simulate", "--scenarios", "20", "--by", "quarter", "--format", "csv"]
+        assert EXIT_OK == main(argv, stdout=out, stderr=io.StringIO())
+        longest_line = 300  # the example's longest row is well under this
+        assert out.lines > 50 * 100
+        assert max(out.sizes) <= 100 * longest_line
