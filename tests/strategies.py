@@ -903,7 +903,8 @@ def contracts(
         payment_schedule=schedule,
         payment_rrule=draw(rrules()) if schedule is Schedule.RRULE else None,
         verification_lag_months=draw(st.integers(0, 6)),
-        run_off_months=draw(st.integers(0, 12)),
+        # Settled inside the horizon (DESIGN §4.8.2).
+        run_off_months=draw(st.integers(0, min(12, frame.months - 1 - last))),
         cap_per_participant=draw(_optional(numbers(0.0, 50_000.0))),
         cap=draw(_optional(numbers(0.0, 5_000_000.0))),
         financing=draw(

@@ -8,8 +8,10 @@ import datetime as dt
 import json
 
 import attrs
+import numpy as np
 import pytest
 
+import builders
 import programma
 from programma import (
     Action,
@@ -646,6 +648,97 @@ class TestInsideHorizon:
         """An initiative spanning the whole horizon is inside it."""
         built = rich(**changed("initiatives", 0, evolve(duration_months=60)))
         assert dt.date(2025, 12, 1) == built.initiatives[0].end
+
+
+class TestSettlementInsideHorizon:
+    """A contract settles (end + run-off) by the horizon's last month (DESIGN §4.8.2)."""
+
+    def test_refused_with_its_message(self):
+        """Settling a month after the horizon names the contract, the month and the horizon."""
+        # werkfit ends 2022-12 (24 months from January 2021); the horizon ends 2025-12.
+        fields = changed("contracts", 1, evolve(run_off_months=37))
+        error = refused(**fields)
+        assert ("contracts[1].run_off_months",) == error.paths
+        assert (
+            "1 problem:\n"
+            "  contracts[1].run_off_months: expected a settlement month (end + run_off_months) "
+            "inside the horizon, which ends 2025-12 (horizon_years = 5), got 37 months: "
+            "contract 'pilot' settles in 2026-01, which needs horizon_years ≥ 6 or "
+            "horizon_months ≥ 61"
+        ) == str(error)
+
+    def test_last_month_of_the_horizon_is_accepted(self):
+        """L = T − 1 is inside the horizon; L = T is not."""
+        built = rich(**changed("contracts", 0, evolve(run_off_months=36)))
+        assert built.last_month == built.contracts[0].settlement_month
+        error = refused(**changed("contracts", 0, evolve(run_off_months=37)))
+        assert ("contracts[0].run_off_months",) == error.paths
+
+    def test_with_an_end_month(self):
+        """A contract given by its end month is judged the same way."""
+        change = evolve(duration_months=None, end=dt.date(2025, 6, 1), run_off_months=7)
+        error = refused(**changed("contracts", 0, change))
+        problem = problem_at(error, "contracts[0].run_off_months")
+        assert "contract 'bond' settles in 2026-01" in str(problem)
+
+    def test_needed_years_round_up(self):
+        """A settlement 13 months past a whole-year horizon needs two more years."""
+        error = refused(**changed("contracts", 0, evolve(run_off_months=48)))
+        assert str(problem_at(error, "contracts[0].run_off_months")).endswith(
+            "settles in 2026-12, which needs horizon_years ≥ 6 or horizon_months ≥ 72"
+        )
+        error = refused(**changed("contracts", 0, evolve(run_off_months=49)))
+        assert str(problem_at(error, "contracts[0].run_off_months")).endswith(
+            "settles in 2027-01, which needs horizon_years ≥ 7 or horizon_months ≥ 73"
+        )
+
+    def test_reported_with_every_other_problem(self):
+        """The settlement problem comes with the programme's other problems, at once."""
+        fields = changed("contracts", 1, evolve(run_off_months=40))
+        fields["currency"] = "euro"
+        fields["funds"][0] = attrs.evolve(fields["funds"][0], owner="nobody")
+        assert {"currency", "funds[0].owner", "contracts[1].run_off_months"} == set(
+            refused(**fields).paths
+        )
+
+    def test_end_outside_is_reported_once(self):
+        """A contract that already ends after the horizon is reported at its end only."""
+        error = refused(**changed("contracts", 0, evolve(duration_months=61, run_off_months=6)))
+        assert ("contracts[0].duration_months",) == error.paths
+
+    def test_cut_guarantee_is_refused(self):
+        """A run-off cut by the horizon, which used to settle a guarantee early, is refused.
+
+        The investor draws 400, 400 and 200 (the cost of months 0–2). 10 enrolled a month in
+        months 0–5 reach a €400 outcome 30 months later (share 0.15 over a 0.1 baseline: €200
+        a month), verified 3 months on (months 33–38) and paid quarterly: €600 in months 35
+        and 38, both below the investor's entitlement. Settled at month 41 the guarantee is
+        max(0, 0.8 × 1,000 − 1,200) = 0; cut at month 35, as the horizon of three years once
+        did, it was 0.8 × 1,000 − 600 = €200, an artefact of the cut.
+        """
+        work = Initiative("work", "Work", "prov", 1200, START, 3)
+        metric = OutcomeMetric("job", "A job", 400, 0.15, baseline=0.1, time_to_outcome=30)
+        financing = InvestorFinancing(
+            "inv", 1000, 0.12, capital_protection=0.8, guarantor="guar", guarantor_fund="topup"
+        )
+        deal = builders.contract(
+            initiatives=["work"], metrics=[metric], financing=financing, run_off_months=18
+        )
+        with pytest.raises(ValidationError) as exc:
+            builders.base_programme(initiatives=[work], contracts=[deal])
+        assert (
+            "contracts[0].run_off_months: expected a settlement month (end + run_off_months) "
+            "inside the horizon, which ends 2023-12 (horizon_years = 3), got 18 months: "
+            "contract 'c' settles in 2024-06, which needs horizon_years ≥ 4 or "
+            "horizon_months ≥ 42"
+        ) == str(exc.value.problems[0])
+        longer = builders.base_programme(horizon_years=4, initiatives=[work], contracts=[deal])
+        projection = programma.project(longer)
+        assert np.allclose(
+            builders.at([35, 38], [600, 600], 48),
+            builders.series(projection, flow="investor_distribution"),
+        )
+        assert np.allclose(np.zeros(48), builders.series(projection, flow="guarantee_payment"))
 
 
 class TestFiscalYears:

@@ -438,7 +438,10 @@ class _References:
                 contract.end is not None or _months_ok(contract.duration_months)
             ):
                 where = "end" if contract.end is not None else "duration_months"
-                yield from self.inside(f"{path}.{where}", contract.last_month, "an end month")
+                outside = list(self.inside(f"{path}.{where}", contract.last_month, "an end month"))
+                yield from outside
+                if not outside:
+                    yield from self._settlement(path, contract)
             for j, payer in enumerate(contract.payers):
                 yield from self.ref(f"{path}.payers[{j}].payer", "stakeholders", payer.payer)
                 yield from self.ref(f"{path}.payers[{j}].fund", "funds", payer.fund)
@@ -455,6 +458,38 @@ class _References:
                     )
             yield from self.shares_sum(f"{path}.payers", [s.share for s in contract.payers])
             yield from self._financing(path, contract)
+
+    def _settlement(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
+        """A problem if the contract, ending inside the horizon, settles after it (§4.8.2).
+
+        Guarantees, advance refunds and forfeited carried excess all fall in the settlement
+        month; settled at a month the horizon cuts, they would be figures of the cut.
+        """
+        last, run_off = contract.last_month, contract.run_off_months
+        if not isinstance(last, dt.date) or last.day != 1 or not self.p.start <= last:
+            return  # reported by the contract itself, or as an end outside the horizon
+        if (
+            not isinstance(run_off, int)
+            or isinstance(run_off, bool)
+            or not 0 <= run_off <= MAX_MONTHS
+        ):
+            return  # reported by the contract itself
+        settlement = contract.settlement_month
+        horizon_end = self.p.last_month
+        if settlement <= horizon_end:
+            return
+        months = month_index(self.p.start, settlement) + 1
+        horizon = f"horizon_years = {self.p.horizon_years}"
+        needed = f"horizon_years ≥ {-(-months // 12)} or horizon_months ≥ {months}"
+        yield Problem(
+            f"{path}.run_off_months",
+            f"a settlement month (end + run_off_months) inside the horizon, which ends "
+            f"{horizon_end:%Y-%m} ({horizon})",
+            described(
+                f"{run_off} months: contract {contract.id!r} settles in {settlement:%Y-%m}, "
+                f"which needs {needed}"
+            ),
+        )
 
     def _financing(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
         financing = contract.financing
