@@ -650,6 +650,155 @@ class TestInsideHorizon:
         assert dt.date(2025, 12, 1) == built.initiatives[0].end
 
 
+def thirty_months() -> dict:
+    """The fields of :func:`parts` over 30 months: to June 2023, mid fiscal year 2023."""
+    fields = {**parts(), "horizon_years": None, "horizon_months": 30}
+    fields["phases"][1] = attrs.evolve(fields["phases"][1], end=dt.date(2023, 6, 1))
+    fields["funds"][0] = attrs.evolve(fields["funds"][0], amounts={2021: 1e5, 2023: 5e4})
+    return fields
+
+
+class TestHorizonInMonths:
+    """A horizon given in months instead of whole years (exactly one of the two)."""
+
+    def test_thirty_months(self):
+        """30 months from January 2021 end in June 2023, in a partial fiscal year 2023."""
+        built = Programme(**thirty_months())
+        assert (30, dt.date(2023, 6, 1)) == (built.months, built.last_month)
+        assert (2021, 2022, 2023) == built.fiscal_years
+        assert built.horizon_years is None
+
+    def test_years_still_work(self):
+        """horizon_years, by position or by name, keeps its meaning."""
+        assert 60 == minimal().months
+        assert rich().horizon_months is None
+        assert 60 == rich(horizon_years=5).months
+
+    def test_neither(self):
+        """A programme without a horizon is refused at horizon_years."""
+        error = refused(**{**parts(), "horizon_years": None})
+        assert (
+            "1 problem:\n  horizon_years: expected exactly one of horizon_years or "
+            "horizon_months, got neither"
+        ) == str(error)
+
+    def test_both(self):
+        """Both forms at once are refused at horizon_months, even when they agree."""
+        error = refused(**{**parts(), "horizon_years": 5, "horizon_months": 60})
+        assert (
+            "1 problem:\n  horizon_months: expected exactly one of horizon_years or "
+            "horizon_months, got both"
+        ) == str(error)
+
+    @pytest.mark.parametrize(
+        ("value", "given"),
+        [(0, "0"), (-6, "-6"), (1201, "1201"), (30.0, "30.0"), (True, "True"), ("30", "'30'")],
+    )
+    def test_bad_values(self, value, given):
+        """A month count outside 1-1,200 (100 years) or not a whole number is refused."""
+        error = refused(**{**parts(), "horizon_years": None, "horizon_months": value})
+        assert ("horizon_months",) == error.paths
+        assert (
+            f"horizon_months: expected a whole number of months from 1 to 1200, got {given}"
+        ) == str(error.problems[0])
+
+    def test_bounds(self):
+        """One month and 1,200 months (the 100 years horizon_years allows) are accepted."""
+        assert 1 == Programme("p", "P", "EUR", START, horizon_months=1).months
+        longest = Programme("p", "P", "EUR", START, horizon_months=1200)
+        assert Programme("p", "P", "EUR", START, 100).last_month == longest.last_month
+
+    def test_dates_checked_against_the_months(self):
+        """Dates and fiscal years are judged against the horizon in months."""
+        fields = {**parts(), "horizon_years": None, "horizon_months": 30}
+        error = refused(**fields)
+        horizon = "(2021-01-01 to 2023-06-01)"
+        assert (
+            f"an end month inside the horizon {horizon}"
+            == problem_at(error, "phases[1].end").expected
+        )
+        assert (
+            "a fiscal year of the programme (2021 to 2023)"
+            == problem_at(error, "funds[0].amounts[2025]").expected
+        )
+
+    def test_broken_horizon_skips_date_checks(self):
+        """With a bad month count, only the programme's own problems are reported."""
+        error = refused(**{**parts(), "horizon_years": None, "horizon_months": 0})
+        assert ("horizon_months",) == error.paths
+
+    def test_settlement_names_the_months(self):
+        """A contract settling after a horizon in months names the months it needs."""
+        fields = thirty_months()
+        fields["contracts"][0] = attrs.evolve(fields["contracts"][0], run_off_months=7)
+        error = refused(**fields)
+        assert (
+            "contracts[0].run_off_months: expected a settlement month (end + run_off_months) "
+            "inside the horizon, which ends 2023-06 (horizon_months = 30), got 7 months: "
+            "contract 'bond' settles in 2023-07, which needs horizon_months ≥ 31"
+        ) == str(error.problems[0])
+        fields["contracts"][0] = attrs.evolve(fields["contracts"][0], run_off_months=6)
+        assert dt.date(2023, 6, 1) == Programme(**fields).contracts[0].settlement_month
+
+
+class TestHorizonInFiles:
+    """A horizon in months is read, written and described by the schema."""
+
+    @pytest.fixture
+    def programme(self) -> Programme:
+        return Programme(**thirty_months())
+
+    @pytest.mark.parametrize("fmt", ["toml", "json"])
+    def test_round_trip(self, programme, fmt):
+        """horizon_months is written as given, without horizon_years, and read back equal."""
+        text = programma.dumps(programme, format=fmt)
+        assert "horizon_months" in text
+        assert "horizon_years" not in text
+        assert programme == programma.loads(text, format=fmt)
+
+    def test_toml_text(self, programme):
+        """The TOML line is the plain count."""
+        assert "horizon_months = 30" in programma.dumps(programme).splitlines()
+
+    @pytest.mark.parametrize(
+        ("line", "path", "expected"),
+        [
+            ("horizon_months = 2.5", "horizon_months", "a whole number"),
+            ('horizon_months = "30"', "horizon_months", "a whole number"),
+            ("horizon_months = 0", "horizon_months", "a whole number of months from 1 to 1200"),
+            ("horizon_months = 30\nhorizon_years = 3", "horizon_months", "exactly one of"),
+            ("", "horizon_years", "exactly one of"),
+        ],
+    )
+    def test_bad_files(self, line, path, expected):
+        """A bad or doubled horizon in a file is reported at its path."""
+        text = (
+            'format_version = 1\nid = "p"\nname = "P"\ncurrency = "EUR"\n'
+            f"start = 2021-01-01\n{line}\n"
+        )
+        with pytest.raises(ValidationError) as exc:
+            programma.loads(text)
+        assert (path,) == exc.value.paths
+        assert exc.value.problems[0].expected.startswith(expected)
+
+    def test_schema_wants_exactly_one(self, programme):
+        """The JSON Schema accepts either form of the horizon, and refuses both or neither."""
+        jsonschema = pytest.importorskip("jsonschema")
+        schema = programma.schema()
+        data = json.loads(programma.dumps(programme, format="json"))
+        jsonschema.validate(data, schema)
+        jsonschema.validate(json.loads(programma.dumps(rich(), format="json")), schema)
+        for broken in (
+            {**data, "horizon_years": 3},
+            {k: v for k, v in data.items() if k != "horizon_months"},
+        ):
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(broken, schema)
+        assert {"type": "integer"} == {
+            k: v for k, v in schema["properties"]["horizon_months"].items() if k == "type"
+        }
+
+
 class TestSettlementInsideHorizon:
     """A contract settles (end + run-off) by the horizon's last month (DESIGN §4.8.2)."""
 
@@ -1252,3 +1401,24 @@ class TestLookups:
     def test_no_parameters(self):
         """Without parameters the mapping is empty."""
         assert {} == minimal().parameter_distributions
+
+
+class TestHorizonShown:
+    """The overview (``programma show``) states the horizon as it was given."""
+
+    def test_in_months(self):
+        """A horizon in months is shown in months only."""
+        from programma._overview import describe_programme
+
+        lines = describe_programme(Programme(**thirty_months())).splitlines()
+        assert "  2021-01-01 to 2023-06-01: 30 months; fiscal years start in month 1" == lines[1]
+
+    def test_in_years(self):
+        """A horizon in years is shown in years and months."""
+        from programma._overview import describe_programme
+
+        lines = describe_programme(rich()).splitlines()
+        assert (
+            "  2021-01-01 to 2025-12-01: 5 years, 60 months; fiscal years start in month 1"
+            == (lines[1])
+        )
