@@ -673,6 +673,8 @@ class TestHorizonInMonths:
         assert 60 == minimal().months
         assert rich().horizon_months is None
         assert 60 == rich(horizon_years=5).months
+        positional = Programme("p", "P", "EUR", START, 2, 4)  # the fields after keep places
+        assert (24, 4) == (positional.months, positional.fiscal_year_start_month)
 
     def test_neither(self):
         """A programme without a horizon is refused at horizon_years."""
