@@ -312,13 +312,17 @@ class Frame:
     """A programme's time frame and named parameters: what every building block needs."""
 
     start: dt.date
-    horizon_years: int
+    horizon_years: int | None
     fiscal_year_start_month: int = 1
     parameters: Mapping[str, Distribution] = dataclasses.field(default_factory=dict)
+    horizon_months: int | None = None
 
     @property
     def months(self) -> int:
         """The number of months in the horizon (T)."""
+        if self.horizon_months is not None:
+            return self.horizon_months
+        assert self.horizon_years is not None
         return 12 * self.horizon_years
 
     def month(self, index: int) -> dt.date:
@@ -345,13 +349,19 @@ _SPREADS = st.sampled_from([0.0, 0.1, 0.5, 1.0]) | st.floats(0.01, 2.0)
 
 @st.composite
 def frames(draw: st.DrawFn, min_years: int = 2, max_years: int = 6) -> Frame:
-    """A start (first of a month), a horizon in years and a fiscal-year start month."""
+    """A start (first of a month), a horizon and a fiscal-year start month.
+
+    A quarter of the horizons are given in months (any count in the same range), so that
+    the last fiscal year is often partial.
+    """
     year = draw(st.integers(2015, 2035))
     month = draw(st.integers(1, 12))
+    in_months = draw(_RARELY)
     return Frame(
         start=dt.date(year, month, 1),
-        horizon_years=draw(st.integers(min_years, max_years)),
+        horizon_years=None if in_months else draw(st.integers(min_years, max_years)),
         fiscal_year_start_month=draw(_FISCAL_MONTHS),
+        horizon_months=draw(st.integers(12 * min_years, 12 * max_years)) if in_months else None,
     )
 
 
@@ -903,7 +913,8 @@ def contracts(
         payment_schedule=schedule,
         payment_rrule=draw(rrules()) if schedule is Schedule.RRULE else None,
         verification_lag_months=draw(st.integers(0, 6)),
-        run_off_months=draw(st.integers(0, 12)),
+        # Settled inside the horizon (DESIGN §4.8.2).
+        run_off_months=draw(st.integers(0, min(12, frame.months - 1 - last))),
         cap_per_participant=draw(_optional(numbers(0.0, 50_000.0))),
         cap=draw(_optional(numbers(0.0, 5_000_000.0))),
         financing=draw(
@@ -1165,6 +1176,7 @@ def programmes(
         ),
         start=frame.start,
         horizon_years=frame.horizon_years,
+        horizon_months=frame.horizon_months,
         fiscal_year_start_month=frame.fiscal_year_start_month,
         price_base_date=draw(_optional(st.integers(-12, frame.months - 1).map(frame.month))),
         discount_rate=draw(

@@ -138,6 +138,13 @@ def lively(draw: st.DrawFn, programme: Programme) -> Programme:
             return financing
         return attrs.evolve(financing, commitment=draw(numbers(10_000.0, 2_000_000.0)))
 
+    def run_off(contract: OutcomeContract) -> int:
+        if not busy():
+            return contract.run_off_months
+        # Up to two years, but settled inside the horizon (DESIGN §4.8.2).
+        room = programme.months - 1 - programme.month_index(contract.last_month)
+        return draw(st.integers(min(6, room), min(24, room)))
+
     contracts = [
         attrs.evolve(
             contract,
@@ -146,7 +153,7 @@ def lively(draw: st.DrawFn, programme: Programme) -> Programme:
             ),
             metrics=[metric(m) for m in contract.metrics],
             financing=financing(contract.financing),
-            run_off_months=draw(st.integers(6, 24)) if busy() else contract.run_off_months,
+            run_off_months=run_off(contract),
         )
         for contract in programme.contracts
     ]
@@ -1034,7 +1041,7 @@ PAST_THE_HORIZON = base_programme(
         hand_contract(
             end=None,
             duration_months=23,
-            run_off_months=6,
+            run_off_months=1,  # settled in the horizon's last month; outcomes fall past it
             verification_lag_months=0,
             payment_schedule="monthly",
             enrolment=Enrolment(

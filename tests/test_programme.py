@@ -8,8 +8,10 @@ import datetime as dt
 import json
 
 import attrs
+import numpy as np
 import pytest
 
+import builders
 import programma
 from programma import (
     Action,
@@ -648,6 +650,248 @@ class TestInsideHorizon:
         assert dt.date(2025, 12, 1) == built.initiatives[0].end
 
 
+def thirty_months() -> dict:
+    """The fields of :func:`parts` over 30 months: to June 2023, mid fiscal year 2023."""
+    fields = {**parts(), "horizon_years": None, "horizon_months": 30}
+    fields["phases"][1] = attrs.evolve(fields["phases"][1], end=dt.date(2023, 6, 1))
+    fields["funds"][0] = attrs.evolve(fields["funds"][0], amounts={2021: 1e5, 2023: 5e4})
+    return fields
+
+
+class TestHorizonInMonths:
+    """A horizon given in months instead of whole years (exactly one of the two)."""
+
+    def test_thirty_months(self):
+        """30 months from January 2021 end in June 2023, in a partial fiscal year 2023."""
+        built = Programme(**thirty_months())
+        assert (30, dt.date(2023, 6, 1)) == (built.months, built.last_month)
+        assert (2021, 2022, 2023) == built.fiscal_years
+        assert built.horizon_years is None
+
+    def test_years_still_work(self):
+        """horizon_years, by position or by name, keeps its meaning."""
+        assert 60 == minimal().months
+        assert rich().horizon_months is None
+        assert 60 == rich(horizon_years=5).months
+        positional = Programme("p", "P", "EUR", START, 2, 4)  # the fields after keep places
+        assert (24, 4) == (positional.months, positional.fiscal_year_start_month)
+
+    def test_neither(self):
+        """A programme without a horizon is refused at horizon_years."""
+        error = refused(**{**parts(), "horizon_years": None})
+        assert (
+            "1 problem:\n  horizon_years: expected exactly one of horizon_years or "
+            "horizon_months, got neither"
+        ) == str(error)
+
+    def test_both(self):
+        """Both forms at once are refused at horizon_months, even when they agree."""
+        error = refused(**{**parts(), "horizon_years": 5, "horizon_months": 60})
+        assert (
+            "1 problem:\n  horizon_months: expected exactly one of horizon_years or "
+            "horizon_months, got both"
+        ) == str(error)
+
+    @pytest.mark.parametrize(
+        ("value", "given"),
+        [(0, "0"), (-6, "-6"), (1201, "1201"), (30.0, "30.0"), (True, "True"), ("30", "'30'")],
+    )
+    def test_bad_values(self, value, given):
+        """A month count outside 1-1,200 (100 years) or not a whole number is refused."""
+        error = refused(**{**parts(), "horizon_years": None, "horizon_months": value})
+        assert ("horizon_months",) == error.paths
+        assert (
+            f"horizon_months: expected a whole number of months from 1 to 1200, got {given}"
+        ) == str(error.problems[0])
+
+    def test_bounds(self):
+        """One month and 1,200 months (the 100 years horizon_years allows) are accepted."""
+        assert 1 == Programme("p", "P", "EUR", START, horizon_months=1).months
+        longest = Programme("p", "P", "EUR", START, horizon_months=1200)
+        assert Programme("p", "P", "EUR", START, 100).last_month == longest.last_month
+
+    def test_dates_checked_against_the_months(self):
+        """Dates and fiscal years are judged against the horizon in months."""
+        fields = {**parts(), "horizon_years": None, "horizon_months": 30}
+        error = refused(**fields)
+        horizon = "(2021-01-01 to 2023-06-01)"
+        assert (
+            f"an end month inside the horizon {horizon}"
+            == problem_at(error, "phases[1].end").expected
+        )
+        assert (
+            "a fiscal year of the programme (2021 to 2023)"
+            == problem_at(error, "funds[0].amounts[2025]").expected
+        )
+
+    def test_broken_horizon_skips_date_checks(self):
+        """With a bad month count, only the programme's own problems are reported."""
+        error = refused(**{**parts(), "horizon_years": None, "horizon_months": 0})
+        assert ("horizon_months",) == error.paths
+
+    def test_settlement_names_the_months(self):
+        """A contract settling after a horizon in months names the months it needs."""
+        fields = thirty_months()
+        fields["contracts"][0] = attrs.evolve(fields["contracts"][0], run_off_months=7)
+        error = refused(**fields)
+        assert (
+            "contracts[0].run_off_months: expected a settlement month (end + run_off_months) "
+            "inside the horizon, which ends 2023-06 (horizon_months = 30), got 7 months: "
+            "contract 'bond' settles in 2023-07, which needs horizon_months ≥ 31"
+        ) == str(error.problems[0])
+        fields["contracts"][0] = attrs.evolve(fields["contracts"][0], run_off_months=6)
+        assert dt.date(2023, 6, 1) == Programme(**fields).contracts[0].settlement_month
+
+
+class TestHorizonInFiles:
+    """A horizon in months is read, written and described by the schema."""
+
+    @pytest.fixture
+    def programme(self) -> Programme:
+        return Programme(**thirty_months())
+
+    @pytest.mark.parametrize("fmt", ["toml", "json"])
+    def test_round_trip(self, programme, fmt):
+        """horizon_months is written as given, without horizon_years, and read back equal."""
+        text = programma.dumps(programme, format=fmt)
+        assert "horizon_months" in text
+        assert "horizon_years" not in text
+        assert programme == programma.loads(text, format=fmt)
+
+    def test_toml_text(self, programme):
+        """The TOML line is the plain count."""
+        assert "horizon_months = 30" in programma.dumps(programme).splitlines()
+
+    @pytest.mark.parametrize(
+        ("line", "path", "expected"),
+        [
+            ("horizon_months = 2.5", "horizon_months", "a whole number"),
+            ('horizon_months = "30"', "horizon_months", "a whole number"),
+            ("horizon_months = 0", "horizon_months", "a whole number of months from 1 to 1200"),
+            ("horizon_months = 30\nhorizon_years = 3", "horizon_months", "exactly one of"),
+            ("", "horizon_years", "exactly one of"),
+        ],
+    )
+    def test_bad_files(self, line, path, expected):
+        """A bad or doubled horizon in a file is reported at its path."""
+        text = (
+            'format_version = 1\nid = "p"\nname = "P"\ncurrency = "EUR"\n'
+            f"start = 2021-01-01\n{line}\n"
+        )
+        with pytest.raises(ValidationError) as exc:
+            programma.loads(text)
+        assert (path,) == exc.value.paths
+        assert exc.value.problems[0].expected.startswith(expected)
+
+    def test_schema_wants_exactly_one(self, programme):
+        """The JSON Schema accepts either form of the horizon, and refuses both or neither."""
+        jsonschema = pytest.importorskip("jsonschema")
+        schema = programma.schema()
+        data = json.loads(programma.dumps(programme, format="json"))
+        jsonschema.validate(data, schema)
+        jsonschema.validate(json.loads(programma.dumps(rich(), format="json")), schema)
+        for broken in (
+            {**data, "horizon_years": 3},
+            {k: v for k, v in data.items() if k != "horizon_months"},
+        ):
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(broken, schema)
+        assert {"type": "integer"} == {
+            k: v for k, v in schema["properties"]["horizon_months"].items() if k == "type"
+        }
+
+
+class TestSettlementInsideHorizon:
+    """A contract settles (end + run-off) by the horizon's last month (DESIGN §4.8.2)."""
+
+    def test_refused_with_its_message(self):
+        """Settling a month after the horizon names the contract, the month and the horizon."""
+        # werkfit ends 2022-12 (24 months from January 2021); the horizon ends 2025-12.
+        fields = changed("contracts", 1, evolve(run_off_months=37))
+        error = refused(**fields)
+        assert ("contracts[1].run_off_months",) == error.paths
+        assert (
+            "1 problem:\n"
+            "  contracts[1].run_off_months: expected a settlement month (end + run_off_months) "
+            "inside the horizon, which ends 2025-12 (horizon_years = 5), got 37 months: "
+            "contract 'pilot' settles in 2026-01, which needs horizon_years ≥ 6 or "
+            "horizon_months ≥ 61"
+        ) == str(error)
+
+    def test_last_month_of_the_horizon_is_accepted(self):
+        """L = T − 1 is inside the horizon; L = T is not."""
+        built = rich(**changed("contracts", 0, evolve(run_off_months=36)))
+        assert built.last_month == built.contracts[0].settlement_month
+        error = refused(**changed("contracts", 0, evolve(run_off_months=37)))
+        assert ("contracts[0].run_off_months",) == error.paths
+
+    def test_with_an_end_month(self):
+        """A contract given by its end month is judged the same way."""
+        change = evolve(duration_months=None, end=dt.date(2025, 6, 1), run_off_months=7)
+        error = refused(**changed("contracts", 0, change))
+        problem = problem_at(error, "contracts[0].run_off_months")
+        assert "contract 'bond' settles in 2026-01" in str(problem)
+
+    def test_needed_years_round_up(self):
+        """A settlement 13 months past a whole-year horizon needs two more years."""
+        error = refused(**changed("contracts", 0, evolve(run_off_months=48)))
+        assert str(problem_at(error, "contracts[0].run_off_months")).endswith(
+            "settles in 2026-12, which needs horizon_years ≥ 6 or horizon_months ≥ 72"
+        )
+        error = refused(**changed("contracts", 0, evolve(run_off_months=49)))
+        assert str(problem_at(error, "contracts[0].run_off_months")).endswith(
+            "settles in 2027-01, which needs horizon_years ≥ 7 or horizon_months ≥ 73"
+        )
+
+    def test_reported_with_every_other_problem(self):
+        """The settlement problem comes with the programme's other problems, at once."""
+        fields = changed("contracts", 1, evolve(run_off_months=40))
+        fields["currency"] = "euro"
+        fields["funds"][0] = attrs.evolve(fields["funds"][0], owner="nobody")
+        assert {"currency", "funds[0].owner", "contracts[1].run_off_months"} == set(
+            refused(**fields).paths
+        )
+
+    def test_end_outside_is_reported_once(self):
+        """A contract that already ends after the horizon is reported at its end only."""
+        error = refused(**changed("contracts", 0, evolve(duration_months=61, run_off_months=6)))
+        assert ("contracts[0].duration_months",) == error.paths
+
+    def test_cut_guarantee_is_refused(self):
+        """A run-off cut by the horizon, which used to settle a guarantee early, is refused.
+
+        The investor draws 400, 400 and 200 (the cost of months 0–2). 10 enrolled a month in
+        months 0–5 reach a €400 outcome 30 months later (share 0.15 over a 0.1 baseline: €200
+        a month), verified 3 months on (months 33–38) and paid quarterly: €600 in months 35
+        and 38, both below the investor's entitlement. Settled at month 41 the guarantee is
+        max(0, 0.8 × 1,000 − 1,200) = 0; cut at month 35, as the horizon of three years once
+        did, it was 0.8 × 1,000 − 600 = €200, an artefact of the cut.
+        """
+        work = Initiative("work", "Work", "prov", 1200, START, 3)
+        metric = OutcomeMetric("job", "A job", 400, 0.15, baseline=0.1, time_to_outcome=30)
+        financing = InvestorFinancing(
+            "inv", 1000, 0.12, capital_protection=0.8, guarantor="guar", guarantor_fund="topup"
+        )
+        deal = builders.contract(
+            initiatives=["work"], metrics=[metric], financing=financing, run_off_months=18
+        )
+        with pytest.raises(ValidationError) as exc:
+            builders.base_programme(initiatives=[work], contracts=[deal])
+        assert (
+            "contracts[0].run_off_months: expected a settlement month (end + run_off_months) "
+            "inside the horizon, which ends 2023-12 (horizon_years = 3), got 18 months: "
+            "contract 'c' settles in 2024-06, which needs horizon_years ≥ 4 or "
+            "horizon_months ≥ 42"
+        ) == str(exc.value.problems[0])
+        longer = builders.base_programme(horizon_years=4, initiatives=[work], contracts=[deal])
+        projection = programma.project(longer)
+        assert np.allclose(
+            builders.at([35, 38], [600, 600], 48),
+            builders.series(projection, flow="investor_distribution"),
+        )
+        assert np.allclose(np.zeros(48), builders.series(projection, flow="guarantee_payment"))
+
+
 class TestFiscalYears:
     """Fund amounts and payer caps are for the programme's fiscal years."""
 
@@ -1159,3 +1403,24 @@ class TestLookups:
     def test_no_parameters(self):
         """Without parameters the mapping is empty."""
         assert {} == minimal().parameter_distributions
+
+
+class TestHorizonShown:
+    """The overview (``programma show``) states the horizon as it was given."""
+
+    def test_in_months(self):
+        """A horizon in months is shown in months only."""
+        from programma._overview import describe_programme
+
+        lines = describe_programme(Programme(**thirty_months())).splitlines()
+        assert "  2021-01-01 to 2023-06-01: 30 months; fiscal years start in month 1" == lines[1]
+
+    def test_in_years(self):
+        """A horizon in years is shown in years and months."""
+        from programma._overview import describe_programme
+
+        lines = describe_programme(rich()).splitlines()
+        assert (
+            "  2021-01-01 to 2025-12-01: 5 years, 60 months; fiscal years start in month 1"
+            == (lines[1])
+        )

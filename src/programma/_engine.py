@@ -671,9 +671,13 @@ class _Run:
         return gross
 
     def settlement(self, contract: OutcomeContract) -> int:
-        """L = min(end + run-off, T − 1): the month everything is settled (§4.8.2)."""
-        last = self.m.grid.index(contract.last_month)
-        return min(last + contract.run_off_months, self.m.T - 1)
+        """L = end + run-off: the month everything is settled (§4.8.2).
+
+        The programme refuses a contract that settles after the horizon, so L ≤ T − 1.
+        """
+        settlement = self.m.grid.index(contract.last_month) + contract.run_off_months
+        assert settlement <= self.m.T - 1, "validated: every contract settles inside the horizon"
+        return settlement
 
     # -- §4.5 financing -----------------------------------------------------------------------
 

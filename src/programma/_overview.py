@@ -35,8 +35,9 @@ def describe_programme(programme: Programme) -> str:
 
     out = [
         f"{p.name} ({p.id})",
-        f"  {p.start.isoformat()} to {p.last_month.isoformat()}: {p.horizon_years} years, "
-        f"{p.months} months; fiscal years start in month {p.fiscal_year_start_month}",
+        f"  {p.start.isoformat()} to {p.last_month.isoformat()}: "
+        + (f"{p.horizon_years} years, " if p.horizon_years is not None else "")
+        + f"{p.months} months; fiscal years start in month {p.fiscal_year_start_month}",
         f"  currency {cur}; prices at {p.price_base.isoformat()}; discount rate {p.discount_rate}",
     ]
     if p.shared_interest:

@@ -23,6 +23,7 @@ from ._checks import (
     integer_at_least,
     is_number,
     month_index,
+    months_count,
     raise_problems,
     text,
 )
@@ -96,7 +97,10 @@ class Programme(Checked):
         name: Its name.
         currency: The ISO 4217 code all amounts are in (``EUR``).
         start: The first month (first day of a month).
-        horizon_years: How many years the programme runs; it has ``12 × horizon_years`` months.
+        horizon_years: How many years the programme runs (1 to 100); it has
+            ``12 × horizon_years`` months. Give ``horizon_years`` or ``horizon_months``.
+        horizon_months: How many months the programme runs (1 to 1200), for a horizon that
+            is not a whole number of years; the last fiscal year may then be partial.
         fiscal_year_start_month: The month fiscal years start in (1 = calendar years).
         price_base_date: The month prices are expressed at (default: ``start``).
         discount_rate: The annual discount rate for present values: a rate, or a preset name
@@ -120,13 +124,18 @@ class Programme(Checked):
     >>> p = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), horizon_years=20)
     >>> p.months, p.last_month
     (240, datetime.date(2040, 12, 1))
+    >>> short = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), horizon_months=30)
+    >>> short.months, short.last_month, short.fiscal_years
+    (30, datetime.date(2023, 6, 1), (2021, 2022, 2023))
     """
 
     id: str
     name: str
     currency: str
     start: dt.date
-    horizon_years: int
+    horizon_years: int | None = None
+    # Keyword-only, so that the fields after it keep their positions in the constructor.
+    horizon_months: int | None = attrs.field(default=None, kw_only=True)
     fiscal_year_start_month: int = 1
     price_base_date: dt.date | None = None
     discount_rate: float | str = attrs.field(default="nl-2021", converter=_discount_rate)
@@ -155,7 +164,10 @@ class Programme(Checked):
 
     @property
     def months(self) -> int:
-        """The number of months in the horizon (T)."""
+        """The number of months in the horizon (T): ``horizon_months`` or 12 × ``horizon_years``."""
+        if self.horizon_months is not None:
+            return self.horizon_months
+        assert self.horizon_years is not None  # validated: exactly one is given
         return 12 * self.horizon_years
 
     @property
@@ -219,10 +231,7 @@ class Programme(Checked):
         if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
             yield Problem("currency", "an ISO 4217 code of three capital letters", self.currency)
         yield from first_of_month("start", self.start)
-        horizon = list(integer_at_least("horizon_years", self.horizon_years, 1))
-        if not horizon and self.horizon_years > 100:
-            horizon.append(Problem("horizon_years", "at most 100 years", self.horizon_years))
-        yield from horizon
+        yield from self._horizon_problems()
         month = self.fiscal_year_start_month
         if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
             yield Problem("fiscal_year_start_month", "a month number from 1 to 12", month)
@@ -240,6 +249,30 @@ class Programme(Checked):
             value = getattr(self, name)
             if value is not None:
                 yield from text(name, value)
+
+    def _horizon_problems(self) -> Iterator[Problem]:
+        # Exactly one of the two, as a contract's end or duration: a file that gave both
+        # could only be read by a precedence rule, and one of its figures would be ignored.
+        years, months = self.horizon_years, self.horizon_months
+        if years is None and months is None:
+            yield Problem(
+                "horizon_years",
+                "exactly one of horizon_years or horizon_months",
+                described("neither"),
+            )
+        elif years is not None and months is not None:
+            yield Problem(
+                "horizon_months",
+                "exactly one of horizon_years or horizon_months",
+                described("both"),
+            )
+        elif years is not None:
+            horizon = list(integer_at_least("horizon_years", years, 1))
+            if not horizon and years > 100:
+                horizon.append(Problem("horizon_years", "at most 100 years", years))
+            yield from horizon
+        elif months is not None:
+            yield from months_count("horizon_months", months, 1)  # 1200 months = 100 years
 
 
 COLLECTIONS: tuple[str, ...] = (
@@ -296,7 +329,7 @@ def _well_formed_time(programme: Programme) -> bool:
     return not any(
         True
         for problem in programme._problems()
-        if problem.path in ("start", "horizon_years", "fiscal_year_start_month")
+        if problem.path in ("start", "horizon_years", "horizon_months", "fiscal_year_start_month")
     )
 
 
@@ -438,7 +471,10 @@ class _References:
                 contract.end is not None or _months_ok(contract.duration_months)
             ):
                 where = "end" if contract.end is not None else "duration_months"
-                yield from self.inside(f"{path}.{where}", contract.last_month, "an end month")
+                outside = list(self.inside(f"{path}.{where}", contract.last_month, "an end month"))
+                yield from outside
+                if not outside:
+                    yield from self._settlement(path, contract)
             for j, payer in enumerate(contract.payers):
                 yield from self.ref(f"{path}.payers[{j}].payer", "stakeholders", payer.payer)
                 yield from self.ref(f"{path}.payers[{j}].fund", "funds", payer.fund)
@@ -455,6 +491,42 @@ class _References:
                     )
             yield from self.shares_sum(f"{path}.payers", [s.share for s in contract.payers])
             yield from self._financing(path, contract)
+
+    def _settlement(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
+        """A problem if the contract, ending inside the horizon, settles after it (§4.8.2).
+
+        Guarantees, advance refunds and forfeited carried excess all fall in the settlement
+        month; settled at a month the horizon cuts, they would be figures of the cut.
+        """
+        last, run_off = contract.last_month, contract.run_off_months
+        if not isinstance(last, dt.date) or last.day != 1 or not self.p.start <= last:
+            return  # reported by the contract itself, or as an end outside the horizon
+        if (
+            not isinstance(run_off, int)
+            or isinstance(run_off, bool)
+            or not 0 <= run_off <= MAX_MONTHS
+        ):
+            return  # reported by the contract itself
+        settlement = contract.settlement_month
+        horizon_end = self.p.last_month
+        if settlement <= horizon_end:
+            return
+        months = month_index(self.p.start, settlement) + 1
+        if self.p.horizon_months is None:
+            horizon = f"horizon_years = {self.p.horizon_years}"
+            needed = f"horizon_years ≥ {-(-months // 12)} or horizon_months ≥ {months}"
+        else:
+            horizon = f"horizon_months = {self.p.horizon_months}"
+            needed = f"horizon_months ≥ {months}"
+        yield Problem(
+            f"{path}.run_off_months",
+            f"a settlement month (end + run_off_months) inside the horizon, which ends "
+            f"{horizon_end:%Y-%m} ({horizon})",
+            described(
+                f"{run_off} months: contract {contract.id!r} settles in {settlement:%Y-%m}, "
+                f"which needs {needed}"
+            ),
+        )
 
     def _financing(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
         financing = contract.financing

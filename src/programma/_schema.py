@@ -54,6 +54,8 @@ def schema() -> dict[str, Any]:
         **root["properties"],
     }
     root["required"] = ["format_version", *root["required"]]
+    # The horizon is given one way only: in whole years or in months.
+    root["oneOf"] = [{"required": ["horizon_years"]}, {"required": ["horizon_months"]}]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
