@@ -592,14 +592,38 @@ class TestCaps:
         assert_agree(p)
 
     def test_cut_lost_for_good(self):
-        """A per-participant cut is not restored when later enrolment raises the limit."""
-        windows = [window(0, 1, per_month=10), window(6, 1, per_month=40)]
+        """A per-participant cut is not restored when later enrolment raises the limit.
+
+        10 enrol in month 0 and 40 in month 12; half achieve at once; the price falls by 80%
+        in 2022 (1,000 → 200), so the second cohort earns less per head than the caps allow.
+
+        | month | enrolled (cum.) | earned | metric: 200 × cum., room, passed | contract: 150 × cum. |
+        |-------|-----------------|--------|-------------------------------|----------------------|
+        | 0     | 10 (10)         | 5,000  | 2,000, 2,000, 2,000           | 1,500: passes 1,500  |
+        | 12    | 40 (50)         | 4,000  | 10,000, 8,000, 4,000          | 7,500: room 6,000, 4,000 |
+
+        Restoring the cuts when the limits grow would pass min(9,000, 10,000) − 2,000 = 7,000 in
+        month 12 at the metric stage (and 6,000 at the contract stage): more than was earned then.
+        """
+        windows = [window(0, 1, per_month=10), window(12, 1, per_month=40)]
         deal = contract(
             enrolment=Enrolment(windows),
-            metrics=[metric(time_to_outcome=0, cap_per_participant=200)],
+            duration_months=24,
+            metrics=[metric(time_to_outcome=0, cap_per_participant=200, indexation=-0.8)],
             cap_per_participant=150,
         )
-        assert_agree(programme(contracts=(deal,)))
+        p = programme(contracts=(deal,))
+        series = oracle(p)
+        (capped,) = [key for key in series if key.flow == "earned_capped"]
+        assert [1_500.0, 4_000.0] == pytest.approx([series[capped][0][m] for m in (0, 12)])
+        assert 5_500.0 == pytest.approx(oracle_total(p, "earned_capped"))
+        assert [3_000.0, 500.0] == pytest.approx(
+            [
+                figure(p, "cap_cut/werkfit/metric_per_participant")[0],
+                figure(p, "cap_cut/werkfit/contract_per_participant")[0],
+            ]
+        )
+        assert_agree(p)
 
     @pytest.mark.parametrize("scenarios", MODES)
     def test_every_stage(self, scenarios):
