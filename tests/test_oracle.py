@@ -597,10 +597,10 @@ class TestCaps:
         10 enrol in month 0 and 40 in month 12; half achieve at once; the price falls by 80%
         in 2022 (1,000 → 200), so the second cohort earns less per head than the caps allow.
 
-        | month | enrolled (cum.) | earned | metric: 200 × cum., room, passed | contract: 150 × cum. |
-        |-------|-----------------|--------|-------------------------------|----------------------|
-        | 0     | 10 (10)         | 5,000  | 2,000, 2,000, 2,000           | 1,500: passes 1,500  |
-        | 12    | 40 (50)         | 4,000  | 10,000, 8,000, 4,000          | 7,500: room 6,000, 4,000 |
+        | month | enrolled (cum.) | earned | metric 200 × cum.: room, passes | contract 150 × cum. |
+        |-------|-----------------|--------|---------------------------------|---------------------|
+        | 0     | 10 (10)         | 5,000  | 2,000: 2,000, 2,000             | 1,500: passes 1,500 |
+        | 12    | 40 (50)         | 4,000  | 10,000: 8,000, 4,000            | 7,500: 6,000, 4,000 |
 
         Restoring the cuts when the limits grow would pass min(9,000, 10,000) − 2,000 = 7,000 in
         month 12 at the metric stage (and 6,000 at the contract stage): more than was earned then.
