@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from oracle import Figures, oracle, run
@@ -49,6 +49,7 @@ from programma import (
     Poisson,
     Prefinancing,
     Programme,
+    Projection,
     ProviderFinancing,
     Ref,
     Samples,
@@ -62,7 +63,7 @@ from programma import (
     project,
 )
 from programma.examples import leeuwarden_oost
-from strategies import programmes
+from strategies import hard_programmes, programmes
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-6
@@ -1126,3 +1127,105 @@ class TestGeneratedProgrammes:
     def test_monte_carlo(self, generated, seed):
         """A few Monte Carlo scenarios agree in every series and month."""
         assert_agree(generated, SCENARIOS, seed)
+
+
+# -- generated programmes that reach the hard cases ------------------------------------------------
+
+
+HARD_CASES = (
+    "contract cap binds",
+    "fiscal-year cap binds",
+    "investor draws",
+    "return cap binds",
+    "guarantee pays",
+    "gate splits across scenarios",
+    "advance offset",
+    "step-in",
+)
+"""What :func:`strategies.hard_programmes` is built to reach, each in one example in five."""
+
+TINY = 1e-6
+
+
+def hard_cases(projection: Projection) -> set[str]:
+    """Which of :data:`HARD_CASES` happen in a projection (at monthly resolution)."""
+    p, figures = projection.programme, projection.scalars
+    found: set[str] = set()
+    by_year = projection.by("fiscal_year")
+    for deal in p.contracts:
+        c = deal.id
+        if (figures[f"cap_cut/{c}/contract"] > TINY).any():
+            found.add("contract cap binds")
+        if isinstance(deal.financing, InvestorFinancing):
+            for case, figure_name in (
+                ("investor draws", "drawn"),
+                ("return cap binds", "return_cap_bound"),
+                ("guarantee pays", "guarantee"),
+            ):
+                if (figures[f"investor/{c}/{figure_name}"] > TINY).any():
+                    found.add(case)
+        for payer in deal.payers:
+            who = {"contract": c, "payer": payer.payer, "fund": payer.fund}
+            if (projection.total(flow="cap_forfeited", **who) > TINY).any():
+                found.add("fiscal-year cap binds")
+            # A carried excess is not forfeited: the cap bound where a year paid all of it.
+            gross = by_year.total(flow="outcome_payment", **who) + by_year.total(
+                flow="advance_offset", **who
+            )
+            for y, label in enumerate(by_year.periods):
+                cap = dict(payer.fiscal_year_caps).get(int(label[2:]))
+                if cap is not None and cap > TINY and (gross[:, y] >= cap - TINY).any():
+                    found.add("fiscal-year cap binds")
+    for gate in p.gates:
+        met = figures[f"gate_met/{gate.id}"]
+        if met.min() != met.max():
+            found.add("gate splits across scenarios")
+    for case, flow in (("advance offset", "advance_offset"), ("step-in", "step_in_funding")):
+        if projection.total(flow=flow).sum() > TINY:
+            found.add(case)
+    return found
+
+
+def record_hard_cases(projection: Projection) -> None:
+    """Tell hypothesis which hard cases an example reached.
+
+    ``pytest --hypothesis-show-statistics`` then gives the share of examples reaching each.
+    """
+    for case in sorted(hard_cases(projection)):
+        event(f"reached: {case}")
+
+
+class TestHardGeneratedProgrammes:
+    """Generated programmes whose caps bind, investors draw and gates split agree too."""
+
+    @settings(max_examples=examples(25))
+    @given(hard_programmes(samples_size=SCENARIOS), st.integers(0, 2**16))
+    def test_monte_carlo(self, generated, seed):
+        """A few Monte Carlo scenarios agree in every series, month and figure."""
+        record_hard_cases(project(generated, scenarios=SCENARIOS, seed=seed, resolution="month"))
+        assert_agree(generated, SCENARIOS, seed)
+
+    @settings(max_examples=examples(15))
+    @given(hard_programmes())
+    def test_expected(self, generated):
+        """Expected mode agrees in every series, month and figure."""
+        record_hard_cases(project(generated, resolution="month"))
+        assert_agree(generated)
+
+    def test_the_strategy_reaches_the_hard_cases(self):
+        """Over a fixed sample of 40 programmes, each hard case happens in one in five or more."""
+        counts = dict.fromkeys(HARD_CASES, 0)
+        examples_seen = []
+
+        @settings(max_examples=40, derandomize=True, database=None, phases=[Phase.generate])
+        @given(hard_programmes(samples_size=SCENARIOS))
+        def sample(generated):
+            projection = project(generated, scenarios=SCENARIOS, seed=SEED, resolution="month")
+            examples_seen.append(generated.id)
+            for case in hard_cases(projection):
+                counts[case] += 1
+
+        sample()
+        shares = {case: count / len(examples_seen) for case, count in counts.items()}
+        assert 40 == len(examples_seen)
+        assert {} == {case: share for case, share in shares.items() if share < 0.2}
