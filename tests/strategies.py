@@ -27,6 +27,7 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import attrs
 from hypothesis import strategies as st
 
 from programma import (
@@ -80,6 +81,7 @@ from programma import (
     UnearnedAdvance,
     Uniform,
     Yearly,
+    project,
     support_of,
 )
 
@@ -98,6 +100,7 @@ __all__ = [
     "frames",
     "funds",
     "gates",
+    "hard_programmes",
     "ids",
     "in_domain",
     "initiatives",
@@ -1208,3 +1211,218 @@ def programmes(
         contracts=deals,
         gates=decided,
     )
+
+
+# -- programmes that reach the hard cases ------------------------------------------------------
+
+HARD_MODES: tuple[FinancingMode, ...] = (
+    FinancingMode.INVESTOR,
+    FinancingMode.ADVANCES,
+    FinancingMode.PREFINANCING,
+)
+"""The financing of the three contracts of :func:`hard_programmes`, in order."""
+
+
+def _uncapped(contract: OutcomeContract, run_off: int) -> OutcomeContract:
+    """The contract with no caps, baselines or thresholds, financed by its provider."""
+    metrics = [
+        attrs.evolve(
+            metric,
+            baseline=Fixed(0.0),
+            threshold=0.0,
+            cap_per_participant=None,
+            cap_count=None,
+            cap_value=None,
+        )
+        for metric in contract.metrics
+    ]
+    payers = [attrs.evolve(payer, fiscal_year_caps={}) for payer in contract.payers]
+    return attrs.evolve(
+        contract,
+        metrics=metrics,
+        payers=payers,
+        cap=None,
+        cap_per_participant=None,
+        financing=ProviderFinancing(),
+        run_off_months=run_off,
+    )
+
+
+@st.composite
+def hard_programmes(
+    draw: st.DrawFn,
+    *,
+    min_years: int = 2,
+    max_years: int = 4,
+    kinds: Collection[str] = ALL_KINDS,
+    samples_size: int | None = None,
+) -> Programme:
+    """Programmes whose caps bind, whose investors draw and whose gates can go either way.
+
+    Three contracts of :func:`programmes`, financed by an investor, by advances and by a
+    gated pre-financing (:data:`HARD_MODES`, from the one that pays most), each paying for a
+    flat initiative over its own months and settling in the horizon's last month. The
+    strategy first projects the programme without caps in expected mode, then sets every
+    amount against what that shows (the value a contract earns, what it pays inside the
+    horizon):
+
+    - the contract cap at 30–90% of the value earned;
+    - each payer's fiscal-year caps at 20–90% of what it would pay in each year it pays;
+    - the delivery cost at 2–10% of what is paid (the investor is repaid and its return cap
+      binds; two times in three) or at 2–4 times it (the investor draws more than comes back
+      and a guarantor covers 70–100% of what it drew), with a commitment of 80–120% of the
+      cost;
+    - one advance at the contract's start of 20–150% of what is paid;
+    - a count gate on each contract (the pre-financing's own, stepping in or stopping; on
+      the others any decision), in a month when outcomes are verified where there is one,
+      with a target at 90–110% of the achieved outcomes verified by then.
+
+    Metrics keep no baseline, threshold or cap of their own, so that the value earned is
+    what the expected projection shows.
+    """
+    base = draw(
+        programmes(
+            min_years=min_years,
+            max_years=max_years,
+            min_contracts=len(HARD_MODES),
+            max_contracts=len(HARD_MODES),
+            max_initiatives=0,
+            max_gates=0,
+            financing_modes=(FinancingMode.PROVIDER,),
+            kinds=kinds,
+            samples_size=samples_size,
+        )
+    )
+
+    def month_of(date: dt.date) -> int:
+        return (date.year - base.start.year) * 12 + date.month - base.start.month
+
+    last_month = base.months - 1
+    plain = attrs.evolve(
+        base,
+        contracts=[
+            _uncapped(deal, last_month - month_of(deal.last_month)) for deal in base.contracts
+        ],
+    )
+    expected = project(plain, resolution="month")
+    by_year = expected.by("fiscal_year")
+    people = [person.id for person in base.stakeholders]
+    pots = [pot.id for pot in base.funds]
+
+    def paid_by(deal: OutcomeContract) -> float:
+        return float(expected.total(flow="outcome_payment", contract=deal.id).sum())
+
+    # The investor takes the contract that pays most, advances the next: both need payments.
+    ranked = sorted(plain.contracts, key=paid_by, reverse=True)
+    modes = {deal.id: mode for deal, mode in zip(ranked, HARD_MODES, strict=True)}
+    deals, works, decided = [], [], []
+    for index, deal in enumerate(plain.contracts):
+        c, mode = deal.id, modes[deal.id]
+        earned = float(expected.total(flow="earned", contract=c).sum())
+        paid = paid_by(deal)
+        first, last = month_of(deal.start), month_of(deal.last_month)
+        payers = []
+        for payer in deal.payers:
+            due = by_year.total(
+                flow="outcome_payment", contract=c, payer=payer.payer, fund=payer.fund
+            )[0]
+            caps = {
+                int(label[2:]): draw(numbers(0.2, 0.9)) * float(amount)
+                for label, amount in zip(by_year.periods, due, strict=True)
+                if amount > 0
+            }
+            payers.append(attrs.evolve(payer, fiscal_year_caps=caps))
+        # Where nothing is paid, a cost of its own still makes the investor draw.
+        scale = paid if paid > 0 else draw(numbers(1_000.0, 100_000.0))
+        rich = draw(st.sampled_from([True, True, False]))
+        cost = scale * draw(numbers(0.02, 0.1) if rich else numbers(2.0, 4.0))
+        work = Initiative(
+            id=f"work{index}",
+            name=draw(texts()),
+            owner=deal.provider,
+            commitment=cost,
+            start=deal.start,
+            duration_months=last - first + 1,
+        )
+        financing: Financing
+        if mode is FinancingMode.INVESTOR:
+            financing = InvestorFinancing(
+                investor=draw(_one_of(people)),
+                commitment=cost * draw(numbers(0.8, 1.2)),
+                return_cap=draw(numbers(0.0, 0.2)),
+                capital_protection=draw(numbers(0.7, 1.0)),
+                guarantor=draw(_one_of(people)),
+                guarantor_fund=draw(_optional(_one_of(pots))),
+            )
+        elif mode is FinancingMode.ADVANCES:
+            amount = paid * draw(numbers(0.2, 1.5))
+            financing = AdvanceFinancing(
+                [Advance(deal.start, amount)], unearned=draw(_one_of(UnearnedAdvance))
+            )
+        elif last > first:
+            gate_id = f"step{index}"
+            financing = Prefinancing(
+                partner=draw(_one_of(people)),
+                gate=gate_id,
+                partner_fund=draw(_optional(_one_of(pots))),
+                step_in_payer=draw(_one_of(people)),
+                step_in_fund=draw(_one_of(pots)),
+                repay_share=draw(numbers(0.0, 1.0)),
+            )
+            decisions_ = (Decision(Action.STEP_IN), Decision(Action.STOP))
+            months = range(first + 1, last + 1)  # a financing gate comes after the start
+            decided.append(draw(_near_gate(deal, expected, gate_id, months, *decisions_)))
+        else:  # a one-month contract has no month for a gate
+            financing = Prefinancing(draw(_one_of(people)), months=1)
+        if mode is not FinancingMode.PREFINANCING:
+            months = range(first, last_month + 1)
+            decided.append(
+                draw(
+                    _near_gate(
+                        deal, expected, f"g{index}", months, draw(decisions()), draw(decisions())
+                    )
+                )
+            )
+        cap = draw(numbers(0.3, 0.9)) * earned if earned > 0 else None
+        deals.append(
+            attrs.evolve(deal, payers=payers, cap=cap, initiatives=(work.id,), financing=financing)
+        )
+        works.append(work)
+    return attrs.evolve(base, contracts=deals, initiatives=works, gates=decided)
+
+
+@st.composite
+def _near_gate(
+    draw: st.DrawFn,
+    deal: OutcomeContract,
+    expected: Any,
+    gate_id: str,
+    months: range,
+    if_met: Decision,
+    if_not_met: Decision,
+) -> Gate:
+    """A count gate on ``deal`` whose target is near the count expected by its month."""
+    metric = draw(_one_of([metric.id for metric in deal.metrics]))
+    achieved = expected.total(flow="outcomes_achieved", contract=deal.id, metric=metric)[0]
+    lag = deal.verification_lag_months
+    verified = {g: float(achieved[: max(g - lag + 1, 0)].sum()) for g in months}
+    month = draw(_one_of([g for g, count in verified.items() if count > 0] or list(months)))
+    return Gate(
+        id=gate_id,
+        month=_months_after(expected.programme.start, month),
+        condition=GateCondition(
+            contract=deal.id,
+            metric=metric,
+            measure=GateMeasure.COUNT,
+            target=verified[month] * draw(numbers(0.9, 1.1)),
+        ),
+        if_met=if_met,
+        if_not_met=if_not_met,
+        contract=deal.id,
+    )
+
+
+def _months_after(date: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after ``date``'s."""
+    position = date.year * 12 + date.month - 1 + months
+    return dt.date(position // 12, position % 12 + 1, 1)

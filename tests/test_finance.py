@@ -88,28 +88,57 @@ class TestIrr:
     @settings(max_examples=examples(300))
     @given(conventional())
     def test_matches_pyxirr_and_numpy_financial(self, values: list[float]) -> None:
-        """Conventional flows have one root: all three libraries find it."""
+        """Conventional flows have one root: all three libraries find it.
+
+        Where one finds none, what it means is checked instead: our NaN is a root above the
+        +1,000% searched (the NPV there is still positive); pyxirr's and numpy-financial's
+        solvers miss some rates near −100%, where ours must then be an exact root.
+        """
         ours = float(irr(values))
         theirs = pyxirr_irr(values)
-        if np.isnan(ours):  # no root in the documented search range
-            assert np.isnan(theirs) or not -1.0 < theirs <= 10.0
-            return
-        if np.isnan(theirs):  # pyxirr's Newton misses some rates near −100%: check exactly
-            assert_root(ours, values)
-        else:
-            assert theirs == pytest.approx(ours, rel=1e-7, abs=1e-9)
         numpy_financial = float(npf.irr(values))
-        if not np.isnan(numpy_financial):  # it finds no root for some rates near −100%
-            assert numpy_financial == pytest.approx(ours, rel=1e-7, abs=1e-9)
+        if np.isnan(ours):  # the one root lies above the range searched
+            assert float(npv(10.0, values)) > 0
+            assert np.isnan(theirs) or theirs > 10.0
+            assert np.isnan(numpy_financial) or numpy_financial > 10.0
+        else:
+            for peer in (theirs, numpy_financial):
+                if np.isnan(peer):  # a peer's solver missed a rate near −100%
+                    assert ours < -0.9
+                    assert_root(ours, values)
+                else:
+                    assert peer == pytest.approx(ours, rel=1e-7, abs=1e-9)
 
     @settings(max_examples=examples(300))
     @given(st.lists(amounts, min_size=2, max_size=30))
     def test_any_root_is_a_root(self, values: list[float]) -> None:
-        """Whatever the flows, a rate returned makes the NPV zero (checked exactly)."""
+        """Whatever the flows, a rate returned makes the NPV zero (checked exactly); −100% is
+        money in and nothing back; NaN comes with the NPV of one sign at both ends of the
+        range searched (−100% and +1,000%), so that no odd number of roots lies in it.
+
+        The NPV times (1 + r)^(n − 1) is the polynomial Σ vₜ xⁿ⁻¹⁻ᵗ in x = 1 + r.
+        """
         rate = float(irr(values))
-        if np.isnan(rate) or rate == -1.0:
-            return
-        assert_root(rate, values)
+        if np.isnan(rate):
+            ends = np.polyval(np.asarray(values, dtype=float), np.array([1e-9, 11.0]))
+            assert ends[0] * ends[1] >= 0
+        elif rate == -1.0:
+            assert all(v <= 0 for v in values)
+            assert any(v < 0 for v in values)
+        else:
+            assert_root(rate, values)
+
+    @pytest.mark.xfail(
+        strict=True, reason="two roots closer together than the search grid's steps are missed"
+    )
+    def test_two_close_roots(self) -> None:
+        """Roots at −39.45% and −35.79% a period (1 + r = 0.6055 and 0.6421): the smaller in
+        size is the IRR, though no step of the search grid changes the NPV's sign."""
+        values = [-878846, -55020, -633943, -55019, -263700, 787275, 0, -13762, -55021, -13762]
+        roots = np.roots(values)
+        expected = min((r.real - 1 for r in roots if abs(r.imag) < 1e-12 and 0 < r.real), key=abs)
+        assert -0.3579 == pytest.approx(expected, abs=1e-4)
+        assert expected == pytest.approx(float(irr(values)), abs=1e-9)
 
     def test_several_roots(self) -> None:
         """[−100, 230, −132] has roots 10% and 20%: the smaller in size is chosen."""
@@ -151,16 +180,29 @@ class TestXnpvXirr:
     @settings(max_examples=examples(200))
     @given(conventional(max_length=30))
     def test_xirr_matches_pyxirr(self, values: list[float]) -> None:
-        """The same annual rate as pyxirr.xirr."""
+        """The same annual rate as pyxirr.xirr.
+
+        Where pyxirr finds none, ours must be a root near −100% (checked exactly); where ours
+        is NaN, the root lies above the +1,000% a year searched.
+        """
         dates = self.dates(len(values))
         ours = float(xirr(values, dates))
+        theirs = pyxirr.xirr(dates, values) if any(v > 0 for v in values) else None
         if not any(v > 0 for v in values):
             assert -1.0 == ours  # a total loss; pyxirr refuses such flows
-            return
-        theirs = pyxirr.xirr(dates, values)
-        if theirs is None or not -0.99 < ours < 10:
-            return
-        assert theirs == pytest.approx(ours, rel=1e-6, abs=1e-8)
+        elif np.isnan(ours):  # the one root lies above the range searched
+            assert float(xnpv(10.0, values, dates)) > 0
+            assert theirs is None or theirs > 10.0
+        elif theirs is None and ours == -1.0:  # a root nearer −100% than a float can tell
+            near = float(xnpv(-1.0 + 1e-12, values, dates))
+            assert near * float(xnpv(0.0, values, dates)) > 0  # still the NPV's sign at 0
+        elif theirs is None:  # pyxirr's Newton misses some rates near −100%
+            assert ours < -0.99
+            scale = float(xnpv(ours, [abs(v) for v in values], dates))
+            tolerance = 1e-9 + len(values) * np.finfo(float).eps / (1.0 + ours)
+            assert 0 == pytest.approx(float(xnpv(ours, values, dates)) / scale, abs=tolerance)
+        else:
+            assert theirs == pytest.approx(ours, rel=1e-6, abs=1e-8)
 
     @given(st.floats(-0.5, 1.0), st.lists(amounts, min_size=2, max_size=20))
     def test_xnpv_matches_pyxirr(self, rate: float, values: list[float]) -> None:

@@ -8,6 +8,7 @@ costs €400 a month in months 0–2.
 from __future__ import annotations
 
 import numpy as np
+import numpy_financial as npf
 import pytest
 
 import programma as pg
@@ -106,9 +107,22 @@ class TestInvestorGuarantee:
         assert ("guar", "inv", "topup") == (key.payer, key.payee, key.fund)
 
     def test_multiple_and_irr(self, projection: pg.Projection) -> None:
-        """Back 800 of 1,000: a multiple of 0.8 and a negative IRR."""
+        """Back 800 of 1,000: a multiple of 0.8 and an IRR of −13.53% a year.
+
+        The investor's months 0–23: −400, −400, −200, then +150 (month 11), +150 (14) and
+        +500 (23, the guarantee). The monthly rate solving the NPV is −1.2042% (numpy-
+        financial and pyxirr agree: −0.0120420277): (1 − 0.0120420277)^12 − 1 = −13.5308%.
+        """
+        flows = at([0, 1, 2, 11, 14, 23], [-400, -400, -200, 150, 150, 500], length=24)
+        monthly = npf.irr(flows)
+        assert pytest.approx(-0.0120420277, abs=1e-10) == monthly
+        assert pytest.approx(0.0, abs=1e-9) == npf.npv(monthly, flows)
         assert pytest.approx(0.8) == projection.scalars["investor/c/multiple"][0]
-        assert projection.scalars["investor/c/irr"][0] < 0
+        assert (
+            pytest.approx((1 + monthly) ** 12 - 1, abs=1e-9)
+            == projection.scalars["investor/c/irr"][0]
+        )
+        assert pytest.approx(-0.135308, abs=1e-6) == projection.scalars["investor/c/irr"][0]
         assert 0.0 == projection.scalars["investor/c/return_cap_bound"][0]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
 from oracle import Figures, oracle, run
@@ -49,6 +49,7 @@ from programma import (
     Poisson,
     Prefinancing,
     Programme,
+    Projection,
     ProviderFinancing,
     Ref,
     Samples,
@@ -62,7 +63,7 @@ from programma import (
     project,
 )
 from programma.examples import leeuwarden_oost
-from strategies import programmes
+from strategies import hard_programmes, programmes
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-6
@@ -95,14 +96,18 @@ def mismatches(
                 got = float(projection.values[s, m, n])
                 if not math.isclose(want, got, rel_tol=REL_TOL, abs_tol=ABS_TOL):
                     found.append(f"{key} scenario {s} month {m}: oracle {want!r}, engine {got!r}")
-    found += figure_mismatches(reference.figures, projection.scalars)
+    found += figure_mismatches(reference.figures, projection.scalars, projection)
     return found[:limit]
 
 
-def figure_mismatches(expected: Figures, scalars: Mapping[str, np.ndarray]) -> list[str]:
+def figure_mismatches(
+    expected: Figures, scalars: Mapping[str, np.ndarray], projection: Projection
+) -> list[str]:
     """Where the per-scenario figures the oracle states differ from the engine's.
 
-    NaN (no investment) must match NaN; an IRR the oracle cannot state (None) is not compared.
+    NaN (no investment) must match NaN. Where the oracle cannot state an IRR (None: flows
+    that change sign more than once and have no rate numpy-financial finds), the engine's
+    must be NaN or a rate that makes the NPV of the investor's flows zero.
     """
     found = [f"no figure {name}" for name in sorted(set(expected) - set(scalars))]
     for name, values in expected.items():
@@ -111,11 +116,39 @@ def figure_mismatches(expected: Figures, scalars: Mapping[str, np.ndarray]) -> l
         tolerance = IRR_TOL if name.endswith("/irr") else ABS_TOL
         for s, want in enumerate(values):
             got = float(scalars[name][s])
-            if want is None or (math.isnan(want) and math.isnan(got)):
+            if want is None:
+                if not (math.isnan(got) or solves(got, investor_flows(projection, name, s))):
+                    found.append(f"{name} scenario {s}: engine {got!r} solves no NPV")
+                continue
+            if math.isnan(want) and math.isnan(got):
                 continue
             if not math.isclose(want, got, rel_tol=REL_TOL, abs_tol=tolerance):
                 found.append(f"{name} scenario {s}: oracle {want!r}, engine {got!r}")
     return found
+
+
+def investor_flows(projection: Projection, name: str, scenario: int) -> np.ndarray:
+    """The investor's monthly flows (in positive) of the contract a figure ``name`` is of."""
+    contract = name.split("/")[1]
+    back = sum(
+        projection.total(flow=flow, contract=contract)[scenario]
+        for flow in ("investor_distribution", "guarantee_payment")
+    )
+    return np.asarray(
+        back - projection.total(flow="investor_drawdown", contract=contract)[scenario]
+    )
+
+
+def solves(annual: float, flows: np.ndarray) -> bool:
+    """Whether an annual rate makes the NPV of monthly ``flows`` zero, relative to their size."""
+    growth = (1.0 + annual) ** (1.0 / 12.0)
+    nonzero = np.flatnonzero(flows)
+    if growth <= 0 or nonzero.size == 0:
+        return False
+    # Discount to the last flow (no overflow near −100%), then compare with the flows' size.
+    times = nonzero[-1] - np.arange(flows.size)
+    terms = flows * growth**times
+    return abs(math.fsum(terms)) <= 1e-8 * math.fsum(np.abs(terms))
 
 
 def assert_agree(programme: Programme, scenarios: int | None = None, seed: int = 0) -> None:
@@ -592,14 +625,38 @@ class TestCaps:
         assert_agree(p)
 
     def test_cut_lost_for_good(self):
-        """A per-participant cut is not restored when later enrolment raises the limit."""
-        windows = [window(0, 1, per_month=10), window(6, 1, per_month=40)]
+        """A per-participant cut is not restored when later enrolment raises the limit.
+
+        10 enrol in month 0 and 40 in month 12; half achieve at once; the price falls by 80%
+        in 2022 (1,000 → 200), so the second cohort earns less per head than the caps allow.
+
+        | month | enrolled (cum.) | earned | metric 200 × cum.: room, passes | contract 150 × cum. |
+        |-------|-----------------|--------|---------------------------------|---------------------|
+        | 0     | 10 (10)         | 5,000  | 2,000: 2,000, 2,000             | 1,500: passes 1,500 |
+        | 12    | 40 (50)         | 4,000  | 10,000: 8,000, 4,000            | 7,500: 6,000, 4,000 |
+
+        Restoring the cuts when the limits grow would pass min(9,000, 10,000) − 2,000 = 7,000 in
+        month 12 at the metric stage (and 6,000 at the contract stage): more than was earned then.
+        """
+        windows = [window(0, 1, per_month=10), window(12, 1, per_month=40)]
         deal = contract(
             enrolment=Enrolment(windows),
-            metrics=[metric(time_to_outcome=0, cap_per_participant=200)],
+            duration_months=24,
+            metrics=[metric(time_to_outcome=0, cap_per_participant=200, indexation=-0.8)],
             cap_per_participant=150,
         )
-        assert_agree(programme(contracts=(deal,)))
+        p = programme(contracts=(deal,))
+        series = oracle(p)
+        (capped,) = [key for key in series if key.flow == "earned_capped"]
+        assert [1_500.0, 4_000.0] == pytest.approx([series[capped][0][m] for m in (0, 12)])
+        assert 5_500.0 == pytest.approx(oracle_total(p, "earned_capped"))
+        assert [3_000.0, 500.0] == pytest.approx(
+            [
+                figure(p, "cap_cut/werkfit/metric_per_participant")[0],
+                figure(p, "cap_cut/werkfit/contract_per_participant")[0],
+            ]
+        )
+        assert_agree(p)
 
     @pytest.mark.parametrize("scenarios", MODES)
     def test_every_stage(self, scenarios):
@@ -1161,3 +1218,105 @@ class TestGeneratedProgrammes:
     def test_monte_carlo(self, generated, seed):
         """A few Monte Carlo scenarios agree in every series and month."""
         assert_agree(generated, SCENARIOS, seed)
+
+
+# -- generated programmes that reach the hard cases ------------------------------------------------
+
+
+HARD_CASES = (
+    "contract cap binds",
+    "fiscal-year cap binds",
+    "investor draws",
+    "return cap binds",
+    "guarantee pays",
+    "gate splits across scenarios",
+    "advance offset",
+    "step-in",
+)
+"""What :func:`strategies.hard_programmes` is built to reach, each in one example in five."""
+
+TINY = 1e-6
+
+
+def hard_cases(projection: Projection) -> set[str]:
+    """Which of :data:`HARD_CASES` happen in a projection (at monthly resolution)."""
+    p, figures = projection.programme, projection.scalars
+    found: set[str] = set()
+    by_year = projection.by("fiscal_year")
+    for deal in p.contracts:
+        c = deal.id
+        if (figures[f"cap_cut/{c}/contract"] > TINY).any():
+            found.add("contract cap binds")
+        if isinstance(deal.financing, InvestorFinancing):
+            for case, figure_name in (
+                ("investor draws", "drawn"),
+                ("return cap binds", "return_cap_bound"),
+                ("guarantee pays", "guarantee"),
+            ):
+                if (figures[f"investor/{c}/{figure_name}"] > TINY).any():
+                    found.add(case)
+        for payer in deal.payers:
+            who = {"contract": c, "payer": payer.payer, "fund": payer.fund}
+            if (projection.total(flow="cap_forfeited", **who) > TINY).any():
+                found.add("fiscal-year cap binds")
+            # A carried excess is not forfeited: the cap bound where a year paid all of it.
+            gross = by_year.total(flow="outcome_payment", **who) + by_year.total(
+                flow="advance_offset", **who
+            )
+            for y, label in enumerate(by_year.periods):
+                cap = dict(payer.fiscal_year_caps).get(int(label[2:]))
+                if cap is not None and cap > TINY and (gross[:, y] >= cap - TINY).any():
+                    found.add("fiscal-year cap binds")
+    for gate in p.gates:
+        met = figures[f"gate_met/{gate.id}"]
+        if met.min() != met.max():
+            found.add("gate splits across scenarios")
+    for case, flow in (("advance offset", "advance_offset"), ("step-in", "step_in_funding")):
+        if projection.total(flow=flow).sum() > TINY:
+            found.add(case)
+    return found
+
+
+def record_hard_cases(projection: Projection) -> None:
+    """Tell hypothesis which hard cases an example reached.
+
+    ``pytest --hypothesis-show-statistics`` then gives the share of examples reaching each.
+    """
+    for case in sorted(hard_cases(projection)):
+        event(f"reached: {case}")
+
+
+class TestHardGeneratedProgrammes:
+    """Generated programmes whose caps bind, investors draw and gates split agree too."""
+
+    @settings(max_examples=examples(25))
+    @given(hard_programmes(samples_size=SCENARIOS), st.integers(0, 2**16))
+    def test_monte_carlo(self, generated, seed):
+        """A few Monte Carlo scenarios agree in every series, month and figure."""
+        record_hard_cases(project(generated, scenarios=SCENARIOS, seed=seed, resolution="month"))
+        assert_agree(generated, SCENARIOS, seed)
+
+    @settings(max_examples=examples(15))
+    @given(hard_programmes())
+    def test_expected(self, generated):
+        """Expected mode agrees in every series, month and figure."""
+        record_hard_cases(project(generated, resolution="month"))
+        assert_agree(generated)
+
+    def test_the_strategy_reaches_the_hard_cases(self):
+        """Over a fixed sample of 40 programmes, each hard case happens in one in five or more."""
+        counts = dict.fromkeys(HARD_CASES, 0)
+        examples_seen = []
+
+        @settings(max_examples=40, derandomize=True, database=None, phases=[Phase.generate])
+        @given(hard_programmes(samples_size=SCENARIOS))
+        def sample(generated):
+            projection = project(generated, scenarios=SCENARIOS, seed=SEED, resolution="month")
+            examples_seen.append(generated.id)
+            for case in hard_cases(projection):
+                counts[case] += 1
+
+        sample()
+        shares = {case: count / len(examples_seen) for case, count in counts.items()}
+        assert 40 == len(examples_seen)
+        assert {} == {case: share for case, share in shares.items() if share < 0.2}
