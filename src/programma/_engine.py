@@ -826,7 +826,12 @@ class _Run:
         years = [int(y) for y in np.unique(m.fiscal_year[: m.T])]
         for fund in m.programme.funds:
             mine = np.array([key.fund == fund.id for key in m.layout.keys], dtype=bool)
-            by_year = np.tensordot(weights[mine], self.fiscal.values[mine], axes=1)
+            # Series by series in layout order: a BLAS product (tensordot) sums in an order
+            # that depends on how many scenarios the chunk holds, which changes the rounding.
+            by_year = np.zeros(self.fiscal.values.shape[1:])
+            for weight, values in zip(weights[mine], self.fiscal.values[mine], strict=True):
+                if weight:
+                    by_year += weight * values
             carry = np.zeros(self.S)
             budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
             gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
