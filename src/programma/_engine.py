@@ -380,7 +380,9 @@ class _Run:
         rates = self.d.yearly(key, rate)
         growth = np.cumprod(1.0 + rates, axis=1)
         by_year = growth / growth[:, self.m.base_year_position : self.m.base_year_position + 1]
-        return np.asarray(by_year[:, self.m.year_of_month])
+        # Fancy indexing along the months lays the result out column by column; later sums
+        # over months would then add in an order that depends on the number of scenarios.
+        return np.ascontiguousarray(by_year[:, self.m.year_of_month])
 
     def _by_month(self, values: np.ndarray) -> np.ndarray:
         """Months ``0…T_ext−1`` folded into the horizon: what lies past it goes to T − 1."""
