@@ -12,6 +12,7 @@ from ._areas import Area
 from ._contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
 from ._distributions import (
     Beta,
+    Discrete,
     Distribution,
     Fixed,
     LogNormal,
@@ -32,6 +33,7 @@ from ._files import FORMAT_VERSION, dump, dumps, load, loads
 from ._financing import (
     Advance,
     AdvanceFinancing,
+    AdvanceWindow,
     Financing,
     InvestorFinancing,
     Prefinancing,
@@ -77,6 +79,7 @@ __all__ = [
     # the programme and its entities
     "Advance",
     "AdvanceFinancing",
+    "AdvanceWindow",
     "Area",
     "Decision",
     "Engagement",
@@ -117,6 +120,7 @@ __all__ = [
     "DISCOUNT_PRESETS",
     # distributions
     "Beta",
+    "Discrete",
     "Distribution",
     "Fixed",
     "LogNormal",

@@ -632,13 +632,15 @@ class _Run:
         )
         pay_month = next_payment_month(schedule, T_ext)
         gross = np.zeros((len(contract.payers), self.S, T))
+        years = [int(year) for year in np.unique(m.fiscal_year[:T])]
         for i, payer in enumerate(contract.payers):
             due, unpaid = settle_dues(earned * payer.share, pay_month, settlement, T)
+            caps = {year: cap for year in years if (cap := payer.cap_in(year)) is not None}
             paid, lost = fiscal_year_caps(
                 due,
                 schedule[schedule <= settlement],
                 m.fiscal_year[:T],
-                dict(payer.fiscal_year_caps),
+                caps,
                 carry=payer.cap_excess is CapExcess.CARRY,
                 settlement=settlement,
             )
@@ -754,6 +756,9 @@ class _Run:
         schedule = np.zeros(T)
         for advance in financing.advances:
             schedule[self.m.grid.index(advance.month)] += advance.amount
+        for window in financing.windows:  # a monthly amount in each month of the window
+            first = self.m.grid.index(window.start)
+            schedule[first : first + window.months] += window.amount_per_month
         settlement = self.settlement(contract)
         cash = np.zeros_like(gross)
         pool = np.zeros(S)
