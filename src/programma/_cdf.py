@@ -140,10 +140,6 @@ def cdf(dist: Scalar, x: float) -> float:
                 term *= lam / j
                 total += term
             return min(total, 1.0)
-        case Discrete():
-            ordered, cumulative = dist.cumulative()
-            below = [p for value, p in zip(ordered, cumulative, strict=True) if value <= x]
-            return below[-1] if below else 0.0
     raise TypeError(f"no cdf for {dist!r}")  # pragma: no cover
 
 
