@@ -41,6 +41,7 @@ from programma import (
     Comparison,
     CostProfile,
     Decision,
+    Discrete,
     Distribution,
     FinancingMode,
     Fixed,
@@ -338,6 +339,8 @@ def degenerate_value(dist: Distribution) -> float | None:
             return math.exp(mu)
         case Poisson(lam=0.0):
             return 0.0
+        case Discrete(values=(value,)):
+            return value
     return None
 
 
@@ -406,9 +409,24 @@ def outcome_spreads(
     if isinstance(dist, Ref | Samples):
         key = f"contracts/{contract.id}/metrics/{metric.id}/time_to_outcome"
         return [point_mass(x, months) for x in context.sampler.scalar(key, dist)]
+    if isinstance(dist, Discrete):
+        return [discrete_spread(dist, months)] * scenarios
     value = degenerate_value(dist)
     spread = point_mass(value, months) if value is not None else spread_of(dist, months)
     return [spread] * scenarios
+
+
+def discrete_spread(dist: Discrete, months: int) -> Spread:
+    """Values with weights: each value's probability in month ⌊value⌋ (§4.8.1).
+
+    Probabilities are the weights over their sum; the tail Pr(X ≥ j) sums the weights of the
+    values at or past ``j``.
+    """
+    weight = math.fsum(dist.weights)
+    points = list(zip(dist.values, dist.weights, strict=True))
+    pmf = [math.fsum(w for v, w in points if k <= v < k + 1) / weight for k in range(months)]
+    tail = [math.fsum(w for v, w in points if v >= j) / weight for j in range(months + 1)]
+    return Spread(pmf, tail)
 
 
 def cohorts(enrolled: Path, spread: Spread) -> Path:
@@ -776,7 +794,7 @@ def fiscal_year_capped(
 ) -> tuple[Path, Path]:
     """A payer's payments and forfeits after its fiscal-year caps (on gross dues, in order)."""
     months = programme.months
-    caps = dict(payer.fiscal_year_caps)
+    listed = dict(payer.fiscal_year_caps)  # a listed year's own cap, else every year's
     paid = [0.0] * months
     forfeited = [0.0] * months
     spent: dict[int, float] = {}
@@ -788,7 +806,8 @@ def fiscal_year_capped(
         if carried_from is not None and year > carried_from:
             gross += carried
             carried, carried_from = 0.0, None
-        room = max(0.0, caps[year] - spent.get(year, 0.0)) if year in caps else math.inf
+        cap = listed.get(year, payer.fiscal_year_cap)
+        room = math.inf if cap is None else max(0.0, cap - spent.get(year, 0.0))
         pay = min(gross, room)
         spent[year] = spent.get(year, 0.0) + pay
         paid[p] = pay
@@ -999,6 +1018,11 @@ def advance_financing(
     amounts = [0.0] * months
     for advance in financing.advances:
         amounts[month_of(programme, advance.month)] += advance.amount
+    for window in financing.windows:
+        first = month_of(programme, window.start)
+        each = window.per_month if window.per_month is not None else window.total / window.months
+        for m in range(first, first + window.months):
+            amounts[m] += each
     c, provider = contract.id, contract.provider
     back = "advance_refund" if financing.unearned is UnearnedAdvance.REFUND else "advance_forgiven"
     flows: Flows = {}

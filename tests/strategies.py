@@ -34,12 +34,14 @@ from programma import (
     Action,
     Advance,
     AdvanceFinancing,
+    AdvanceWindow,
     Area,
     Beta,
     CapExcess,
     Comparison,
     CostProfile,
     Decision,
+    Discrete,
     Distribution,
     Engagement,
     Enrolment,
@@ -150,6 +152,7 @@ ALL_KINDS: tuple[str, ...] = (
     "samples",
     "parameter",
     "yearly",
+    "discrete",
 )
 """Every distribution kind, by its name in files (``fixed`` is always available as fallback)."""
 
@@ -465,6 +468,10 @@ def _scalars(
     if kind == "samples":
         size = samples_size if samples_size is not None else draw(st.integers(1, 4))
         return Samples([draw(numbers(low, high)) for _ in range(size)])
+    if kind == "discrete":
+        count = draw(st.integers(1, 3))
+        points = draw(st.lists(numbers(low, high), unique=True, min_size=count, max_size=count))
+        return Discrete(points, draw(shares(count)))
     if kind == "parameter":
         reference = _reference(draw, domain, parameters, yearly=yearly_refs)
         if reference is not None:
@@ -808,6 +815,7 @@ def payers(
             share=share,
             fiscal_year_caps=draw(_year_amounts(frame.fiscal_years, 500_000.0)),
             cap_excess=draw(_one_of(CapExcess)),
+            fiscal_year_cap=draw(_optional(numbers(0.0, 500_000.0))),
         )
         for (payer, fund), share in zip(chosen, draw(shares(len(chosen))), strict=True)
     )
@@ -852,9 +860,16 @@ def financings(
     if mode is FinancingMode.ADVANCES:
         advances = [
             Advance(frame.month(draw(st.integers(first, last))), draw(numbers(0.0, 200_000.0)))
-            for _ in range(draw(st.integers(1, 3)))
+            for _ in range(draw(st.integers(0, 3)))
         ]
-        return AdvanceFinancing(advances, unearned=draw(_one_of(UnearnedAdvance)))
+        windows = []
+        for _ in range(draw(st.integers(0 if advances else 1, 2))):
+            begin = draw(st.integers(first, last))
+            months = draw(st.integers(1, last - begin + 1))
+            size = draw(numbers(0.0, 50_000.0))
+            amount = {"per_month": size} if draw(st.booleans()) else {"total": size * months}
+            windows.append(AdvanceWindow(frame.month(begin), months, **amount))
+        return AdvanceFinancing(advances, unearned=draw(_one_of(UnearnedAdvance)), windows=windows)
     partner = draw(_one_of(stakeholders))
     partner_fund = draw(_optional(_one_of(funds))) if funds else None
     if gate_id is None or last == first or not funds or draw(st.booleans()):

@@ -29,6 +29,7 @@ from programma import (
     STOCKS,
     Action,
     CapExcess,
+    Discrete,
     Distribution,
     Enrolment,
     EnrolmentWindow,
@@ -454,8 +455,8 @@ class TestCapsAndSigns:
         years = [int(label.removeprefix("FY")) for label in projection.periods]
         for contract in programme.contracts:
             for payer in contract.payers:
-                caps = dict(payer.fiscal_year_caps)
-                limit = np.array([caps.get(year, math.inf) for year in years])
+                caps = [payer.cap_in(year) for year in years]
+                limit = np.array([math.inf if cap is None else cap for cap in caps])
                 gross = total(
                     projection,
                     ["outcome_payment", "advance_offset"],
@@ -980,6 +981,7 @@ def degenerate_forms(value: float) -> list[Distribution]:
         Pert(value, value, value),
         Normal(value, 0.0, low=low, high=high),
         Samples((value,) * MAX_SCENARIOS),
+        Discrete((value,), (1.0,)),
     ]
 
 
@@ -1015,7 +1017,10 @@ def linear(programme: Programme) -> Programme:
             contract,
             cap=None,
             cap_per_participant=None,
-            payers=[attrs.evolve(payer, fiscal_year_caps={}) for payer in contract.payers],
+            payers=[
+                attrs.evolve(payer, fiscal_year_caps={}, fiscal_year_cap=None)
+                for payer in contract.payers
+            ],
         )
         for contract in uncapped.contracts
     ]
@@ -1073,7 +1078,7 @@ class TestExpectedMode:
     def test_degenerate_forms(
         self, programme: Programme, scenarios: int, seed: int, data: st.DataObject
     ):
-        """Uniform, triangular, PERT, normal or samples that can take one value act as Fixed."""
+        """Uniform, triangular, PERT, normal, samples or discrete with one value act as Fixed."""
 
         def degenerate(dist: Distribution) -> Distribution:
             return data.draw(st.sampled_from(degenerate_forms(point(dist))))

@@ -961,11 +961,11 @@ class TestAdvanceFinancing:
     """Advances are listed, and paid within the contract."""
 
     def test_needs_an_advance(self):
-        """Advance financing without advances is refused."""
+        """Advance financing without advances or windows is refused."""
         with pytest.raises(ValidationError) as exc:
             AdvanceFinancing([])
         assert ("advances",) == exc.value.paths
-        assert "advances: expected at least one advance, got []" in str(exc.value)
+        assert "advances: expected at least one advance or advance window, got []" in str(exc.value)
 
     @pytest.mark.parametrize(
         ("month", "given"),

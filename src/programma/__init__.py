@@ -13,6 +13,7 @@ from ._atomic import OutputPathError
 from ._contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
 from ._distributions import (
     Beta,
+    Discrete,
     Distribution,
     Fixed,
     LogNormal,
@@ -33,6 +34,7 @@ from ._files import FORMAT_VERSION, dump, dumps, load, loads
 from ._financing import (
     Advance,
     AdvanceFinancing,
+    AdvanceWindow,
     Financing,
     InvestorFinancing,
     Prefinancing,
@@ -78,6 +80,7 @@ __all__ = [
     # the programme and its entities
     "Advance",
     "AdvanceFinancing",
+    "AdvanceWindow",
     "Area",
     "Decision",
     "Engagement",
@@ -118,6 +121,7 @@ __all__ = [
     "DISCOUNT_PRESETS",
     # distributions
     "Beta",
+    "Discrete",
     "Distribution",
     "Fixed",
     "LogNormal",

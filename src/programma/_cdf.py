@@ -14,6 +14,7 @@ import numpy as np
 
 from ._distributions import (
     Beta,
+    Discrete,
     Fixed,
     LogNormal,
     Normal,
@@ -92,6 +93,8 @@ def point_mass_at(dist: Scalar) -> float | None:
             return math.exp(mu)
         case Poisson(lam=lam) if lam == 0:
             return 0.0
+        case Discrete(values=values) if len(values) == 1:
+            return values[0]
     return None
 
 
@@ -155,11 +158,18 @@ def month_pmf(dist: Scalar, months: int) -> np.ndarray:
     [12]
     >>> month_pmf(Uniform(0, 2), 4).tolist()
     [0.5, 0.5, 0.0, 0.0]
+    >>> month_pmf(Discrete((3, 15.5), (0.5, 0.5)), 20).nonzero()[0].tolist()
+    [3, 15]
     """
     out = np.zeros(months)
     point = point_mass_at(dist)
     if point is not None:
         out[min(max(math.floor(point), 0), months - 1)] = 1.0
+        return out
+    if isinstance(dist, Discrete):  # each value's weight in its floor month: Pr(k ≤ X < k+1)
+        total = math.fsum(dist.weights)
+        for value, weight in zip(dist.values, dist.weights, strict=True):
+            out[min(max(math.floor(value), 0), months - 1)] += weight / total
         return out
     if isinstance(dist, Poisson):
         previous = 0.0

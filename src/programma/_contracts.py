@@ -99,12 +99,19 @@ class PayerShare(Checked):
         payer: The id of the paying stakeholder.
         fund: The id of the fund it pays from.
         share: Its share of every payment, in (0, 1]; a contract's shares sum to 1.
-        fiscal_year_caps: The most it pays in a fiscal year; a year not listed is uncapped.
+        fiscal_year_caps: The most it pays in a fiscal year; a year not listed is uncapped
+            (unless ``fiscal_year_cap`` is given).
         cap_excess: What happens to an amount above the cap: forfeit, or carry to the next
             payment month in the next fiscal year.
+        fiscal_year_cap: The most it pays in every fiscal year not listed in
+            ``fiscal_year_caps``.
 
     >>> PayerShare("gemeente", "resultatenfonds", 1.0, {2024: 100_000}).fiscal_year_caps
     ((2024, 100000.0),)
+    >>> every_year = PayerShare("gemeente", "resultatenfonds", 1.0, {2024: 50_000},
+    ...                         fiscal_year_cap=100_000)
+    >>> every_year.cap_in(2023), every_year.cap_in(2024)
+    (100000.0, 50000.0)
     """
 
     payer: str
@@ -112,6 +119,17 @@ class PayerShare(Checked):
     share: float = attrs.field(converter=as_float)
     fiscal_year_caps: YearAmounts = attrs.field(default=(), converter=to_year_amounts)
     cap_excess: CapExcess = attrs.field(default=CapExcess.FORFEIT, **vocabulary(CapExcess))
+    fiscal_year_cap: float | None = attrs.field(
+        default=None, converter=attrs.converters.optional(as_float)
+    )
+
+    def cap_in(self, year: int) -> float | None:
+        """The most it pays in fiscal year ``year``; ``None`` when that year is uncapped.
+
+        A year listed in ``fiscal_year_caps`` has its own cap; every other year has
+        ``fiscal_year_cap``, when it is given.
+        """
+        return dict(self.fiscal_year_caps).get(year, self.fiscal_year_cap)
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("payer", self.payer)
@@ -120,6 +138,7 @@ class PayerShare(Checked):
         if self.share == 0.0:
             yield Problem("share", "a share > 0 (leave the payer out instead)", self.share)
         yield from year_amounts("fiscal_year_caps", self.fiscal_year_caps)
+        yield from optional_at_least("fiscal_year_cap", self.fiscal_year_cap, 0.0)
 
 
 @attrs.frozen
@@ -279,6 +298,17 @@ class OutcomeContract(Checked):
                         f"financing.advances[{index}].month",
                         f"a month inside the contract ({period})",
                         described(advance.month.isoformat()),
+                    )
+            for index, advance_window in enumerate(self.financing.windows):
+                if advance_window.problems_of_own_fields():
+                    continue
+                if advance_window.start < self.start or advance_window.end > last:
+                    yield Problem(
+                        f"financing.windows[{index}]",
+                        f"a window inside the contract ({period})",
+                        described(
+                            f"{advance_window.start.isoformat()} for {advance_window.months} months"
+                        ),
                     )
 
     def _schedule_problems(self) -> Iterator[Problem]:

@@ -28,6 +28,7 @@ from ._errors import Problem, described
 
 __all__ = [
     "Beta",
+    "Discrete",
     "Distribution",
     "Fixed",
     "LogNormal",
@@ -261,8 +262,85 @@ class Ref(Checked):
         yield from finite("offset", self.offset)
 
 
+WEIGHT_TOLERANCE = 1e-9
+"""How far the weights of a :class:`Discrete` may sum from 1 (thirds written as decimals)."""
+
+
+@attrs.frozen
+class Discrete(Checked):
+    """A value from a finite list: ``values[i]`` with probability ``weights[i]``.
+
+    Weights are > 0 and sum to 1 (within :data:`WEIGHT_TOLERANCE`); weights that do not are
+    refused with their sum, never normalised silently. Values may be listed in any order,
+    each once. A Monte Carlo scenario takes one value, drawn by inverse CDF from one uniform
+    (values in increasing order); expected mode takes the mean. As a time to outcome it puts
+    each value's weight in the month ``⌊value⌋``.
+
+    >>> half_and_half = Discrete(values=(3, 15), weights=(0.5, 0.5))
+    >>> mean_of(half_and_half), support_of(half_and_half)
+    (9.0, (3.0, 15.0))
+    """
+
+    values: tuple[float, ...] = attrs.field(converter=as_floats)
+    weights: tuple[float, ...] = attrs.field(converter=as_floats)
+
+    def _problems(self) -> Iterator[Problem]:
+        if not self.values:
+            yield Problem("values", "at least one value", [])
+        seen: set[float] = set()
+        for index, value in enumerate(self.values):
+            yield from finite(f"values[{index}]", value)
+            if is_number(value) and value in seen:
+                yield Problem(f"values[{index}]", "each value listed once", value)
+            seen.add(value)
+        if len(self.weights) != len(self.values):
+            yield Problem(
+                "weights",
+                f"one weight per value ({len(self.values)})",
+                described(f"{len(self.weights)} weights"),
+            )
+            return
+        bad = False
+        for index, weight in enumerate(self.weights):
+            problems = list(at_least(f"weights[{index}]", weight, 0.0, strict=True))
+            if weight == 0.0:
+                problems = [Problem(f"weights[{index}]", "a weight > 0 (leave the value out)", 0.0)]
+            bad = bad or bool(problems)
+            yield from problems
+        if not bad and self.weights:
+            total = math.fsum(self.weights)
+            if abs(total - 1.0) > WEIGHT_TOLERANCE:
+                yield Problem(
+                    "weights",
+                    "weights that sum to 1",
+                    described(f"weights summing to {total:.12g}"),
+                )
+
+    def cumulative(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The values in increasing order, and ``Pr(X ≤ value)`` at each (the last exactly 1).
+
+        >>> Discrete((15, 3), (0.25, 0.75)).cumulative()
+        ((3.0, 15.0), (0.75, 1.0))
+        """
+        pairs = sorted(zip(self.values, self.weights, strict=True))
+        total = math.fsum(self.weights)
+        running = [math.fsum(w for _, w in pairs[: i + 1]) / total for i in range(len(pairs))]
+        running[-1] = 1.0
+        return tuple(v for v, _ in pairs), tuple(running)
+
+
 Scalar: TypeAlias = (
-    Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Beta | Poisson | Samples | Ref
+    Fixed
+    | Uniform
+    | Triangular
+    | Pert
+    | Normal
+    | LogNormal
+    | Beta
+    | Poisson
+    | Samples
+    | Ref
+    | Discrete
 )
 """A distribution of one value per scenario."""
 
@@ -277,6 +355,7 @@ SCALAR_TYPES: tuple[type, ...] = (
     Poisson,
     Samples,
     Ref,
+    Discrete,
 )
 
 
@@ -438,6 +517,12 @@ def mean_of(
             if min(values) == max(values):
                 return values[0]  # exact: fsum(n copies) / n can round away from the value
             return math.fsum(values) / len(values)
+        case Discrete(values=values, weights=weights):
+            if len(values) == 1:
+                return values[0]  # exact: one value carries all the weight
+            return math.fsum(v * w for v, w in zip(values, weights, strict=True)) / math.fsum(
+                weights
+            )
         case Ref(name=name, factor=factor, offset=offset):
             if parameters is None or name not in parameters:
                 raise KeyError(f"unknown parameter {name!r}")
@@ -480,6 +565,8 @@ def support_of(
         case Poisson():
             return (0.0, math.inf)
         case Samples(values=values):
+            return (min(values), max(values)) if values else None
+        case Discrete(values=values):
             return (min(values), max(values)) if values else None
         case Ref(name=name, factor=factor, offset=offset):
             if parameters is None or name not in parameters or _refers(parameters[name]):
@@ -533,6 +620,9 @@ def describe(dist: Distribution) -> str:
         return f"samples({len(dist.values)} values)"
     if isinstance(dist, Yearly):
         return f"yearly({', '.join(str(year) for year, _ in dist.by_year)})"
+    if isinstance(dist, Discrete):
+        values, weights = (", ".join(map(fmt_number, xs)) for xs in (dist.values, dist.weights))
+        return f"discrete(values=[{values}], weights=[{weights}])"
     fields = [
         f"{field.name}={fmt_number(value) if is_number(value) else repr(value)}"
         for field in attrs.fields(type(dist))
@@ -553,6 +643,7 @@ KIND_OF: dict[type, str] = {
     Samples: "samples",
     Ref: "parameter",
     Yearly: "yearly",
+    Discrete: "discrete",
 }
 """The name of each distribution in files (the value of its ``dist`` key)."""
 
@@ -621,9 +712,10 @@ def within(
         yield Problem(path, f"a number {domain.phrase}", dist.value)
         return
     low, high = (fmt_number(bound) for bound in support)
+    hint = "" if isinstance(dist, Discrete) else " (truncate it explicitly with low/high)"
     yield Problem(
         path,
-        f"a distribution whose values stay {domain.phrase} (truncate it explicitly with low/high)",
+        f"a distribution whose values stay {domain.phrase}{hint}",
         described(f"{describe(dist)}, which ranges over ({low}, {high})"),
     )
 

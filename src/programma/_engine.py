@@ -300,6 +300,15 @@ class Model:
         return _Run(self, draws, resolution).result()
 
 
+def _weighted_sum(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Σ weights[i] · values[i], added series by series so the rounding is the same for any chunk."""
+    total = np.zeros(values.shape[1:])
+    for weight, series in zip(weights, values, strict=True):
+        if weight:
+            total += weight * series
+    return total
+
+
 class _Run:
     """The arrays of one chunk, computed rule by rule."""
 
@@ -394,7 +403,9 @@ class _Run:
         rates = self.d.yearly(key, rate)
         growth = np.cumprod(1.0 + rates, axis=1)
         by_year = growth / growth[:, self.m.base_year_position : self.m.base_year_position + 1]
-        return np.asarray(by_year[:, self.m.year_of_month])
+        # Fancy indexing along the months lays the result out column by column; later sums
+        # over months would then add in an order that depends on the number of scenarios.
+        return np.ascontiguousarray(by_year[:, self.m.year_of_month])
 
     def _by_month(self, values: np.ndarray) -> np.ndarray:
         """Months ``0…T_ext−1`` folded into the horizon: what lies past it goes to T − 1."""
@@ -655,13 +666,15 @@ class _Run:
         )
         pay_month = next_payment_month(schedule, T_ext)
         gross = np.zeros((len(contract.payers), self.S, T))
+        years = [int(year) for year in np.unique(m.fiscal_year[:T])]
         for i, payer in enumerate(contract.payers):
             due, unpaid = settle_dues(earned * payer.share, pay_month, settlement, T)
+            caps = {year: cap for year in years if (cap := payer.cap_in(year)) is not None}
             paid, lost = fiscal_year_caps(
                 due,
                 schedule[schedule <= settlement],
                 m.fiscal_year[:T],
-                dict(payer.fiscal_year_caps),
+                caps,
                 carry=payer.cap_excess is CapExcess.CARRY,
                 settlement=settlement,
             )
@@ -785,6 +798,9 @@ class _Run:
         schedule = np.zeros(T)
         for advance in financing.advances:
             schedule[self.m.grid.index(advance.month)] += advance.amount
+        for window in financing.windows:  # a monthly amount in each month of the window
+            first = self.m.grid.index(window.start)
+            schedule[first : first + window.months] += window.amount_per_month
         settlement = self.settlement(contract)
         cash = np.zeros_like(gross)
         pool = np.zeros(S)
@@ -859,9 +875,11 @@ class _Run:
         years = [int(y) for y in np.unique(m.fiscal_year[: m.T])]
         for fund in m.programme.funds:
             mine = np.array([key.fund == fund.id for key in m.layout.keys], dtype=bool)
-            by_year = np.tensordot(weights[mine], self.fiscal.values[mine], axes=1)
+            # Series by series in layout order: a BLAS product (tensordot) sums in an order
+            # that depends on how many scenarios the chunk holds, which changes the rounding.
+            by_year = _weighted_sum(weights[mine], self.fiscal.values[mine])
             outflow_key = SeriesKey("fund_outflow", fund.owner, "", fund=fund.id)
-            kept_outflow = np.tensordot(weights[mine], self.kept.values[mine], axes=1)
+            kept_outflow = _weighted_sum(weights[mine], self.kept.values[mine])
             self.kept.values[m.layout.position[outflow_key]] = kept_outflow
             carry = np.zeros(self.S)
             budget = SeriesKey("budget", fund.owner, "", fund=fund.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import math
 import os
 import tomllib
 import types
@@ -233,13 +234,18 @@ class _Reader:
             raise _ShapeError(_NO_NULL, None)
         if is_number(value):
             return Fixed(value)  # type: ignore[arg-type]
-        expected = "a number or a distribution table with a 'dist' key"
+        kinds = [k for k in _DIST_BY_KIND if k != "yearly" or Yearly in typing.get_args(t)]
+        expected = f"a number or a distribution table with 'dist' set to one of {_quoted(kinds)}"
         table = _table(value, expected)
         kind = table.get("dist")
-        kinds = [k for k in _DIST_BY_KIND if k != "yearly" or Yearly in typing.get_args(t)]
+        if "dist" not in table:  # say what is accepted, in the terms of what was written
+            hint = _discrete_hint(table)
+            raise _ShapeError(
+                expected + (f" (values with weights are written {hint})" if hint else ""),
+                described(f"a table {_short(table)} without 'dist'"),
+            )
         if kind not in kinds:
-            where = ".dist" if "dist" in table else ""
-            raise _ShapeError(f"'dist' set to one of {', '.join(map(repr, kinds))}", kind, where)
+            raise _ShapeError(f"'dist' set to one of {_quoted(kinds)}", kind, ".dist")
         rest = {k: v for k, v in table.items() if k != "dist"}
         return self.converter.structure(rest, _DIST_BY_KIND[kind])
 
@@ -327,6 +333,27 @@ class _Reader:
 
 
 _NO_NULL = "a value (leave an unset field out rather than writing null)"
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(map(repr, names))
+
+
+def _discrete_hint(table: dict[str, Any]) -> str | None:
+    """How a table of values to weights (``{3 = 0.5, 15 = 0.5}``) is written, if it is one."""
+    values = []
+    for key, weight in table.items():
+        try:
+            number = float(str(key))
+        except ValueError:
+            return None
+        if not (is_number(weight) and math.isfinite(number)):
+            return None
+        values.append(str(key).strip())
+    if not values:
+        return None
+    weights = ", ".join(str(weight) for weight in table.values())
+    return f'{{ dist = "discrete", values = [{", ".join(values)}], weights = [{weights}] }}'
 
 
 def _is_homogeneous_tuple(t: Any) -> bool:

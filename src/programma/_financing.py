@@ -20,6 +20,7 @@ import attrs
 
 from ._checks import (
     Checked,
+    add_months,
     as_float,
     as_tuple,
     at_least,
@@ -28,13 +29,15 @@ from ._checks import (
     identifier,
     is_number,
     months_count,
+    optional_at_least,
 )
-from ._errors import Problem
+from ._errors import Problem, described
 from ._vocabulary import FinancingMode, UnearnedAdvance
 
 __all__ = [
     "Advance",
     "AdvanceFinancing",
+    "AdvanceWindow",
     "Financing",
     "InvestorFinancing",
     "Prefinancing",
@@ -118,31 +121,93 @@ class Advance(Checked):
 
 
 @attrs.frozen
+class AdvanceWindow(Checked):
+    """Advances paid every month of a window: ``months`` months from ``start``.
+
+    Give either ``per_month`` (the amount paid each month) or ``total`` (spread evenly over
+    the window's months), as for an enrolment window.
+
+    >>> w = AdvanceWindow(dt.date(2023, 1, 1), 12, per_month=5_000)
+    >>> w.end, w.amount_per_month
+    (datetime.date(2023, 12, 1), 5000.0)
+    """
+
+    start: dt.date
+    months: int
+    per_month: float | None = attrs.field(
+        default=None, converter=attrs.converters.optional(as_float)
+    )
+    total: float | None = attrs.field(default=None, converter=attrs.converters.optional(as_float))
+
+    @property
+    def end(self) -> dt.date:
+        """The window's last month."""
+        return add_months(self.start, self.months - 1)
+
+    @property
+    def amount_per_month(self) -> float:
+        """What is paid in each month of the window."""
+        if self.per_month is not None:
+            return self.per_month
+        assert self.total is not None  # validated: one of the two is given
+        return self.total / self.months
+
+    @property
+    def amount(self) -> float:
+        """What the window pays in all."""
+        return self.total if self.total is not None else self.amount_per_month * self.months
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from first_of_month("start", self.start)
+        yield from months_count("months", self.months)
+        yield from optional_at_least("per_month", self.per_month, 0.0)
+        yield from optional_at_least("total", self.total, 0.0)
+        if (self.per_month is None) == (self.total is None):
+            yield Problem(
+                "per_month",
+                "exactly one of per_month or total",
+                described("both" if self.total is not None else "neither"),
+            )
+
+
+@attrs.frozen
 class AdvanceFinancing(Checked):
     """The payers pay advances; each outcome payment due is first offset against them.
 
-    At the contract's settlement the advance not earned is refunded to the payers or forgiven.
+    Advances are dated amounts (``advances``), windows of a monthly amount (``windows``), or
+    both; in a month they add up. At the contract's settlement the advance not earned is
+    refunded to the payers or forgiven.
+
+    Attributes:
+        advances: Amounts paid in single months.
+        unearned: What happens to the advance not earned at settlement: refund or forgive.
+        windows: Amounts paid every month of a window.
 
     >>> f = AdvanceFinancing([Advance(dt.date(2023, 1, 1), 50_000)],
     ...                      unearned=UnearnedAdvance.FORGIVE)
     >>> f.total
     50000.0
+    >>> AdvanceFinancing(windows=[AdvanceWindow(dt.date(2023, 1, 1), 12, per_month=5_000)]).total
+    60000.0
     """
 
     mode: ClassVar[FinancingMode] = FinancingMode.ADVANCES
-    advances: tuple[Advance, ...] = attrs.field(converter=as_tuple)
+    advances: tuple[Advance, ...] = attrs.field(default=(), converter=as_tuple)
     unearned: UnearnedAdvance = attrs.field(
         default=UnearnedAdvance.REFUND, converter=UnearnedAdvance
     )
+    windows: tuple[AdvanceWindow, ...] = attrs.field(default=(), converter=as_tuple)
 
     @property
     def total(self) -> float:
-        """The sum of all advances."""
-        return sum(advance.amount for advance in self.advances)
+        """The sum of all advances, dated and in windows."""
+        return sum(advance.amount for advance in self.advances) + sum(
+            window.amount for window in self.windows
+        )
 
     def _problems(self) -> Iterator[Problem]:
-        if not self.advances:
-            yield Problem("advances", "at least one advance", [])
+        if not self.advances and not self.windows:
+            yield Problem("advances", "at least one advance or advance window", [])
 
 
 @attrs.frozen

@@ -132,7 +132,9 @@ def describe_programme(programme: Programme) -> str:
             )
         elif isinstance(financing, AdvanceFinancing):
             detail = (
-                f": {len(financing.advances)} advances totalling {money(financing.total, cur)}, "
+                f": {len(financing.advances)} advances"
+                + (f" and {len(financing.windows)} advance windows" if financing.windows else "")
+                + f" totalling {money(financing.total, cur)}, "
                 f"unearned balance {financing.unearned.value}ed"
             )
         elif isinstance(financing, Prefinancing):

@@ -18,6 +18,7 @@ import numpy as np
 
 from ._distributions import (
     Beta,
+    Discrete,
     Distribution,
     Fixed,
     LogNormal,
@@ -127,6 +128,11 @@ def draw(dist: Scalar, rng: np.random.Generator, n: int) -> np.ndarray:
             return low + (high - low) * rng.beta(a, b, n)
         case Poisson(lam=lam):
             return rng.poisson(lam, n).astype(float)
+        case Discrete():
+            # Inverse CDF from one uniform per scenario: u in [F(x_{i-1}), F(x_i)) takes x_i.
+            ordered, cumulative = dist.cumulative()
+            index = np.searchsorted(np.asarray(cumulative), rng.random(n), side="right")
+            return np.asarray(ordered)[index]
     raise TypeError(f"cannot draw {dist!r} directly")  # pragma: no cover
 
 
