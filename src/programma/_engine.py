@@ -301,7 +301,7 @@ class Model:
 
 
 def _weighted_sum(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Σ weights[i] · values[i], added series by series so the rounding is the same for any chunk."""
+    """Σ weights[i] · values[i], series by series: the same rounding for any chunk size."""
     total = np.zeros(values.shape[1:])
     for weight, series in zip(weights, values, strict=True):
         if weight:
