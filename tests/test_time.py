@@ -135,8 +135,17 @@ class TestProgrammeOfMonths:
         )
         grid = TimeGrid(D(2021, 1, 1), 30, fiscal_start)
         inverse, _ = grid.groups("fiscal_year")
+        # Amounts add up over a year's months; a balance (STOCKS) is its last month's value.
+        stock = np.array([key.flow in pg.STOCKS for key in monthly.series])
         by_hand = np.stack(
-            [monthly.values[:, inverse == y].sum(axis=1) for y in range(len(yearly.periods))],
+            [
+                np.where(
+                    stock[None, :],
+                    monthly.values[:, np.flatnonzero(inverse == y)[-1]],
+                    monthly.values[:, inverse == y].sum(axis=1),
+                )
+                for y in range(len(yearly.periods))
+            ],
             axis=1,
         )
         np.testing.assert_allclose(by_hand, yearly.values, rtol=1e-9, atol=1e-9)
