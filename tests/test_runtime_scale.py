@@ -10,6 +10,7 @@ import pytest
 import programma as pg
 from builders import base_programme, contract
 from programma import Enrolment, EnrolmentWindow, SeriesKey
+from programma._checks import deferred_checks
 from programma.examples import leeuwarden_oost
 
 D = base_programme().start
@@ -74,3 +75,28 @@ class TestSummaryAtScale:
         for (fund, year), mean in budgets.items():
             column = by_year.total(flow="budget", fund=fund)[:, by_year.periods.index(year)]
             assert np.mean(column) == mean
+
+
+class TestValidationAtScale:
+    def test_every_duplicate_and_bad_reference_reported(self) -> None:
+        """Of 3,000 contracts, each repeated id and each unknown provider is reported, in order."""
+        contracts = [
+            contract(id="c" if i % 2 else f"c{i}", provider="prov" if i % 3 else "nobody")
+            for i in range(3000)
+        ]
+        with pytest.raises(pg.ValidationError) as error:
+            base_programme(contracts=contracts)
+        duplicates = [p.path for p in error.value.problems if p.path.endswith(".id")]
+        unknown = [p.path for p in error.value.problems if p.path.endswith(".provider")]
+        assert [f"contracts[{i}].id" for i in range(3, 3000, 2)] == duplicates
+        assert [f"contracts[{i}].provider" for i in range(0, 3000, 3)] == unknown
+
+    def test_reference_that_is_not_text(self) -> None:
+        """A reference that is not text at all is still reported (not an error of its own)."""
+        with deferred_checks():  # as when reading a file: the programme reports everything
+            fund = pg.Fund("budget", "Budget", "municipal-budget", ["city"])  # type: ignore[arg-type]
+        with pytest.raises(pg.ValidationError) as error:
+            base_programme(funds=[fund])
+        assert ["funds[0].owner", "funds[0].owner"] == [
+            p for p in error.value.paths if p.startswith("funds")
+        ]
