@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +345,22 @@ class TestWorkersThatCannotStart:
             "use fewer --workers, or none"
         ] == err.splitlines()
         assert gone(process.pid, within=10)
+
+
+class TestWorkerKilled:
+    def test_broken_pool_is_a_clear_message(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A worker killed mid-run (say by the kernel, for memory) gives one line, exit 1."""
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+        monkeypatch.setattr("programma.cli.project", broken)
+        code, _, err = run("simulate", "--scenarios", "300", "--workers", "2")
+        assert EXIT_INVALID == code
+        assert [
+            "programma: a worker process ended abruptly (killed, perhaps for lack of memory): "
+            "use fewer --workers or a smaller --chunk-size"
+        ] == err.splitlines()
 
 
 class FailingExecutor(cf.Executor):

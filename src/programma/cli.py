@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
@@ -267,6 +268,11 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             progress=bar,
         )
         finished = True
+    except BrokenProcessPool:
+        raise _WorkersError(
+            "a worker process ended abruptly (killed, perhaps for lack of memory): use fewer "
+            "--workers or a smaller --chunk-size"
+        ) from None
     finally:
         if bar is not None:
             bar.close()
