@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -215,6 +216,17 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop a pool at once: drop queued chunks and end the workers, even mid-chunk."""
+    main = threading.current_thread() is threading.main_thread()  # where signals can be set
+    # A second Ctrl-C must not break off the stopping half-way.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        _end_workers(pool, main)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _end_workers(pool: ProcessPoolExecutor, main: bool) -> None:
     # Taken before shutdown, which forgets them. Workers ignore Ctrl-C and would finish their
     # chunk first, whose result is no longer wanted.
     processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -227,8 +239,9 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         for key, item in list(items.items()):
             if item.future.cancelled():
                 items.pop(key, None)
-    if hasattr(signal, "SIGPIPE"):
-        # A chunk still being sent to a stopped worker must fail there, not end this process.
+    if main and hasattr(signal, "SIGPIPE"):
+        # A chunk still being sent to a stopped worker must fail there, not end this process
+        # (Python's own default, which the console script changes for pipes into `head`).
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for process in processes:
         if process.is_alive():
