@@ -46,7 +46,14 @@ from ._initiatives import FundShare, Initiative
 from ._metrics import OutcomeMetric
 from ._phases import Phase
 from ._programme import DISCOUNT_PRESETS, Parameter, Programme
-from ._project import DEFAULT_MAX_MEMORY, MemoryBudgetError, ProjectionError, project
+from ._project import (
+    DEFAULT_MAX_MEMORY,
+    MEMORY_SHARE,
+    MemoryBudgetError,
+    ProjectionError,
+    default_max_memory,
+    project,
+)
 from ._projection import Projection
 from ._review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from ._sampling import BLOCK_SIZE
@@ -140,6 +147,7 @@ __all__ = [
     "BLOCK_SIZE",
     "DEFAULT_MAX_MEMORY",
     "FLOWS",
+    "MEMORY_SHARE",
     "MEASURES",
     "SIGNED",
     "STOCKS",
@@ -150,6 +158,7 @@ __all__ = [
     "SeriesKey",
     "Spread",
     "Summary",
+    "default_max_memory",
     "project",
     # design review
     "LESSONS",

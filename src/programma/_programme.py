@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -299,25 +298,48 @@ def _programme_problems(programme: Programme) -> Iterator[Problem]:
 
 
 def _tree_problems(
-    obj: Any, path: str, parameters: Mapping[str, Distribution]
+    root: Any, root_path: str, parameters: Mapping[str, Distribution]
 ) -> Iterator[Problem]:
-    if isinstance(obj, Checked):
-        for problem in obj.problems(parameters):
-            yield problem.under(path)
-    if isinstance(obj, Ref) and obj.name not in parameters:
-        known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
-        yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
-    for field in attrs.fields(type(obj)):
-        value = getattr(obj, field.name)
-        sub = f"{path}.{field.name}" if path else field.name
-        if attrs.has(type(value)):
-            yield from _tree_problems(value, sub, parameters)
-        elif isinstance(value, tuple):
-            for index, item in enumerate(value):
-                if attrs.has(type(item)):
-                    yield from _tree_problems(item, f"{sub}[{index}]", parameters)
-                elif isinstance(item, tuple) and len(item) == 2 and attrs.has(type(item[1])):
-                    yield from _tree_problems(item[1], f"{sub}[{item[0]}]", parameters)
+    # Depth first, each entity before the entities inside it, in field order: the order of a
+    # recursive walk, with an explicit stack, as a programme can hold a million entities.
+    stack: list[tuple[Any, str]] = [(root, root_path)]
+    while stack:
+        obj, path = stack.pop()
+        if isinstance(obj, Checked):
+            for problem in obj.problems(parameters):
+                yield problem.under(path)
+        if isinstance(obj, Ref) and obj.name not in parameters:
+            known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
+            yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
+        inside: list[tuple[Any, str]] = []
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            # Most fields hold plain values: they are passed over before any path is built.
+            if isinstance(value, tuple):
+                sub = f"{path}.{name}" if path else name
+                for index, item in enumerate(value):
+                    if hasattr(type(item), "__attrs_attrs__"):
+                        inside.append((item, f"{sub}[{index}]"))
+                    elif (
+                        isinstance(item, tuple)
+                        and len(item) == 2
+                        and hasattr(type(item[1]), "__attrs_attrs__")
+                    ):
+                        inside.append((item[1], f"{sub}[{item[0]}]"))
+            elif hasattr(type(value), "__attrs_attrs__"):
+                inside.append((value, f"{path}.{name}" if path else name))
+        stack.extend(reversed(inside))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The names of an attrs class's fields, looked up once per class (the tree is large)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
+    return names
 
 
 def _months_ok(value: object) -> bool:
@@ -341,6 +363,10 @@ class _References:
         self.ids: dict[str, list[str]] = {
             name: [entity.id for entity in getattr(programme, name)] for name in COLLECTIONS
         }
+        # Sets for look-ups: a list would make references quadratic in the programme's size.
+        self.known = {
+            name: {i for i in ids if isinstance(i, str)} for name, ids in self.ids.items()
+        }
 
     def problems(self) -> Iterator[Problem]:
         yield from self._unique_ids()
@@ -355,12 +381,18 @@ class _References:
 
     def ref(self, path: str, collection: str, value: str | None) -> Iterator[Problem]:
         """A problem if ``value`` is set and is not the id of an entity of ``collection``."""
-        if value is None or value in self.ids[collection]:
+        if value is None or self.has(collection, value):
             return
         known = self.ids[collection]
         listing = ", ".join(repr(k) for k in known[:8]) + (", …" if len(known) > 8 else "")
         what = f"the id of one of the programme's {collection}"
         yield Problem(path, f"{what} ({listing})" if known else f"{what} (there are none)", value)
+
+    def has(self, collection: str, value: object) -> bool:
+        """Whether ``value`` is the id of an entity of ``collection``."""
+        if isinstance(value, str):
+            return value in self.known[collection]
+        return value in self.ids[collection]  # not an id at all: reported by its entity
 
     def refs(self, path: str, collection: str, values: Iterable[str]) -> Iterator[Problem]:
         for index, value in enumerate(values):
@@ -400,9 +432,14 @@ class _References:
 
     def _unique_ids(self) -> Iterator[Problem]:
         for collection, ids in self.ids.items():
-            counts = Counter(ids)
+            seen: set[str] = set()
             for index, entity_id in enumerate(ids):
-                if counts[entity_id] > 1 and entity_id in ids[:index]:
+                try:
+                    again = entity_id in seen
+                    seen.add(entity_id)
+                except TypeError:  # not an id at all (reported by its entity)
+                    again = entity_id in ids[:index]
+                if again:
                     yield Problem(
                         f"{collection}[{index}].id",
                         f"an id unique among the programme's {collection}",

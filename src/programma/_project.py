@@ -7,6 +7,7 @@ import math
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -19,11 +20,108 @@ from ._projection import Projection
 from ._sampling import BLOCK_SIZE
 from ._time import RESOLUTIONS, Resolution
 
-__all__ = ["DEFAULT_MAX_MEMORY", "MemoryBudgetError", "ProjectionError", "project"]
+__all__ = [
+    "DEFAULT_MAX_MEMORY",
+    "MEMORY_SHARE",
+    "MemoryBudgetError",
+    "ProjectionError",
+    "default_max_memory",
+    "project",
+]
 
 DEFAULT_MAX_MEMORY = 4 * 1024**3
-"""The memory a projection may use when ``max_memory`` is not given: 4 GiB."""
+"""The memory budget when the machine's free memory cannot be read: 4 GiB."""
 
+MEMORY_SHARE = 0.75
+"""The share of the memory still available that a projection may use by default."""
+
+# Where Linux tells how much memory is left: the whole machine, and the control group (v2, then
+# v1) as a container sees it. Module attributes so that tests can point them at a fake machine.
+_MEMINFO = Path("/proc/meminfo")
+_CGROUP_LIMITS = (
+    (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
+    (
+        Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+        Path("/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ),
+)
+_STATUS = Path("/proc/self/status")
+_UNLIMITED = 2**60  # cgroup v1 writes "no limit" as a number near 2**63
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None  # "max" (cgroup v2) means no limit
+
+
+def _machine_available() -> int | None:
+    """The machine's available memory: MemAvailable, else the free pages."""
+    try:
+        for line in _MEMINFO.read_text(encoding="ascii").splitlines():
+            name, _, rest = line.partition(":")
+            if name == "MemAvailable" and rest.split() and rest.split()[0].isdigit():
+                return int(rest.split()[0]) * 1024  # always in kB
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        pages, size = os.sysconf("SC_AVPHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def _address_space_available() -> int | None:
+    """What a limit on this process's address space (``ulimit -v``) still leaves, if set."""
+    try:
+        import resource  # not on Windows
+    except ImportError:  # pragma: no cover
+        return None
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY or limit <= 0:
+        return None
+    used = 0
+    try:
+        for line in _STATUS.read_text(encoding="ascii").splitlines():
+            name, _, rest = line.partition(":")
+            if name == "VmSize" and rest.split() and rest.split()[0].isdigit():
+                used = int(rest.split()[0]) * 1024
+    except (OSError, UnicodeDecodeError):
+        pass
+    return max(limit - used, 0)
+
+
+def _cgroup_available() -> int | None:
+    """What the control group's memory limit still leaves, if it has one."""
+    for limit_path, usage_path in _CGROUP_LIMITS:
+        limit = _read_int(limit_path)
+        if limit is not None and limit < _UNLIMITED:
+            return max(limit - (_read_int(usage_path) or 0), 0)
+    return None
+
+
+def default_max_memory() -> int:
+    """The memory budget a projection gets when ``max_memory`` is not given.
+
+    :data:`MEMORY_SHARE` of the memory still available: the least of the machine's available
+    memory (``MemAvailable`` in ``/proc/meminfo``, else ``os.sysconf("SC_AVPHYS_PAGES")``),
+    what a control group's memory limit leaves (a container's), and what a limit on the
+    process's address space (``ulimit -v``) leaves. Where none can be read, the fixed
+    :data:`DEFAULT_MAX_MEMORY`. Read anew at each call: it follows the machine.
+
+    >>> default_max_memory() > 0
+    True
+    """
+    sizes = (_machine_available(), _cgroup_available(), _address_space_available())
+    known = [size for size in sizes if size is not None]
+    if not known:
+        return DEFAULT_MAX_MEMORY
+    return max(int(min(known) * MEMORY_SHARE), 1)
+
+
+_POLL_SECONDS = 0.2
 _MAX_CHUNK_BLOCKS = 16  # 4,096 scenarios: keeps progress responsive and chunks cache-friendly
 
 
@@ -37,11 +135,15 @@ class MemoryBudgetError(ProgrammaError, MemoryError):
     Attributes:
         needed: The bytes the projection would need.
         allowed: The bytes allowed.
+        levers: What would lower the need or raise the budget, most effective first, as the
+            names of :func:`project`'s arguments (``"workers"``: a smaller executor).
     """
 
-    def __init__(self, message: str, needed: int, allowed: int) -> None:
+    def __init__(
+        self, message: str, needed: int, allowed: int, levers: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
-        self.needed, self.allowed = needed, allowed
+        self.needed, self.allowed, self.levers = needed, allowed, levers
 
 
 def _mib(size: float) -> str:
@@ -64,6 +166,19 @@ def _run_chunk(
     model: Model, seed: int, first_block: int, blocks: int | None, resolution: Resolution
 ) -> ChunkResult:
     return model.run(seed=seed, first_block=first_block, blocks=blocks, resolution=resolution)
+
+
+def _result(future: cf.Future[ChunkResult]) -> ChunkResult:
+    """A chunk's result, waited for in short steps.
+
+    A wait without a timeout can hold off Ctrl-C until the chunk is done, when the signal
+    reaches another thread; each step gives the interrupt a chance to be raised.
+    """
+    while True:
+        try:
+            return future.result(timeout=_POLL_SECONDS)
+        except cf.TimeoutError:
+            continue
 
 
 def project(
@@ -93,9 +208,9 @@ def project(
             4,096.
         executor: Where chunks run, e.g. a :class:`concurrent.futures.ProcessPoolExecutor`;
             by default in this process. Chunks are reduced in scenario order.
-        max_memory: The bytes the projection may use (default 4 GiB). The need is estimated
-            before running; past the budget a :class:`MemoryBudgetError` says how much is
-            needed and how to lower it.
+        max_memory: The bytes the projection may use (default: :func:`default_max_memory`, a
+            share of the memory still available). The need is estimated before running; past
+            the budget a :class:`MemoryBudgetError` says how much is needed and how to lower it.
         progress: Called as ``progress(done, total)`` with scenario counts after each chunk.
         workers: How many chunks ``executor`` runs at once, for the memory estimate and the
             number of chunks kept in flight (twice this). Default: the CPUs this process may
@@ -116,7 +231,7 @@ def project(
     _check_workers(workers, executor)
     expected = scenarios is None
     kept: Resolution = resolution or ("month" if expected else "fiscal_year")
-    budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
+    budget = default_max_memory() if max_memory is None else max_memory
     if not expected:
         assert scenarios is not None
         too_short = [len(s.values) for s in _all_samples(programme) if len(s.values) < scenarios]
@@ -147,13 +262,17 @@ def project(
     working = per_scenario * (1 if expected else chunk_blocks * BLOCK_SIZE)
     needed = kept_bytes + working * min(workers, max(1, math.ceil(total_blocks / chunk_blocks)))
     if needed > budget:
-        remedies = ["fewer scenarios"]
+        # What lowers the need here, with its words in the message; a lever that cannot help
+        # (one block is the smallest chunk there is; one worker is the fewest) is not offered.
+        offered = {"scenarios": "fewer scenarios"}
         if kept != "fiscal_year":
-            remedies.append("a coarser resolution ('fiscal_year')")
-        if chunk_blocks > 1:  # one block is the smallest chunk there is
-            remedies.append("a smaller chunk_size")
+            offered["resolution"] = "a coarser resolution ('fiscal_year')"
+        if chunk_blocks > 1:
+            offered["chunk_size"] = "a smaller chunk_size"
         if workers > 1:
-            remedies.append("fewer workers")
+            offered["workers"] = "fewer workers"
+        remedies = list(offered.values())
+        levers = (*offered, "max_memory")
         raise MemoryBudgetError(
             f"this projection needs about {_mib(needed)} but max_memory allows {_mib(budget)}: "
             f"{count:,} scenarios × {len(periods)} {kept} periods × {len(series)} series "
@@ -163,6 +282,7 @@ def project(
             "or raise max_memory",
             needed,
             budget,
+            levers,
         )
     values = np.empty((count, len(periods), len(series)))
     scalars = {name: np.empty(count) for name in names}
@@ -188,16 +308,23 @@ def project(
                 keep(first, _run_chunk(model, seed, first, blocks, kept))
         else:
             pending: deque[tuple[int, cf.Future[ChunkResult]]] = deque()
-            for first, blocks in chunks:
-                pending.append(
-                    (first, executor.submit(_run_chunk, model, seed, first, blocks, kept))
-                )
-                if len(pending) >= in_flight:
+            try:
+                for first, blocks in chunks:
+                    pending.append(
+                        (first, executor.submit(_run_chunk, model, seed, first, blocks, kept))
+                    )
+                    if len(pending) >= in_flight:
+                        done_first, future = pending.popleft()
+                        keep(done_first, _result(future))
+                while pending:
                     done_first, future = pending.popleft()
-                    keep(done_first, future.result())
-            while pending:
-                done_first, future = pending.popleft()
-                keep(done_first, future.result())
+                    keep(done_first, _result(future))
+            except BaseException:
+                # A failed chunk or an interrupt: chunks not yet started are dropped, so the
+                # executor is not left working for a projection that is no longer wanted.
+                for _, future in pending:
+                    future.cancel()
+                raise
     return Projection(
         programme=programme,
         mode="expected" if expected else "monte-carlo",

@@ -7,6 +7,8 @@ and the 10th, 50th and 90th percentiles by numpy's ``linear`` method (Hyndman an
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -15,6 +17,7 @@ import numpy as np
 from ._engine import CAP_STAGES, INVESTOR_FIGURES
 from ._financing import InvestorFinancing
 from ._projection import Projection
+from ._series import SeriesKey
 from ._text import money, number, table
 
 __all__ = [
@@ -291,17 +294,21 @@ def summarise(projection: Projection) -> Summary:
     p = projection.programme
     by_year = projection.by("fiscal_year")
     total = by_year.values.sum(axis=1)  # (S, N): the whole horizon
+    index = _SeriesIndex(by_year.series)
 
     def horizon(**criteria: str) -> np.ndarray:
-        return np.asarray(total[:, by_year.mask(**criteria)].sum(axis=1))
+        return np.asarray(total[:, index.columns(**criteria)].sum(axis=1))
+
+    def per_year(**criteria: str) -> np.ndarray:
+        return np.asarray(by_year.values[:, :, index.columns(**criteria)].sum(axis=2))
 
     funds = []
     for fund in p.funds:
         outflow = by_year.outflow(fund.id)
         earned = by_year.earned(fund.id)
-        accrual = earned + sum(by_year.total(flow=name, fund=fund.id) for name in _ACCRUAL_FLOWS)
-        budget = by_year.total(flow="budget", fund=fund.id)
-        gap = by_year.total(flow="budget_gap", fund=fund.id)
+        accrual = earned + sum(per_year(flow=name, fund=fund.id) for name in _ACCRUAL_FLOWS)
+        budget = per_year(flow="budget", fund=fund.id)
+        gap = per_year(flow="budget_gap", fund=fund.id)
         for y, year in enumerate(by_year.periods):
             funds.append(
                 FundYear(
@@ -397,6 +404,33 @@ def summarise(projection: Projection) -> Summary:
         npv_funds=npv_funds,
         gate_measures=gate_measures,
     )
+
+
+class _SeriesIndex:
+    """The series grouped once by flow, contract and fund, so that each look-up only checks
+    the series of its smallest group: a summary is linear in the number of series rather than
+    series × contracts.
+    """
+
+    _FIELDS = ("flow", "contract", "fund")
+
+    def __init__(self, series: Sequence[SeriesKey]) -> None:
+        self.series = series
+        groups: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+        for n, key in enumerate(series):
+            for field in self._FIELDS:
+                groups[field, getattr(key, field)].append(n)
+        self.groups = dict(groups)
+
+    def columns(self, **criteria: str) -> np.ndarray:
+        """The indices, in order, of the series matching every criterion (as ``mask``)."""
+        keyed = [(f, v) for f, v in criteria.items() if f in self._FIELDS and v is not None]
+        if keyed:
+            candidates: Sequence[int] = min((self.groups.get(key, []) for key in keyed), key=len)
+        else:
+            candidates = range(len(self.series))
+        chosen = [n for n in candidates if self.series[n].matches(**criteria)]
+        return np.asarray(chosen, dtype=np.intp)
 
 
 def _per(amount: np.ndarray, count: np.ndarray) -> np.ndarray:

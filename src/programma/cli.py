@@ -1,27 +1,32 @@
 """The ``programma`` command line.
 
 Exit codes: 0 success, 1 invalid input (a file that cannot be read or is not a valid
-programme), 2 usage error, 3 the design review found errors.
+programme) or a run that cannot be done (not enough memory, workers that cannot start), 2 usage
+error, 3 the design review found errors, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from ._atomic import atomic_writer, check_output_path, terminating_cleanly
-from ._errors import ProgrammaError, ValidationError
+from ._errors import SHOWN_PER_KIND, ProgrammaError, ValidationError
 from ._files import FORMATS, Format, dumps, loads
 from ._overview import describe_programme
 from ._programme import Programme
-from ._project import project
+from ._project import MEMORY_SHARE, MemoryBudgetError, project
 from ._projection import Projection
 from ._report import period_means, projection_report
 from ._review import ReviewConfig, review
@@ -36,6 +41,28 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_REVIEW = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover  (not on macOS or Windows)
+        return os.cpu_count() or 1
+
+
+MAX_WORKERS = 4 * _cpus()
+"""The most ``--workers`` accepted: four per CPU this process may run on."""
+
+
+_CLI_LEVERS = {
+    "resolution": "--by fiscal-year",
+    "scenarios": "fewer --scenarios",
+    "chunk_size": "a smaller --chunk-size",
+    "workers": "fewer --workers",
+    "max_memory": "a larger --max-memory",
+}
 
 
 class _InputError(Exception):
@@ -150,14 +177,85 @@ class _ProgressBar:
         width = 30
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
+        self.shown = True  # first: a Ctrl-C while writing must still end the line
         self.stream.write(f"\r[{bar}] {done:,}/{total:,} scenarios")
         self.stream.flush()
-        self.shown = True
 
     def close(self) -> None:
         if self.shown:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class _WorkersError(Exception):
+    """Worker processes could not be started; the message is one line for stderr."""
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C to the parent, which stops the pool as a whole."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, all started (so a failure to start shows here)."""
+    pool = ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+    try:
+        # With fork every worker starts at the first submit; elsewhere they start as needed.
+        pool.submit(int).result()
+    except BaseException as error:
+        _stop_pool(pool)
+        if isinstance(error, OSError):
+            raise _WorkersError(
+                f"cannot start {workers} worker processes "
+                f"({error.strerror or error}): use fewer --workers, or none"
+            ) from None
+        raise
+    return pool
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: drop queued chunks and end the workers, even mid-chunk."""
+    main = threading.current_thread() is threading.main_thread()  # where signals can be set
+    # A second Ctrl-C must not break off the stopping half-way.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        _end_workers(pool, main)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _end_workers(pool: ProcessPoolExecutor, main: bool) -> None:
+    # Taken before shutdown, which forgets them. Workers ignore Ctrl-C and would finish their
+    # chunk first, whose result is no longer wanted.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)
+    items = getattr(pool, "_pending_work_items", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    if isinstance(items, dict):
+        # Python 3.11's pool fails (a traceback from its thread) marking cancelled chunks as
+        # broken once its workers are gone; they need no marking, so they are taken out first.
+        for key, item in list(items.items()):
+            if item.future.cancelled():
+                items.pop(key, None)
+    if main and hasattr(signal, "SIGPIPE"):
+        # A chunk still being sent to a stopped worker must fail there, not end this process
+        # (Python's own default, which the console script changes for pipes into `head`).
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():  # pragma: no cover  (a worker stuck in the kernel)
+            process.kill()
+            process.join(timeout=5)
+    # A worker stopped while sending its result leaves half a message, which the pool's own
+    # thread would wait for forever (and the interpreter for it, at exit). With the workers
+    # gone, closing this process's end for writing lets that wait end.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -170,22 +268,34 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         check_output_path(args.out)  # before a long run, not after it
     err: TextIO = args.stderr
     bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
-    executor = ProcessPoolExecutor(args.workers) if args.workers and args.workers > 1 else None
+    executor = _start_pool(args.workers) if args.workers and args.workers > 1 else None
+    finished = False
     try:
         projection = project(
             programme,
             scenarios=args.scenarios,
             seed=args.seed,
             resolution=args.by.replace("-", "_") if args.by else None,
+            chunk_size=args.chunk_size,
             executor=executor,
+            max_memory=args.max_memory,
             progress=bar,
             workers=None if executor is None else args.workers,
         )
+        finished = True
+    except BrokenProcessPool:
+        raise _WorkersError(
+            "a worker process ended abruptly (killed, perhaps for lack of memory): use fewer "
+            "--workers or a smaller --chunk-size"
+        ) from None
     finally:
         if bar is not None:
             bar.close()
         if executor is not None:
-            executor.shutdown()
+            if finished:
+                executor.shutdown()
+            else:
+                _stop_pool(executor)
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
         _write(args.out, out, projection.write_csv, newline="")
@@ -259,6 +369,58 @@ _positive = _whole(1)
 _seed = _whole(0)
 
 
+def _workers(text: str) -> int:
+    """An argparse type: a number of worker processes, 1 to :data:`MAX_WORKERS`."""
+    value = _positive(text)
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_WORKERS} (4 per CPU), got {value}")
+    return value
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*")
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from text such as ``2GiB``, ``500MB``, ``1.5 GiB`` or ``1000000``.
+
+    Units: B; kB, MB, GB, TB (powers of 1000); KiB, MiB, GiB, TiB (powers of 1024); no unit
+    means bytes. Letter case does not matter. Fractions are rounded down to whole bytes.
+
+    Raises:
+        argparse.ArgumentTypeError: The text is not such a size, or it is 0.
+
+    >>> parse_size("2GiB"), parse_size("500MB"), parse_size("1.5 KiB")
+    (2147483648, 500000000, 1536)
+    """
+    match = _SIZE.fullmatch(text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 2GiB, 500MB or 1000000 (bytes), got {text!r}"
+        )
+    number: str = match.group(1)
+    whole, _, fraction = number.partition(".")
+    scale = _UNITS[unit]
+    # Exact arithmetic: a float would round large byte counts.
+    tenths: int = 10 ** len(fraction)
+    value = int(whole or 0) * scale + int(fraction or 0) * scale // tenths
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a size of at least 1 byte, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="programma",
@@ -274,15 +436,28 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     fmt_help = "the file's format (default: from the suffix; for standard input, detected)"
+
+    def problems_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--max-problems",
+            type=_seed,
+            default=SHOWN_PER_KIND,
+            metavar="N",
+            help=f"show the first N problems of each kind, and at most 10 × N in all; count "
+            f"the rest (default {SHOWN_PER_KIND}; 0: show every one)",
+        )
+
     validate = command("validate", "check a programme file and report every problem", _cmd_validate)
     validate.add_argument("file", metavar="FILE", help="a .toml or .json file, or - for stdin")
     validate.add_argument("--format", choices=FORMATS, help=fmt_help)
+    problems_option(validate)
 
     show = command("show", "print a readable summary of a programme", _cmd_show)
     show.add_argument(
         "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
     )
     show.add_argument("--format", choices=FORMATS, help=fmt_help)
+    problems_option(show)
 
     example = command("example", "print the embedded Leeuwarden Oost example", _cmd_example)
     example.add_argument(
@@ -298,6 +473,7 @@ def _parser() -> argparse.ArgumentParser:
         "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
     )
     simulate.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    problems_option(simulate)
     simulate.add_argument(
         "--scenarios",
         type=_positive,
@@ -323,7 +499,24 @@ def _parser() -> argparse.ArgumentParser:
         help="write to PATH (atomically), not stdout",
     )
     simulate.add_argument(
-        "--workers", type=_positive, metavar="N", help="run chunks in N processes (default 1)"
+        "--workers",
+        type=_workers,
+        metavar="N",
+        help=f"run chunks in N processes, 1 to {MAX_WORKERS} (4 per CPU; default 1)",
+    )
+    simulate.add_argument(
+        "--chunk-size",
+        type=_positive,
+        metavar="N",
+        help="scenarios per chunk, rounded up to blocks of 256 (default: as many as fit "
+        "--max-memory, at most 4,096)",
+    )
+    simulate.add_argument(
+        "--max-memory",
+        type=parse_size,
+        metavar="SIZE",
+        help="the memory the run may use, e.g. 2GiB or 500MB (default: "
+        f"{MEMORY_SHARE:.0%} of the memory available)",
     )
 
     review_ = command(
@@ -335,6 +528,7 @@ def _parser() -> argparse.ArgumentParser:
         "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
     )
     review_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    problems_option(review_)
     review_.add_argument(
         "--format",
         choices=["text", "json"],
@@ -392,13 +586,31 @@ def main(
         err.write(f"programma: {error}\n")
     except _InvalidError as invalid:
         problems = invalid.error.problems
-        err.write(f"programma: {invalid.name}: {len(problems)} problem(s)\n")
-        for problem in problems:
-            err.write(f"{invalid.name}: {problem}\n")
+        err.write(f"programma: {invalid.name}: {len(problems):,} problem(s)\n")
+        per_kind = getattr(args, "max_problems", SHOWN_PER_KIND) or None
+        lines = invalid.error.summary_lines(per_kind, None if per_kind is None else 10 * per_kind)
+        for line in lines:
+            err.write(f"{invalid.name}: {line}\n")
+    except _WorkersError as error:
+        err.write(f"programma: {error}\n")
+    except MemoryBudgetError as error:
+        levers = ", ".join(_CLI_LEVERS[lever] for lever in error.levers if lever in _CLI_LEVERS)
+        here = f"; on the command line: {levers}" if levers else ""
+        err.write(f"programma: {error}{here}\n")
     except ProgrammaError as error:
         err.write(f"programma: {error}\n")
+    except MemoryError as error:
+        detail = str(error).split("\n", 1)[0] or "an allocation failed"
+        err.write(
+            f"programma: out of memory ({detail}): use fewer --scenarios, --by fiscal-year, "
+            "fewer --workers or a smaller --chunk-size; --max-memory set to what this machine "
+            "can give makes such a run refused before it starts\n"
+        )
     except OSError as error:
         err.write(f"programma: cannot write {error.filename or ''}: {error.strerror or error}\n")
+    except KeyboardInterrupt:
+        err.write("programma: interrupted\n")
+        return EXIT_INTERRUPTED
     return EXIT_INVALID
 
 
