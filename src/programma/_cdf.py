@@ -442,25 +442,23 @@ def _poisson_tails(k: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.ndarr
     mean, 1 − F(k) = p(k+1)·(1 + lam/(k+2) + lam²/((k+2)(k+3)) + …) above it.
     """
     k, lam = np.asarray(k, dtype=float), np.asarray(lam, dtype=float)
-    lower, upper, pmf = np.empty_like(lam), np.empty_like(lam), np.empty_like(lam)
+    pmf = _poisson_pmf(k, lam)
+    lower, upper = np.empty_like(lam), np.empty_like(lam)
     a = k + 1.0
-    temme = (lam >= _TEMME_MIN_MEAN) & (np.abs(lam - a) < 0.3 * a)
-    if temme.any():
-        lower[temme], upper[temme] = _temme_tails(a[temme], lam[temme])[::-1]
-        pmf[temme] = _poisson_pmf(k[temme], lam[temme])
-    first = ~temme & (k == 0)  # F(0) = e^(−lam) exactly, and its complement without cancellation
-    lower[first], upper[first] = np.exp(-lam[first]), -np.expm1(-lam[first])
-    pmf[first] = lower[first]
-    below = ~temme & ~first & (k < lam)
-    if below.any():
+    near = (lam >= _TEMME_MIN_MEAN) & (np.abs(lam - a) < 0.3 * a)
+    temme = np.flatnonzero(near)
+    if temme.size:
+        upper[temme], lower[temme] = _temme_tails(a[temme], lam[temme])
+    first = np.flatnonzero(~near & (k == 0))  # F(0) = e^(−lam), its complement without loss
+    lower[first], upper[first] = pmf[first], -np.expm1(-lam[first])
+    below = np.flatnonzero(~near & (k > 0) & (k < lam))
+    if below.size:
         kb, lb = k[below], lam[below]
-        pmf[below] = _poisson_pmf(kb, lb)
         lower[below] = pmf[below] * _tail_sum(kb, lb, down=True)
         upper[below] = 1.0 - lower[below]
-    above = ~temme & ~first & ~below
-    if above.any():
+    above = np.flatnonzero(~near & (k > 0) & (k >= lam))
+    if above.size:
         ka, la = k[above], lam[above]
-        pmf[above] = _poisson_pmf(ka, la)
         upper[above] = pmf[above] * la / (ka + 1.0) * _tail_sum(ka + 2.0, la, down=False)
         lower[above] = 1.0 - upper[above]
     return lower, upper, pmf
