@@ -9,15 +9,15 @@ interval it can take values in (:func:`support_of`), which is how a bounded fiel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeAlias
 
 import attrs
+import numpy as np
 
 from ._checks import (
     Checked,
     as_float,
-    as_floats,
     at_least,
     finite,
     fmt_number,
@@ -221,24 +221,100 @@ class Poisson(Checked):
         yield from at_least("lam", self.lam, 0.0)
 
 
+_INTEGER_TYPES = (int, np.integer)
+_FLOAT_TYPES = (float, np.floating)
+
+
+def _is_sample_number(value: object) -> bool:
+    """A real number, Python's or numpy's (not ``bool``, complex or a string)."""
+    return isinstance(value, _INTEGER_TYPES + _FLOAT_TYPES) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def as_sample_values(values: object) -> object:
+    """Sample values as a tuple of Python floats, whatever kind of real numbers they are.
+
+    A one-dimensional numpy array of integers or floats, or any iterable of Python or numpy
+    real numbers. Anything else is kept as given, element by element where there are elements,
+    for validation to report with its path.
+    """
+    if isinstance(values, np.ndarray):
+        if values.ndim == 1 and values.dtype.kind in "iuf":
+            return tuple(values.astype(float).tolist())
+        if values.ndim != 1:
+            return values  # reported whole: a table is not a list of values
+        values = values.tolist()
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        return values
+    items = tuple(values)
+    kinds = set(map(type, items))
+    if kinds == {float}:
+        return items
+    if all(_is_sample_kind(kind) for kind in kinds):
+        try:
+            return tuple(np.asarray(items, dtype=float).tolist())
+        except OverflowError:  # a Python integer beyond float's range, reported below
+            pass
+    return tuple(_sample_value(item) for item in items)
+
+
+def _is_sample_kind(kind: type) -> bool:
+    return issubclass(kind, _INTEGER_TYPES + _FLOAT_TYPES) and not issubclass(kind, bool | np.bool_)
+
+
+def _sample_value(value: object) -> object:
+    if not _is_sample_number(value):
+        return value
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an integer beyond float's range: reported as not finite
+        return value
+
+
 @attrs.frozen
 class Samples(Checked):
     """Explicit values, one per scenario (scenario ``i`` takes ``values[i]``).
 
-    Use it to feed draws from another model. In expected mode it takes the sample mean. A
-    Monte Carlo run with more scenarios than values is refused rather than recycled.
+    Use it to feed draws from another model: a list of numbers or a one-dimensional numpy
+    array of integers or floats. The values are kept as a tuple of floats, so two ``Samples``
+    with the same values are equal, and a file keeps them exactly. In expected mode it takes
+    the sample mean. A Monte Carlo run with more scenarios than values is refused rather than
+    recycled.
 
     >>> mean_of(Samples([1, 2, 6]))
     3.0
+    >>> Samples(np.array([1, 2, 6])) == Samples([1.0, 2.0, 6.0])
+    True
     """
 
-    values: tuple[float, ...] = attrs.field(converter=as_floats)
+    values: tuple[float, ...] = attrs.field(converter=as_sample_values)
 
     def _problems(self) -> Iterator[Problem]:
-        if not self.values:
+        values: object = self.values
+        if isinstance(values, np.ndarray):
+            yield Problem(
+                "values",
+                "a list of numbers (one dimension)",
+                described(f"an array of shape {values.shape}"),
+            )
+            return
+        if not isinstance(values, tuple):
+            yield Problem("values", "a list of numbers", values)
+            return
+        if not values:
             yield Problem("values", "at least one value", [])
-        for index, value in enumerate(self.values):
-            yield from finite(f"values[{index}]", value)
+            return
+        if set(map(type, values)) == {float}:  # the usual case: checked at numpy's speed
+            bad = np.flatnonzero(~np.isfinite(np.asarray(values))).tolist()
+        else:
+            bad = [
+                index
+                for index, value in enumerate(values)
+                if not (type(value) is float and math.isfinite(value))
+            ]
+        for index in bad:
+            yield Problem(f"values[{index}]", "a finite number", values[index])
 
 
 @attrs.frozen

@@ -6,6 +6,12 @@ field) is a :class:`numpy.random.SeedSequence` with that key as entropy, strings
 stable hash (BLAKE2b). Scenarios come in blocks of :data:`BLOCK_SIZE`, each block drawn whole.
 So results do not depend on how scenarios are chunked or where chunks run, the first n
 scenarios of any run are the same, and adding an entity leaves the draws of the others alone.
+
+Scenarios are independent: a scenario's value depends only on (seed, entity, field, scenario
+index). Where a distribution's parameters are the same across a block, numpy's samplers keep
+this however many random numbers they use; Poisson counts, whose means can differ from one
+scenario to the next (enrolment noise), are drawn by inverse CDF from one uniform per scenario
+and use (:func:`~programma._cdf.poisson_ppf`), and so is the Poisson distribution, for one rule.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._cdf import normal_ppf, poisson_ppf
 from ._distributions import (
     Beta,
     Discrete,
@@ -55,33 +62,6 @@ def stream(seed: int, block: int, key: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-def _normal_ppf(p: np.ndarray) -> np.ndarray:
-    """The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9)."""
-    a = (-39.69683028665376, 220.9460984245205, -275.9285104469687,
-         138.3577518672690, -30.66479806614716, 2.506628277459239)  # fmt: skip
-    b = (-54.47609879822406, 161.5858368580409, -155.6989798598866,
-         66.80131188771972, -13.28068155288572)  # fmt: skip
-    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838,
-         -2.549732539343734, 4.374664141464968, 2.938163982698783)  # fmt: skip
-    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996, 3.754408661907416)
-    p = np.asarray(p, dtype=float)
-    out = np.empty_like(p)
-    low, high = p < 0.02425, p > 1 - 0.02425
-    mid = ~(low | high)
-    q = p[mid] - 0.5
-    r = q * q
-    out[mid] = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (
-        ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1
-    )
-    for mask, sign, tail in ((low, 1.0, p[low]), (high, -1.0, 1 - p[high])):
-        q = np.sqrt(-2 * np.log(tail))
-        out[mask] = sign * (
-            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-        )
-    return out
-
-
 def _normal_cdf(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
@@ -95,7 +75,7 @@ def _truncated_normal(dist: Normal, rng: np.random.Generator, n: int) -> np.ndar
         low, high = -high, -low
     lo_p, hi_p = _normal_cdf(low), _normal_cdf(high)
     u = lo_p + (hi_p - lo_p) * rng.random(n)
-    z = _normal_ppf(np.clip(u, np.nextafter(0.0, 1.0), np.nextafter(1.0, 0.0)))
+    z = normal_ppf(np.clip(u, np.nextafter(0.0, 1.0), np.nextafter(1.0, 0.0)))
     z = -z if mirrored else z
     values = dist.mean + dist.sd * z
     bounds_low = -math.inf if dist.low is None else dist.low
@@ -127,7 +107,7 @@ def draw(dist: Scalar, rng: np.random.Generator, n: int) -> np.ndarray:
         case Beta(alpha=a, beta=b, low=low, high=high):
             return low + (high - low) * rng.beta(a, b, n)
         case Poisson(lam=lam):
-            return rng.poisson(lam, n).astype(float)
+            return poisson_ppf(rng.random(n), lam)
         case Discrete():
             # Inverse CDF from one uniform per scenario: u in [F(x_{i-1}), F(x_i)) takes x_i.
             ordered, cumulative = dist.cumulative()
@@ -221,15 +201,25 @@ class Draws:
     def poisson(self, key: str, mean: np.ndarray) -> np.ndarray:
         """Poisson counts with means ``mean`` ``(S, T)``: month m from stream ``key@m``.
 
-        Each month has its own stream, so changing the means from some month on (a gate that
-        scales enrolment) leaves the counts of every earlier month as they were.
+        Each count is the inverse CDF of one uniform, the scenario's own in its month's stream,
+        so a count depends on its own mean and on nothing else: changing the means of some
+        scenarios or months (a gate that scales enrolment) leaves every other count as it was.
         """
         out = np.zeros_like(mean)
         for b in range(self._blocks):
             rows = slice(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE)
-            for month in np.flatnonzero((mean[rows] > 0).any(axis=0)):
-                rng = stream(self.seed, self.first_block + b, f"{key}@{month}")
-                out[rows, month] = rng.poisson(mean[rows, month])
+            months = np.flatnonzero((mean[rows] > 0).any(axis=0))
+            if not months.size:
+                continue
+            uniforms = np.stack(
+                [
+                    stream(self.seed, self.first_block + b, f"{key}@{month}").random(BLOCK_SIZE)
+                    for month in months
+                ],
+                axis=1,
+            )
+            means = mean[rows][:, months]  # a caller may ask for fewer than a block's rows
+            out[rows, months] = poisson_ppf(uniforms[: len(means)], means)
         return out
 
     def _year_column(
