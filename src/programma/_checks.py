@@ -108,14 +108,14 @@ def as_float(value: float) -> float:
     return float(value) if is_number(value) else value
 
 
-def as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    """Any iterable as a tuple (the converter of every collection field)."""
-    return tuple(values)
-
-
 def as_floats(values: Iterable[float]) -> tuple[float, ...]:
     """Numbers as a tuple of ``float`` (other values are left for validation to report)."""
     return tuple(map(as_float, values))
+
+
+def as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """Any iterable as a tuple (the converter of every collection field)."""
+    return tuple(values)
 
 
 def is_number(value: object) -> bool:

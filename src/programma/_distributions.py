@@ -18,6 +18,7 @@ import numpy as np
 from ._checks import (
     Checked,
     as_float,
+    as_floats,
     at_least,
     finite,
     fmt_number,
