@@ -126,6 +126,7 @@ DOMAINS: dict[str, tuple[float, float]] = {
 """The domains of the model's bounded fields, by name, as ``(low, high)``."""
 
 _OPEN_LOW = frozenset({"rate"})
+_LIMITS = {"rate": 1.0}  # a rate's finite values stay at most 100 % a year
 
 _SCALES: dict[str, tuple[float, float]] = {
     "any": (-100.0, 100.0),
@@ -197,7 +198,8 @@ def in_domain(domain: str, support: tuple[float, float] | None) -> bool:
         return False
     low, high = DOMAINS[domain]
     above = support[0] > low if domain in _OPEN_LOW else support[0] >= low
-    return above and support[1] <= high
+    limit = _LIMITS.get(domain, 1e15)  # a finite upper end must stay within the limit
+    return above and support[1] <= high and (support[1] == math.inf or support[1] <= limit)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -123,25 +123,52 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+MAX_MAGNITUDE = 1e15
+"""The largest size of any number in a programme (an amount, a count, a distribution's
+parameter): a thousand trillion. Larger values are refused, so that sums over scenarios,
+months and contracts stay finite in floating point."""
+
+MAGNITUDE_EXPECTED = "a number from −1e15 to 1e15 (the limit on any number in a programme)"
+
+
+def too_large(value: object) -> bool:
+    """Whether ``value`` is a finite number larger in size than :data:`MAX_MAGNITUDE`."""
+    return is_number(value) and _finite(value) and abs(value) > MAX_MAGNITUDE  # type: ignore[arg-type]
+
+
+def _finite(value: float) -> bool:
+    # an int is always finite; math.isfinite would fail converting one beyond float's range
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def finite(path: str, value: float) -> Iterator[Problem]:
-    """Problems if ``value`` is not a finite number."""
-    if not is_number(value) or not math.isfinite(value):
+    """Problems if ``value`` is not a finite number within ±:data:`MAX_MAGNITUDE`."""
+    if not is_number(value) or not _finite(value):
         yield Problem(path, "a finite number", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 def at_least(path: str, value: float, low: float, *, strict: bool = False) -> Iterator[Problem]:
-    """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``)."""
+    """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``).
+
+    The number must also be within ±:data:`MAX_MAGNITUDE`.
+    """
     sign = ">" if strict else "≥"
-    if not is_number(value) or not math.isfinite(value):
+    if not is_number(value) or not _finite(value):
         yield Problem(path, f"a finite number {sign} {fmt_number(low)}", value)
     elif value < low or (strict and value == low):
         yield Problem(path, f"a number {sign} {fmt_number(low)}", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 def between(path: str, value: float, low: float, high: float) -> Iterator[Problem]:
     """Problems if ``value`` is not a finite number in ``[low, high]``."""
-    if not is_number(value) or not math.isfinite(value) or not low <= value <= high:
+    if not is_number(value) or not _finite(value) or not low <= value <= high:
         yield Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 MAX_MONTHS = 1200
@@ -155,9 +182,11 @@ def months_count(path: str, value: int, low: int = 1) -> Iterator[Problem]:
 
 
 def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
-    """Problems if ``value`` is not an integer ≥ ``low``."""
+    """Problems if ``value`` is not an integer ≥ ``low`` (and at most :data:`MAX_MAGNITUDE`)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         yield Problem(path, f"an integer ≥ {low}", value)
+    elif value > MAX_MAGNITUDE:
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:

@@ -16,6 +16,7 @@ from ._errors import ProgrammaError
 from ._programme import Programme
 from ._projection import Projection
 from ._sampling import BLOCK_SIZE
+from ._series import SeriesKey
 from ._time import RESOLUTIONS, Resolution
 
 __all__ = ["DEFAULT_MAX_MEMORY", "MemoryBudgetError", "ProjectionError", "project"]
@@ -62,7 +63,45 @@ def _all_samples(value: object) -> Iterator[Samples]:
 def _run_chunk(
     model: Model, seed: int, first_block: int, blocks: int | None, resolution: Resolution
 ) -> ChunkResult:
-    return model.run(seed=seed, first_block=first_block, blocks=blocks, resolution=resolution)
+    # Validation bounds every input (docs/limits.md), but values drawn from long tails can
+    # still compound past what floating point holds: report that as the input's problem.
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = model.run(
+                seed=seed, first_block=first_block, blocks=blocks, resolution=resolution
+            )
+    except ProgrammaError:
+        raise
+    except (ArithmeticError, ValueError) as error:
+        raise ProjectionError(
+            f"the projection overflowed floating point ({error}): lower the amounts, counts "
+            "or rates of the programme (see the limits in the documentation)"
+        ) from None
+    _check_finite(model, result)
+    return result
+
+
+def _check_finite(model: Model, result: ChunkResult) -> None:
+    """Raise a ProjectionError naming the series that left floating point, if any."""
+    bad = ~np.isfinite(result.values).all(axis=tuple(range(result.values.ndim - 1)))
+    names = [_series_name(key) for key, broken in zip(model.series, bad, strict=True) if broken]
+    names += [name for name, values in result.scalars.items() if np.isinf(values).any()]
+    if names:
+        shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
+        raise ProjectionError(
+            f"the projection overflowed floating point in {shown}: lower the amounts, counts "
+            "or rates these depend on (see the limits in the documentation)"
+        )
+
+
+def _series_name(key: SeriesKey) -> str:
+    """``outcome_payment (payer 'city', contract 'c')``: the flow and what it is between."""
+    parts = [
+        f"{field.name} {value!r}"
+        for field in attrs.fields(SeriesKey)[1:]
+        if (value := getattr(key, field.name))
+    ]
+    return key.flow + (f" ({', '.join(parts)})" if parts else "")
 
 
 def project(
