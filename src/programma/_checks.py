@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import math
 import re
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -66,6 +68,10 @@ class Checked:
         programme's named parameters when known, to resolve references to them; a field left
         at None is checked only if its metadata says it is ``"required"``.
         """
+        wrong = list(wrong_entities(self))
+        if wrong:  # the checks below would trip over an entity of the wrong type
+            yield from wrong
+            return
         yield from self._problems()
         for field in attrs.fields(type(self)):  # type: ignore[arg-type]
             check: FieldCheck | None = field.metadata.get("check")
@@ -79,6 +85,50 @@ class Checked:
 
     def __attrs_post_init__(self) -> None:
         raise_problems(self.problems())
+
+
+@functools.cache
+def _entity_fields(cls: Any) -> tuple[tuple[str, type, bool], ...]:
+    """``(name, entity class, is a collection)`` for each field holding entities of one class."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint that cannot be resolved: nothing to check by type
+        return ()
+    found = []
+    for field in attrs.fields(cls):
+        hint = hints.get(field.name)
+        args = typing.get_args(hint)
+        if isinstance(hint, type) and attrs.has(hint):
+            found.append((field.name, hint, False))
+        elif (
+            typing.get_origin(hint) is tuple
+            and len(args) == 2
+            and args[1] is Ellipsis
+            and isinstance(args[0], type)
+            and attrs.has(args[0])
+        ):
+            found.append((field.name, args[0], True))
+    return tuple(found)
+
+
+def wrong_entities(obj: object) -> Iterator[Problem]:
+    """Problems for entities of the wrong type in ``obj``'s fields (``areas=[None]``)."""
+    kind: Any = type(obj)
+    for name, cls, collection in _entity_fields(kind):
+        value = getattr(obj, name)
+        items = enumerate(value) if collection and isinstance(value, tuple) else [(None, value)]
+        for index, item in items:
+            if not isinstance(item, cls):
+                where = name if index is None else f"{name}[{index}]"
+                yield Problem(
+                    where,
+                    f"an {cls.__name__}" if cls.__name__[0] in "AEIOU" else f"a {cls.__name__}",
+                    described(_type_name(item)),
+                )
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else f"{type(value).__name__} {value!r:.40}"
 
 
 def vocabulary(kind: type[enum.Enum]) -> dict[str, Any]:

@@ -639,8 +639,8 @@ def within(
         )
         return
     support = support_of(dist, parameters)
-    if support is None:
-        return
+    if support is None or math.isnan(support[0]) or math.isnan(support[1]):
+        return  # NaN in the distribution itself is its own field's problem
     if domain.holds(*support):
         # a number past the limit in the distribution itself is its own field's problem
         own = support[1] > MAX_MAGNITUDE and not _refers(dist)

@@ -48,16 +48,17 @@ def _mib(size: float) -> str:
     return f"{size / 1024**2:,.1f} MiB"
 
 
-def _all_samples(value: object) -> Iterator[Samples]:
-    """Every Samples distribution anywhere in a programme."""
+def _all_samples(value: object, path: str = "") -> Iterator[tuple[str, Samples]]:
+    """Every Samples distribution anywhere in a programme, with its path."""
     if isinstance(value, Samples):
-        yield value
+        yield path, value
     elif isinstance(value, tuple):
-        for item in value:
-            yield from _all_samples(item)
+        for index, item in enumerate(value):
+            yield from _all_samples(item, f"{path}[{index}]")
     elif attrs.has(type(value)) and not isinstance(value, Ref):
         for field in attrs.fields(type(value)):  # type: ignore[arg-type]
-            yield from _all_samples(getattr(value, field.name))
+            sub = f"{path}.{field.name}" if path else field.name
+            yield from _all_samples(getattr(value, field.name), sub)
 
 
 def _run_chunk(
@@ -144,17 +145,25 @@ def project(
     >>> expected.mode, expected.resolution, expected.scenarios
     ('expected', 'month', 1)
     """
+    if not isinstance(programme, Programme):
+        raise TypeError(f"project() needs a Programme, got {type(programme).__name__}")
     _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
     expected = scenarios is None
     kept: Resolution = resolution or ("month" if expected else "fiscal_year")
     budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
     if not expected:
         assert scenarios is not None
-        too_short = [len(s.values) for s in _all_samples(programme) if len(s.values) < scenarios]
+        too_short = [
+            (path, len(s.values))
+            for path, s in _all_samples(programme)
+            if len(s.values) < scenarios
+        ]
         if too_short:
+            path, size = too_short[0]
+            more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""
             raise ProjectionError(
-                f"a Samples distribution has {min(too_short)} values but {scenarios} scenarios "
-                "were asked for: give at least one value per scenario, or fewer scenarios"
+                f"{path}: a Samples distribution has {size} values but {scenarios} scenarios "
+                f"were asked for{more}: give at least one value per scenario, or fewer scenarios"
             )
     model = Model(programme)
     periods = model.grid.labels(kept)

@@ -6,12 +6,28 @@ import math
 import re
 from collections.abc import Sequence
 
-__all__ = ["MISSING", "money", "number", "table"]
+__all__ = ["MISSING", "money", "number", "printable", "table"]
 
 _NUMBER = re.compile(r"(?:[A-Z]{3} )?[-−]?[\d,]+(?:\.\d+)?%?|[-−]?∞|—|")
 
 MISSING = "—"
 """How a figure that does not exist (NaN: no outcome paid, no IRR) is shown."""
+
+
+# C0 controls but tab and newline, DEL, C1 controls (U+009B starts an escape sequence on some
+# terminals), line and paragraph separators, and the bidirectional overrides and isolates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters shown as ``\u001b`` escapes, safe for a terminal.
+
+    Tabs and newlines stay. The escapes are those of JSON, so JSON text stays valid JSON.
+
+    >>> print(printable("Werkfit\x1b[31m red\u202e"))
+    Werkfit\u001b[31m red\u202e
+    """
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _numeric(cell: object) -> bool:
