@@ -1198,3 +1198,85 @@ def programmes(
         contracts=deals,
         gates=decided,
     )
+
+
+# -- extreme values ----------------------------------------------------------------------------
+
+EXTREME_AMOUNTS = (0.0, -0.0, 5e-324, 1e-300, 1.0, 1e15)
+"""Amounts at and next to the ends of what a programme may hold (1e15 is the limit)."""
+
+EXTREME_SHARES = (0.0, 5e-324, 1.0)
+EXTREME_RATES = (-0.99, 0.0, 1.0)  # a rate stays in (−1, 1]
+
+
+def _evolved(value: Any, **changes: Any) -> Any:
+    """``value`` with ``changes``, or ``value`` unchanged where the changes make it invalid."""
+    import attrs
+
+    from programma import ValidationError
+
+    try:
+        return attrs.evolve(value, **changes)
+    except ValidationError:
+        return value
+
+
+@st.composite
+def extreme_programmes(draw: st.DrawFn, **options: Any) -> Programme:
+    """Valid programmes from :func:`programmes` with amounts, shares and rates at their ends.
+
+    Prices, caps, enrolment, commitments, budgets and rates are set to 0, -0.0, the smallest
+    subnormal, 1e15 (the limit on any number) or their domain's ends, so that contracts pay
+    nothing, investors draw nothing or everything, and funds have no budget or a huge one. A
+    change that would make an entity invalid (a total below its parts, say) is left out.
+    """
+    amount = st.sampled_from(EXTREME_AMOUNTS)
+    programme = draw(programmes(**options))
+    contracts = []
+    for contract in programme.contracts:
+        metrics = [
+            _evolved(
+                metric,
+                price=draw(amount),
+                share_achieving=draw(st.sampled_from(EXTREME_SHARES)),
+                cap_value=draw(st.none() | amount),
+                cap_count=draw(st.none() | amount),
+                indexation=draw(st.sampled_from(EXTREME_RATES)),
+            )
+            for metric in contract.metrics
+        ]
+        windows = [
+            _evolved(
+                window, **{"per_month" if window.per_month is not None else "total": draw(amount)}
+            )
+            for window in contract.enrolment.windows
+        ]
+        financing = contract.financing
+        if hasattr(financing, "commitment"):
+            financing = _evolved(financing, commitment=draw(amount))
+        contracts.append(
+            _evolved(
+                contract,
+                metrics=metrics,
+                enrolment=_evolved(contract.enrolment, windows=windows),
+                cap=draw(st.none() | amount),
+                cap_per_participant=draw(st.none() | amount),
+                financing=financing,
+            )
+        )
+    initiatives = [
+        _evolved(
+            initiative,
+            commitment=draw(amount),
+            overrun=draw(amount),
+            indexation=draw(st.sampled_from(EXTREME_RATES)),
+        )
+        for initiative in programme.initiatives
+    ]
+    funds = [
+        _evolved(fund, amounts={year: draw(amount) for year, _ in fund.amounts})
+        if draw(st.booleans())
+        else _evolved(fund, amounts={})
+        for fund in programme.funds
+    ]
+    return _evolved(programme, contracts=contracts, initiatives=initiatives, funds=funds)

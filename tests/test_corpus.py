@@ -78,9 +78,7 @@ def expectations(path: Path) -> dict[str, tuple[int, list[str]]]:
 
 def run_batch(command: str, files: list[Path]) -> dict[str, dict[str, object]]:
     """Run ``command`` on every file in one child process; the records by file name."""
-    lines = "".join(
-        json.dumps([command, path.name, *COMMANDS[command]]) + "\n" for path in files
-    )
+    lines = "".join(json.dumps([command, path.name, *COMMANDS[command]]) + "\n" for path in files)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     try:
         done = subprocess.run(
@@ -131,3 +129,81 @@ class TestCorpus:
             assert record["code"] in (0, 1, 3), (command, record["code"], err)
             shown = (err if code == 1 else out).splitlines()[: len(lines)]
             assert (code, lines) == (record["code"], shown), command
+
+
+def run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """``python -m programma argv`` in a real process, with a hang guard."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "programma", *argv],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=HANG_GUARD,
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need a POSIX system")
+class TestInputsThatNeverEnd:
+    """A pipe or a device given as a file is refused at once, never read until it ends."""
+
+    def test_fifo_in_a_real_process(self, tmp_path: Path) -> None:
+        """A FIFO with no writer is refused (exit 1, named), not waited on forever."""
+        fifo = tmp_path / "programme.toml"
+        os.mkfifo(fifo)
+        done = run_cli("validate", str(fifo))
+        assert 1 == done.returncode
+        assert (
+            f"programma: {fifo}: 1 problem(s)\n"
+            f"{fifo}: expected a regular file (or standard input), got a named pipe (FIFO)\n"
+        ) == done.stderr.decode()
+
+    def test_fifo_through_load(self, tmp_path: Path) -> None:
+        """programma.load refuses a FIFO too (run in a child process, so a hang cannot stall)."""
+        fifo = tmp_path / "programme.json"
+        os.mkfifo(fifo)
+        code = (
+            "import programma, sys\n"
+            "try:\n    programma.load(sys.argv[1])\n"
+            "except programma.ParseError as error:\n    print(error.problems[0])\n"
+        )
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(fifo)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=HANG_GUARD,
+        )
+        assert (
+            "expected a regular file (or standard input), got a named pipe (FIFO)\n" == done.stdout
+        )
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+    def test_endless_input(self, tmp_path: Path) -> None:
+        """A link to /dev/zero is refused as a device before a byte of it is read."""
+        link = tmp_path / "zero.toml"
+        link.symlink_to("/dev/zero")
+        done = run_cli("simulate", str(link))
+        assert 1 == done.returncode
+        assert (
+            f"{link}: expected a regular file (or standard input), got a character device"
+            in done.stderr.decode()
+        )
+
+    def test_input_larger_than_the_limit(self, tmp_path: Path) -> None:
+        """A file over --max-input-bytes is refused, naming the limit and how to raise it."""
+        big = tmp_path / "big.toml"
+        big.write_bytes(b"# padding\n" * 20)
+        done = run_cli("validate", "--max-input-bytes", "100", str(big))
+        assert 1 == done.returncode
+        assert (
+            f"{big}: expected an input of at most 100 bytes (raise the limit with max_bytes "
+            "or --max-input-bytes), got a larger input\n"
+        ) == done.stderr.decode().splitlines(keepends=True)[1]
+
+    def test_standard_input_larger_than_the_limit(self) -> None:
+        """Standard input over the limit is refused without reading it all."""
+        done = run_cli("validate", "--max-input-bytes", "10", "-", stdin=b"x" * 1000)
+        assert 1 == done.returncode
+        assert "<stdin>: expected an input of at most 10 bytes" in done.stderr.decode()
