@@ -291,19 +291,26 @@ def weights(draw: st.DrawFn, count: int) -> tuple[float, ...]:
     return tuple(part / total for part in parts)
 
 
-def rrules() -> st.SearchStrategy[str]:
-    """RFC 5545 rules accepted as payment schedules (YEARLY, MONTHLY, WEEKLY or DAILY)."""
-    return st.one_of(
+def rrules(months: Collection[int] = range(1, 13)) -> st.SearchStrategy[str]:
+    """RFC 5545 rules accepted as payment schedules (YEARLY, MONTHLY, WEEKLY or DAILY).
+
+    ``months`` are the calendar months (1-12) the contract and its run-off span: a rule must
+    pay in at least one of them, so rules that name months name one of these.
+    """
+    spanned = sorted(set(months))
+    options = [
         st.builds(
             lambda n, month_end: f"FREQ=MONTHLY;INTERVAL={n}" + (";BYMONTHDAY=-1" * month_end),
             st.integers(1, 12),
             st.booleans(),
         ),
-        st.integers(1, 12).map(lambda month: f"FREQ=YEARLY;BYMONTH={month}"),
+        st.sampled_from(spanned).map(lambda month: f"FREQ=YEARLY;BYMONTH={month}"),
         st.integers(1, 13).map(lambda n: f"FREQ=WEEKLY;INTERVAL={n}"),
         st.integers(1, 120).map(lambda n: f"FREQ=DAILY;INTERVAL={n}"),
-        st.just("FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
-    )
+    ]
+    if {3, 6, 9, 12} & set(spanned):
+        options.append(st.just("FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"))
+    return st.one_of(options)
 
 
 # -- time --------------------------------------------------------------------------------------
@@ -893,6 +900,8 @@ def contracts(
         {"end": frame.month(last)} if draw(st.booleans()) else {"duration_months": last - first + 1}
     )
     mode = draw(_one_of(sorted(FinancingMode(m) for m in financing_modes)))
+    run_off = draw(st.integers(0, 12))
+    spanned = {frame.month(m).month for m in range(first, min(last + run_off, first + 11) + 1)}
     return OutcomeContract(
         id=draw(ids("c", index)),
         name=draw(texts()),
@@ -903,9 +912,9 @@ def contracts(
         payers=draw(payers(frame, stakeholders=stakeholders, funds=funds)),
         initiatives=tuple(initiatives),
         payment_schedule=schedule,
-        payment_rrule=draw(rrules()) if schedule is Schedule.RRULE else None,
+        payment_rrule=draw(rrules(spanned)) if schedule is Schedule.RRULE else None,
         verification_lag_months=draw(st.integers(0, 6)),
-        run_off_months=draw(st.integers(0, 12)),
+        run_off_months=run_off,
         cap_per_participant=draw(_optional(numbers(0.0, 50_000.0))),
         cap=draw(_optional(numbers(0.0, 5_000_000.0))),
         financing=draw(
