@@ -131,8 +131,16 @@ class TestCorpus:
             assert (code, lines) == (record["code"], shown), command
 
 
+def _bounded_memory() -> None:
+    """In the child: at most 2 GiB of address space, so that a regression that reads an endless
+    input fails there with a MemoryError instead of starving the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
 def run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    """``python -m programma argv`` in a real process, with a hang guard."""
+    """``python -m programma argv`` in a real process, with a hang guard and a memory bound."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.run(
         [sys.executable, "-m", "programma", *argv],
@@ -140,6 +148,7 @@ def run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes
         capture_output=True,
         env=env,
         timeout=HANG_GUARD,
+        preexec_fn=_bounded_memory if os.name == "posix" else None,
     )
 
 
@@ -174,6 +183,7 @@ class TestInputsThatNeverEnd:
             text=True,
             env=env,
             timeout=HANG_GUARD,
+            preexec_fn=_bounded_memory,
         )
         assert (
             "expected a regular file (or standard input), got a named pipe (FIFO)\n" == done.stdout
