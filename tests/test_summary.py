@@ -168,3 +168,30 @@ class TestExtremeValues:
             str(summary)
             json.dumps(summary.to_dict(), allow_nan=False)
             projection_report(projection)
+
+
+class TestProjectionErrors:
+    """A projection that cannot run says where in the programme the cause is."""
+
+    def test_too_few_samples_names_the_field(self) -> None:
+        """Too few Samples values: the message names the field by its path."""
+        metric = pg.OutcomeMetric("job", "A job", pg.Samples([900, 1100]), 0.4, time_to_outcome=6)
+        programme = base_programme(contracts=[contract(metrics=[metric])])
+        with pytest.raises(pg.ProjectionError) as exc:
+            pg.project(programme, scenarios=3)
+        assert str(exc.value).startswith(
+            "contracts[0].metrics[0].price: a Samples distribution has 2 values but 3 scenarios"
+        )
+
+    def test_example_with_a_contract_capped_at_zero(self) -> None:
+        """The example with one contract's cap at 0 projects and summarises, with dashes."""
+        from programma.examples import leeuwarden_oost
+
+        example = leeuwarden_oost()
+        capped = attrs.evolve(example.contracts[0], cap=0.0)
+        programme = attrs.evolve(example, contracts=[capped, *example.contracts[1:]])
+        summary = pg.project(programme).summary()
+        text = str(summary)
+        assert f"Contract {capped.id}" in text
+        section = text.split(f"Contract {capped.id}\n")[1].split("\n\n")[0]
+        assert [MISSING] * 5 == row(section, "cost per outcome paid")
