@@ -81,6 +81,7 @@ from programma import (
     StakeholderKind,
     Triangular,
     UnearnedAdvance,
+    ValidationError,
     Uniform,
     Yearly,
     project,
@@ -131,6 +132,7 @@ DOMAINS: dict[str, tuple[float, float]] = {
 """The domains of the model's bounded fields, by name, as ``(low, high)``."""
 
 _OPEN_LOW = frozenset({"rate"})
+_LIMITS = {"rate": 1.0}  # a rate's finite values stay at most 100 % a year
 
 _SCALES: dict[str, tuple[float, float]] = {
     "any": (-100.0, 100.0),
@@ -203,7 +205,8 @@ def in_domain(domain: str, support: tuple[float, float] | None) -> bool:
         return False
     low, high = DOMAINS[domain]
     above = support[0] > low if domain in _OPEN_LOW else support[0] >= low
-    return above and support[1] <= high
+    limit = _LIMITS.get(domain, 1e15)  # a finite upper end must stay within the limit
+    return above and support[1] <= high and (support[1] == math.inf or support[1] <= limit)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -295,19 +298,26 @@ def weights(draw: st.DrawFn, count: int) -> tuple[float, ...]:
     return tuple(part / total for part in parts)
 
 
-def rrules() -> st.SearchStrategy[str]:
-    """RFC 5545 rules accepted as payment schedules (YEARLY, MONTHLY, WEEKLY or DAILY)."""
-    return st.one_of(
+def rrules(months: Collection[int] = range(1, 13)) -> st.SearchStrategy[str]:
+    """RFC 5545 rules accepted as payment schedules (YEARLY, MONTHLY, WEEKLY or DAILY).
+
+    ``months`` are the calendar months (1-12) the contract and its run-off span: a rule must
+    pay in at least one of them, so rules that name months name one of these.
+    """
+    spanned = sorted(set(months))
+    options = [
         st.builds(
             lambda n, month_end: f"FREQ=MONTHLY;INTERVAL={n}" + (";BYMONTHDAY=-1" * month_end),
             st.integers(1, 12),
             st.booleans(),
         ),
-        st.integers(1, 12).map(lambda month: f"FREQ=YEARLY;BYMONTH={month}"),
+        st.sampled_from(spanned).map(lambda month: f"FREQ=YEARLY;BYMONTH={month}"),
         st.integers(1, 13).map(lambda n: f"FREQ=WEEKLY;INTERVAL={n}"),
         st.integers(1, 120).map(lambda n: f"FREQ=DAILY;INTERVAL={n}"),
-        st.just("FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
-    )
+    ]
+    if {3, 6, 9, 12} & set(spanned):
+        options.append(st.just("FREQ=MONTHLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"))
+    return st.one_of(options)
 
 
 # -- time --------------------------------------------------------------------------------------
@@ -919,6 +929,9 @@ def contracts(
         {"end": frame.month(last)} if draw(st.booleans()) else {"duration_months": last - first + 1}
     )
     mode = draw(_one_of(sorted(FinancingMode(m) for m in financing_modes)))
+    # Settled inside the horizon (DESIGN §4.8.2).
+    run_off = draw(st.integers(0, min(12, frame.months - 1 - last)))
+    spanned = {frame.month(m).month for m in range(first, min(last + run_off, first + 11) + 1)}
     return OutcomeContract(
         id=draw(ids("c", index)),
         name=draw(texts()),
@@ -929,10 +942,9 @@ def contracts(
         payers=draw(payers(frame, stakeholders=stakeholders, funds=funds)),
         initiatives=tuple(initiatives),
         payment_schedule=schedule,
-        payment_rrule=draw(rrules()) if schedule is Schedule.RRULE else None,
+        payment_rrule=draw(rrules(spanned)) if schedule is Schedule.RRULE else None,
         verification_lag_months=draw(st.integers(0, 6)),
-        # Settled inside the horizon (DESIGN §4.8.2).
-        run_off_months=draw(st.integers(0, min(12, frame.months - 1 - last))),
+        run_off_months=run_off,
         cap_per_participant=draw(_optional(numbers(0.0, 50_000.0))),
         cap=draw(_optional(numbers(0.0, 5_000_000.0))),
         financing=draw(
@@ -1441,3 +1453,82 @@ def _months_after(date: dt.date, months: int) -> dt.date:
     """The first of the month ``months`` after ``date``'s."""
     position = date.year * 12 + date.month - 1 + months
     return dt.date(position // 12, position % 12 + 1, 1)
+
+
+# -- extreme values ----------------------------------------------------------------------------
+
+EXTREME_AMOUNTS = (0.0, -0.0, 5e-324, 1e-300, 1.0, 1e15)
+"""Amounts at and next to the ends of what a programme may hold (1e15 is the limit)."""
+
+EXTREME_SHARES = (0.0, 5e-324, 1.0)
+EXTREME_RATES = (-0.99, 0.0, 1.0)  # a rate stays in (−1, 1]
+
+
+def _evolved(value: Any, **changes: Any) -> Any:
+    """``value`` with ``changes``, or ``value`` unchanged where the changes make it invalid."""
+
+    try:
+        return attrs.evolve(value, **changes)
+    except ValidationError:
+        return value
+
+
+@st.composite
+def extreme_programmes(draw: st.DrawFn, **options: Any) -> Programme:
+    """Valid programmes from :func:`programmes` with amounts, shares and rates at their ends.
+
+    Prices, caps, enrolment, commitments, budgets and rates are set to 0, -0.0, the smallest
+    subnormal, 1e15 (the limit on any number) or their domain's ends, so that contracts pay
+    nothing, investors draw nothing or everything, and funds have no budget or a huge one. A
+    change that would make an entity invalid (a total below its parts, say) is left out.
+    """
+    amount = st.sampled_from(EXTREME_AMOUNTS)
+    programme = draw(programmes(**options))
+    contracts = []
+    for contract in programme.contracts:
+        metrics = [
+            _evolved(
+                metric,
+                price=draw(amount),
+                share_achieving=draw(st.sampled_from(EXTREME_SHARES)),
+                cap_value=draw(st.none() | amount),
+                cap_count=draw(st.none() | amount),
+                indexation=draw(st.sampled_from(EXTREME_RATES)),
+            )
+            for metric in contract.metrics
+        ]
+        windows = [
+            _evolved(
+                window, **{"per_month" if window.per_month is not None else "total": draw(amount)}
+            )
+            for window in contract.enrolment.windows
+        ]
+        financing = contract.financing
+        if hasattr(financing, "commitment"):
+            financing = _evolved(financing, commitment=draw(amount))
+        contracts.append(
+            _evolved(
+                contract,
+                metrics=metrics,
+                enrolment=_evolved(contract.enrolment, windows=windows),
+                cap=draw(st.none() | amount),
+                cap_per_participant=draw(st.none() | amount),
+                financing=financing,
+            )
+        )
+    initiatives = [
+        _evolved(
+            initiative,
+            commitment=draw(amount),
+            overrun=draw(amount),
+            indexation=draw(st.sampled_from(EXTREME_RATES)),
+        )
+        for initiative in programme.initiatives
+    ]
+    funds = [
+        _evolved(fund, amounts={year: draw(amount) for year, _ in fund.amounts})
+        if draw(st.booleans())
+        else _evolved(fund, amounts={})
+        for fund in programme.funds
+    ]
+    return _evolved(programme, contracts=contracts, initiatives=initiatives, funds=funds)

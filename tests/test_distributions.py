@@ -178,11 +178,46 @@ class TestValidation:
                 lambda: LogNormal(math.inf, 1), "mu", "a finite number", "inf", id="lognormal-mu"
             ),
             pytest.param(
-                lambda: LogNormal(699, 2),
+                lambda: LogNormal(33, 2),  # mean exp(35) ≈ 1.6e15 > 1e15
                 "mu",
-                "mu + sigma²/2 ≤ 700 (a mean that is a finite number)",
-                "699.0",
+                "mu + sigma²/2 ≤ 34.5 and sigma ≤ 40 (a mean of at most 1e15)",
+                "33.0",
                 id="lognormal-mean",
+            ),
+            pytest.param(
+                lambda: LogNormal(700, 0),
+                "mu",
+                "mu + sigma²/2 ≤ 34.5 and sigma ≤ 40 (a mean of at most 1e15)",
+                "700.0",
+                id="lognormal-mu-700",
+            ),
+            pytest.param(
+                lambda: Normal(0, 1e300),
+                "sd",
+                "a number from −1e15 to 1e15 (the limit on any number in a programme)",
+                "1e+300",
+                id="normal-sd-huge",
+            ),
+            pytest.param(
+                lambda: Fixed(1e308),
+                "value",
+                "a number from −1e15 to 1e15 (the limit on any number in a programme)",
+                "1e+308",
+                id="fixed-huge",
+            ),
+            pytest.param(
+                lambda: Poisson(1e19),
+                "lam",
+                "a number from −1e15 to 1e15 (the limit on any number in a programme)",
+                "1e+19",
+                id="poisson-huge",
+            ),
+            pytest.param(
+                lambda: Poisson(2e9),
+                "lam",
+                "a mean of at most 1e9 (use a normal for larger counts)",
+                "2000000000.0",
+                id="poisson-lam-limit",
             ),
             pytest.param(lambda: Beta(0, 1), "alpha", "a number > 0", "0.0", id="beta-alpha"),
             pytest.param(lambda: Beta(1, -1), "beta", "a number > 0", "-1.0", id="beta-beta"),
@@ -255,7 +290,7 @@ class TestValidation:
             lambda: Normal(0, 1, low=5.9),
             lambda: Normal(0, 1, high=-5.9),
             lambda: LogNormal(0, 0),
-            lambda: LogNormal(700, 0),
+            lambda: LogNormal(34.5, 0),
             lambda: Beta(0.5, 0.5, low=-1, high=2),
             lambda: Poisson(0),
             lambda: Samples([1]),
@@ -284,7 +319,7 @@ class TestValidation:
         """A sigma so large that sigma² overflows is a problem, not an OverflowError."""
         with pytest.raises(ValidationError) as exc:
             LogNormal(0, 1e200)
-        assert any("sigma²/2 ≤ 700" in problem.expected for problem in exc.value.problems)
+        assert any("sigma²/2 ≤ 34.5" in problem.expected for problem in exc.value.problems)
         assert {"mu", "sigma"} >= set(exc.value.paths)
 
     def test_numbers_become_floats(self):

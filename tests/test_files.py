@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import tomllib
@@ -983,3 +984,244 @@ class TestNoCodeExecution:
         with pytest.raises(ValidationError) as caught:
             from_data(document)
         assert (f"stakeholders[0].{key}",) == caught.value.paths
+
+
+# -- hostile and edge-case input -----------------------------------------------------------------
+
+
+def cli(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    """Run the command line in this process; (exit code, standard output, standard error)."""
+    from programma.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+class _BytesStdin(io.TextIOWrapper):
+    """Standard input as a terminal gives it: text with a byte buffer underneath."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data), encoding="utf-8")
+
+
+def cli_bytes(*argv: str, stdin: bytes) -> tuple[int, str, str]:
+    """The command line with ``stdin`` as bytes behind a text stream, as sys.stdin is."""
+    from programma.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err, stdin=_BytesStdin(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+class TestByteOrderMark:
+    """A UTF-8 byte-order mark is accepted and dropped, whatever the input."""
+
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_loads(self, fmt: str) -> None:
+        """Text and bytes with a BOM read as without."""
+        text = dumps(small_programme(), format=fmt)
+        assert small_programme() == loads("\ufeff" + text, format=fmt)
+        assert small_programme() == loads(b"\xef\xbb\xbf" + text.encode(), format=fmt)
+
+    @pytest.mark.parametrize("fmt", FORMATS)
+    def test_load(self, tmp_path: Path, fmt: str) -> None:
+        """A file with a BOM reads as without."""
+        path = tmp_path / f"p.{fmt}"
+        path.write_bytes(b"\xef\xbb\xbf" + dumps(small_programme(), format=fmt).encode())
+        assert small_programme() == load(path)
+
+    def test_json_on_standard_input(self) -> None:
+        """BOM-prefixed JSON on standard input is told to be JSON, not read as TOML."""
+        data = b"\xef\xbb\xbf" + dumps(small_programme(), format="json").encode()
+        assert (0, "-: valid programme 'demo' (1 contracts, 1 initiatives)\n", "") == (
+            cli_bytes("validate", "-", stdin=data)
+        )
+
+
+class TestLineEndings:
+    """The same bytes get one verdict from a file, standard input and programma.load."""
+
+    def verdicts(self, tmp_path: Path, data: bytes) -> set[tuple[int, str]]:
+        path = tmp_path / "p.toml"
+        path.write_bytes(data)
+        from_file = cli("validate", str(path))
+        from_stdin = cli_bytes("validate", "-", stdin=data)
+        try:
+            load(path)
+            from_load = 0
+        except ParseError:
+            from_load = 1
+
+        def problem(err: str) -> str:
+            return err.splitlines()[-1].split(": ", 1)[1] if err else ""
+
+        return {
+            (from_file[0], problem(from_file[2])),
+            (from_stdin[0], problem(from_stdin[2])),
+            (from_load, problem(from_file[2])),
+        }
+
+    def test_cr_only_is_refused_everywhere(self, tmp_path: Path) -> None:
+        """Lines ended by CR alone are not TOML: refused from a file, stdin and load alike."""
+        data = dumps(small_programme()).replace("\n", "\r").encode()
+        (verdict,) = self.verdicts(tmp_path, data)
+        assert 1 == verdict[0]
+        assert verdict[1].startswith("expected valid TOML, got Expected newline")
+
+    def test_crlf_is_accepted_everywhere(self, tmp_path: Path) -> None:
+        """Lines ended by CRLF are TOML: accepted from a file, stdin and load alike."""
+        data = dumps(small_programme()).replace("\n", "\r\n").encode()
+        assert {(0, "")} == self.verdicts(tmp_path, data)
+
+
+class TestDuplicateJsonKeys:
+    """A key repeated in a JSON object is refused, as TOML refuses it, with its path."""
+
+    def test_top_level(self) -> None:
+        """A repeated programme field is named."""
+        text = '{"format_version": 1, "id": "a", "id": "b"}'
+        with pytest.raises(ParseError) as exc:
+            loads(text, format="json")
+        assert ("id",) == exc.value.paths
+        assert "id: expected each key once in an object, got the key again" == str(
+            exc.value.problems[0]
+        )
+
+    def test_nested_all_at_once(self) -> None:
+        """Every repeated key is reported, each at its path inside lists and tables."""
+        document = json.dumps(small_document())
+        text = document.replace('"price": 8000.0', '"price": 8000.0, "price": 1', 1).replace(
+            '"currency": "EUR"', '"currency": "EUR", "currency": "USD"', 1
+        )
+        with pytest.raises(ParseError) as exc:
+            loads(text, format="json")
+        assert ("currency", "contracts[0].metrics[0].price") == exc.value.paths
+
+
+class TestInputLimits:
+    """programma.load reads only regular files, and at most max_bytes of them."""
+
+    def test_max_bytes(self, tmp_path: Path) -> None:
+        """A file larger than max_bytes is refused; the same file under a higher limit reads."""
+        path = tmp_path / "p.toml"
+        path.write_text(dumps(small_programme()), encoding="utf-8")
+        size = path.stat().st_size
+        with pytest.raises(ParseError) as exc:
+            load(path, max_bytes=size - 1)
+        assert f"an input of at most {size - 1:,} bytes" in exc.value.problems[0].expected
+        assert small_programme() == load(path, max_bytes=size)
+
+    def test_default_limit(self) -> None:
+        """The default limit is 64 MiB."""
+        assert 64 * 1024**2 == programma.MAX_INPUT_BYTES
+
+    @pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+    def test_bad_limit(self, tmp_path: Path, bad: object) -> None:
+        """A limit that is not a whole number ≥ 1 is a ValueError."""
+        with pytest.raises(ValueError, match="max_bytes must be a whole number ≥ 1"):
+            load(tmp_path / "p.toml", max_bytes=bad)  # type: ignore[arg-type]
+
+    @pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+    def test_device(self, tmp_path: Path) -> None:
+        """A link to a device is refused as one (/dev/zero too: tests/test_corpus.py)."""
+        link = tmp_path / "null.toml"
+        link.symlink_to("/dev/null")
+        with pytest.raises(ParseError) as exc:
+            load(link)
+        assert "got a character device" in str(exc.value)
+
+    def test_folder(self, tmp_path: Path) -> None:
+        """A folder is an OSError (IsADirectoryError), as before."""
+        folder = tmp_path / "p.toml"
+        folder.mkdir()
+        with pytest.raises(IsADirectoryError):
+            load(folder)
+
+    def test_cli_limit_option(self, tmp_path: Path) -> None:
+        """--max-input-bytes applies to every command that reads a file."""
+        path = tmp_path / "p.toml"
+        path.write_text(dumps(small_programme()), encoding="utf-8")
+        for command in ("validate", "show", "simulate", "review"):
+            code, _, err = cli(command, "--max-input-bytes", "50", str(path))
+            assert 1 == code, command
+            assert "expected an input of at most 50 bytes" in err, command
+
+
+class TestWrongObjects:
+    """Objects of the wrong type are refused with a message, not an AttributeError."""
+
+    @pytest.mark.parametrize(
+        ("changes", "path", "expected", "given"),
+        [
+            ({"areas": [None]}, "areas[0]", "an Area", "None"),
+            (
+                {"contracts": [{"id": "c"}]},
+                "contracts[0]",
+                "an OutcomeContract",
+                "dict {'id': 'c'}",
+            ),
+            ({"parameters": [3]}, "parameters[0]", "a Parameter", "int 3"),
+        ],
+    )
+    def test_programme_collections(
+        self, changes: dict[str, Any], path: str, expected: str, given: str
+    ) -> None:
+        """An entry that is not an entity of its collection is a problem at its place."""
+        with pytest.raises(ValidationError) as exc:
+            Programme("p", "P", "EUR", dt.date(2021, 1, 1), 3, **changes)
+        assert [f"{path}: expected {expected}, got {given}"] == list(map(str, exc.value.problems))
+
+    def test_nested(self) -> None:
+        """An entry of the wrong type inside an entity is a problem at its place."""
+        with pytest.raises(ValidationError) as exc:
+            Enrolment([None])  # type: ignore[list-item]
+        assert ["windows[0]: expected an EnrolmentWindow, got None"] == list(
+            map(str, exc.value.problems)
+        )
+
+    def test_project_needs_a_programme(self) -> None:
+        """project(None) is a TypeError that says what it needs."""
+        with pytest.raises(TypeError, match="project\\(\\) needs a Programme, got NoneType"):
+            programma.project(None)  # type: ignore[arg-type]
+
+
+class TestTerminalText:
+    """Control characters and escape sequences from a file are shown escaped, never raw."""
+
+    RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
+
+    def hostile(self) -> Programme:
+        import attrs
+
+        p = small_programme()
+        initiative = attrs.evolve(p.initiatives[0], description="bell\x07 and \x9b2J clear")
+        return attrs.evolve(p, name="Demo \x1b[31mred\x1b[0m\r\u202eevil", initiatives=[initiative])
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ("show",),
+            ("simulate",),
+            ("simulate", "--format", "json"),
+            ("review",),
+            ("review", "--format", "json"),
+        ],
+    )
+    def test_output(self, tmp_path: Path, argv: tuple[str, ...]) -> None:
+        """No raw control character reaches the terminal; the escapes show what was there."""
+        path = tmp_path / "p.toml"
+        dump(self.hostile(), path)
+        code, out, err = cli(*argv, str(path))
+        assert code in (0, 3), err
+        assert [] == [char for char in self.RAW if char in out + err]
+        if "json" in argv:
+            json.loads(out)  # the escapes are JSON's own: the document stays valid
+        elif argv[0] != "review":  # the review names the programme by its id alone
+            assert "Demo \\u001b[31mred\\u001b[0m\\u000d\\u202eevil" in out
+
+    def test_model_keeps_the_text(self, tmp_path: Path) -> None:
+        """Only the display is escaped: the text round-trips through a file unchanged."""
+        path = tmp_path / "p.json"
+        dump(self.hostile(), path)
+        assert self.hostile() == load(path)

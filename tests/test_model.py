@@ -1115,14 +1115,39 @@ class TestPaymentRrule:
         [
             ("", "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'"),
             ("  ", "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'"),
-            ("every month", "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'"),
             (
-                "FREQ=FORTNIGHTLY",
-                "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'",
+                "every month",
+                "a rule with NAME=VALUE parts separated by ';' (not 'every month'); "
+                "a FREQ part (FREQ=YEARLY, MONTHLY, WEEKLY or DAILY)",
             ),
             (
-                "FREQ=MONTHLY;COUNT=x",
-                "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'",
+                "FREQ=FORTNIGHTLY",
+                "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY (not FORTNIGHTLY)",
+            ),
+            ("FREQ=MONTHLY;COUNT=x", "a rule with COUNT from 1 to 100000 (not X)"),
+            ("FREQ=YEARLY;INTERVAL=0", "a rule with INTERVAL from 1 to 10000 (not 0)"),
+            ("FREQ=YEARLY;INTERVAL=-1", "a rule with INTERVAL from 1 to 10000 (not -1)"),
+            ("FREQ=MONTHLY;COUNT=0", "a rule with COUNT from 1 to 100000 (not 0)"),
+            ("FREQ=MONTHLY;BYMONTHDAY=32", "a rule with BYMONTHDAY from ±1 to ±31 (not 32)"),
+            ("FREQ=YEARLY;BYMONTH=13", "a rule with BYMONTH from 1 to 12 (not 13)"),
+            (
+                "FREQ=MONTHLY;BYDAY=1XY",
+                "a rule with BYDAY as weekdays such as MO, 1MO or -1FR (not 1XY)",
+            ),
+            ("FREQ=MONTHLY;FREQ=YEARLY", "a rule with each part once (FREQ is repeated)"),
+            ("FREQ=MONTHLY;COUNT=3;UNTIL=20221231", "a rule with COUNT or UNTIL, not both"),
+            (
+                "FREQ=MONTHLY;UNTIL=2022-12-31",
+                "a rule with UNTIL as a date YYYYMMDD (not 2022-12-31)",
+            ),
+            (
+                "FREQ=DAILY;BYHOUR=3",
+                "a rule with known parts only (FREQ, INTERVAL, COUNT, BYMONTH, BYMONTHDAY, "
+                "BYYEARDAY, BYWEEKNO, BYSETPOS, BYDAY, UNTIL, WKST), not BYHOUR",
+            ),
+            (
+                "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+                "a rule with at least one occurrence (no month has that day)",
             ),
             (
                 "DTSTART:20210101T000000\nRRULE:FREQ=MONTHLY",
@@ -1134,9 +1159,9 @@ class TestPaymentRrule:
             ),
             ("RRULE:FREQ=MONTHLY", "the rule alone, without DTSTART or an RRULE: prefix"),
             ("FREQ=MONTHLY\nFREQ=YEARLY", "the rule alone, without DTSTART or an RRULE: prefix"),
-            ("FREQ=HOURLY", "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY"),
-            ("FREQ=MINUTELY", "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY"),
-            ("FREQ=SECONDLY", "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY"),
+            ("FREQ=HOURLY", "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY (not HOURLY)"),
+            ("FREQ=MINUTELY", "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY (not MINUTELY)"),
+            ("FREQ=SECONDLY", "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY (not SECONDLY)"),
         ],
     )
     def test_rejects_rule(self, rule, expected):
@@ -1144,6 +1169,34 @@ class TestPaymentRrule:
         error = rejected(contract, payment_schedule=Schedule.RRULE, payment_rrule=rule)
         assert ("payment_rrule",) == error.paths
         assert f"payment_rrule: expected {expected}, got {rule!r}" in str(error)
+
+    @pytest.mark.parametrize(
+        "rule",
+        [
+            "FREQ=DAILY;INTERVAL=7;BYDAY=MO",  # from a Friday, every seventh day is a Friday
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",  # no leap day in 2021-2023
+            "FREQ=MONTHLY;UNTIL=20201231",  # ends before the contract starts
+        ],
+    )
+    def test_rejects_rule_without_payment_month(self, rule):
+        """A rule with no occurrence from the contract's start to its settlement is refused."""
+        window = "from 2021-01-01 to 2023-01-01 (the contract and its run-off)"
+        error = rejected(contract, payment_schedule=Schedule.RRULE, payment_rrule=rule)
+        assert ("payment_rrule",) == error.paths
+        assert f"expected a rule with at least one occurrence {window}" in str(error)
+
+    def test_refusing_a_rule_is_fast(self):
+        """Ten rules that never match are refused well within a second each (no search to 9999)."""
+        import time
+
+        began = time.perf_counter()
+        for _ in range(10):
+            rejected(
+                contract,
+                payment_schedule=Schedule.RRULE,
+                payment_rrule="FREQ=DAILY;INTERVAL=7;BYDAY=MO",
+            )
+        assert time.perf_counter() - began < 10  # a hang guard: 26 s before the search was bounded
 
     def test_rule_required_for_rrule_schedule(self):
         """An rrule schedule without a rule is refused."""

@@ -30,7 +30,7 @@ from ._distributions import (
     support_of,
 )
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
-from ._files import FORMAT_VERSION, dump, dumps, load, loads
+from ._files import FORMAT_VERSION, MAX_INPUT_BYTES, dump, dumps, load, loads
 from ._financing import (
     Advance,
     AdvanceFinancing,
@@ -173,6 +173,7 @@ __all__ = [
     "review",
     # files
     "FORMAT_VERSION",
+    "MAX_INPUT_BYTES",
     "dump",
     "dumps",
     "load",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import math
 import re
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -66,6 +68,10 @@ class Checked:
         programme's named parameters when known, to resolve references to them; a field left
         at None is checked only if its metadata says it is ``"required"``.
         """
+        wrong = list(wrong_entities(self))
+        if wrong:  # the checks below would trip over an entity of the wrong type
+            yield from wrong
+            return
         yield from self._problems()
         for field in attrs.fields(type(self)):  # type: ignore[arg-type]
             check: FieldCheck | None = field.metadata.get("check")
@@ -79,6 +85,50 @@ class Checked:
 
     def __attrs_post_init__(self) -> None:
         raise_problems(self.problems())
+
+
+@functools.cache
+def _entity_fields(cls: Any) -> tuple[tuple[str, type, bool], ...]:
+    """``(name, entity class, is a collection)`` for each field holding entities of one class."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint that cannot be resolved: nothing to check by type
+        return ()
+    found = []
+    for field in attrs.fields(cls):
+        hint = hints.get(field.name)
+        args = typing.get_args(hint)
+        if isinstance(hint, type) and attrs.has(hint):
+            found.append((field.name, hint, False))
+        elif (
+            typing.get_origin(hint) is tuple
+            and len(args) == 2
+            and args[1] is Ellipsis
+            and isinstance(args[0], type)
+            and attrs.has(args[0])
+        ):
+            found.append((field.name, args[0], True))
+    return tuple(found)
+
+
+def wrong_entities(obj: object) -> Iterator[Problem]:
+    """Problems for entities of the wrong type in ``obj``'s fields (``areas=[None]``)."""
+    kind: Any = type(obj)
+    for name, cls, collection in _entity_fields(kind):
+        value = getattr(obj, name)
+        items = enumerate(value) if collection and isinstance(value, tuple) else [(None, value)]
+        for index, item in items:
+            if not isinstance(item, cls):
+                where = name if index is None else f"{name}[{index}]"
+                yield Problem(
+                    where,
+                    f"an {cls.__name__}" if cls.__name__[0] in "AEIOU" else f"a {cls.__name__}",
+                    described(_type_name(item)),
+                )
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else f"{type(value).__name__} {value!r:.40}"
 
 
 def vocabulary(kind: type[enum.Enum]) -> dict[str, Any]:
@@ -123,25 +173,52 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+MAX_MAGNITUDE = 1e15
+"""The largest size of any number in a programme (an amount, a count, a distribution's
+parameter): a thousand trillion. Larger values are refused, so that sums over scenarios,
+months and contracts stay finite in floating point."""
+
+MAGNITUDE_EXPECTED = "a number from −1e15 to 1e15 (the limit on any number in a programme)"
+
+
+def too_large(value: object) -> bool:
+    """Whether ``value`` is a finite number larger in size than :data:`MAX_MAGNITUDE`."""
+    return is_number(value) and _finite(value) and abs(value) > MAX_MAGNITUDE  # type: ignore[arg-type]
+
+
+def _finite(value: float) -> bool:
+    # an int is always finite; math.isfinite would fail converting one beyond float's range
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def finite(path: str, value: float) -> Iterator[Problem]:
-    """Problems if ``value`` is not a finite number."""
-    if not is_number(value) or not math.isfinite(value):
+    """Problems if ``value`` is not a finite number within ±:data:`MAX_MAGNITUDE`."""
+    if not is_number(value) or not _finite(value):
         yield Problem(path, "a finite number", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 def at_least(path: str, value: float, low: float, *, strict: bool = False) -> Iterator[Problem]:
-    """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``)."""
+    """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``).
+
+    The number must also be within ±:data:`MAX_MAGNITUDE`.
+    """
     sign = ">" if strict else "≥"
-    if not is_number(value) or not math.isfinite(value):
+    if not is_number(value) or not _finite(value):
         yield Problem(path, f"a finite number {sign} {fmt_number(low)}", value)
     elif value < low or (strict and value == low):
         yield Problem(path, f"a number {sign} {fmt_number(low)}", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 def between(path: str, value: float, low: float, high: float) -> Iterator[Problem]:
     """Problems if ``value`` is not a finite number in ``[low, high]``."""
-    if not is_number(value) or not math.isfinite(value) or not low <= value <= high:
+    if not is_number(value) or not _finite(value) or not low <= value <= high:
         yield Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 MAX_MONTHS = 1200
@@ -155,9 +232,11 @@ def months_count(path: str, value: int, low: int = 1) -> Iterator[Problem]:
 
 
 def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
-    """Problems if ``value`` is not an integer ≥ ``low``."""
+    """Problems if ``value`` is not an integer ≥ ``low`` (and at most :data:`MAX_MAGNITUDE`)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         yield Problem(path, f"an integer ≥ {low}", value)
+    elif value > MAX_MAGNITUDE:
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
 def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:

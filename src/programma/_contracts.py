@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import attrs
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
 
 from ._checks import (
     Checked,
@@ -29,11 +28,10 @@ from ._distributions import NON_NEGATIVE, Distribution, bounded, to_distribution
 from ._errors import Problem, described
 from ._financing import AdvanceFinancing, Financing, ProviderFinancing
 from ._metrics import OutcomeMetric
+from ._recurrence import rrule_problems
 from ._vocabulary import CapExcess, Schedule
 
-__all__ = ["Enrolment", "EnrolmentWindow", "OutcomeContract", "PayerShare"]
-
-_RRULE_FREQUENCIES = {YEARLY: "YEARLY", MONTHLY: "MONTHLY", WEEKLY: "WEEKLY", DAILY: "DAILY"}
+__all__ = ["Enrolment", "EnrolmentWindow", "OutcomeContract", "PayerShare", "rrule_problems"]
 
 
 @attrs.frozen
@@ -231,7 +229,8 @@ class OutcomeContract(Checked):
         yield from identifier("provider", self.provider)
         start_problems = list(first_of_month("start", self.start))
         yield from start_problems
-        yield from self._period_problems(ok=not start_problems)
+        period_problems = list(self._period_problems(ok=not start_problems))
+        yield from period_problems
         if not self.metrics:
             yield Problem("metrics", "at least one outcome metric", [])
         ids = [metric.id for metric in self.metrics]
@@ -241,9 +240,11 @@ class OutcomeContract(Checked):
         if not self.payers:
             yield Problem("payers", "at least one payer", [])
         yield from identifiers("initiatives", self.initiatives)
-        yield from self._schedule_problems()
+        run_off = list(months_count("run_off_months", self.run_off_months, 0))
+        timed = not (start_problems or period_problems or run_off)
+        yield from self._schedule_problems(timed=timed)
         yield from months_count("verification_lag_months", self.verification_lag_months, 0)
-        yield from months_count("run_off_months", self.run_off_months, 0)
+        yield from run_off
         yield from optional_at_least("cap_per_participant", self.cap_per_participant, 0.0)
         yield from optional_at_least("cap", self.cap, 0.0)
         yield from identifiers("interests", self.interests)
@@ -311,7 +312,7 @@ class OutcomeContract(Checked):
                         ),
                     )
 
-    def _schedule_problems(self) -> Iterator[Problem]:
+    def _schedule_problems(self, *, timed: bool) -> Iterator[Problem]:
         if self.payment_schedule is not Schedule.RRULE:
             if self.payment_rrule is not None:
                 yield Problem(
@@ -323,34 +324,6 @@ class OutcomeContract(Checked):
         if self.payment_rrule is None:
             yield Problem("payment_rrule", "an RRULE when payment_schedule is 'rrule'", None)
             return
-        yield from rrule_problems("payment_rrule", self.payment_rrule)
-
-
-def rrule_problems(path: str, rule: str) -> Iterator[Problem]:
-    """Problems with an RFC 5545 RRULE used as a payment schedule.
-
-    Only the rule itself is accepted (no DTSTART: the contract's start is used), with a
-    frequency of YEARLY, MONTHLY, WEEKLY or DAILY.
-
-    >>> [str(p) for p in rrule_problems("payment_rrule", "FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=-1")]
-    []
-    >>> [str(p) for p in rrule_problems("payment_rrule", "FREQ=HOURLY")]
-    ["payment_rrule: expected a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY, got 'FREQ=HOURLY'"]
-    """
-    expected = "an RFC 5545 RRULE such as 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1'"
-    if not isinstance(rule, str) or not rule.strip():
-        yield Problem(path, expected, rule)
-        return
-    upper = rule.upper()
-    if "DTSTART" in upper or "\n" in rule or upper.lstrip().startswith(("RRULE:", "EXRULE")):
-        yield Problem(path, "the rule alone, without DTSTART or an RRULE: prefix", rule)
-        return
-    try:
-        parsed = rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
-    except Exception:  # dateutil raises several types on malformed rules
-        yield Problem(path, expected, rule)
-        return
-    if getattr(parsed, "_freq", None) not in _RRULE_FREQUENCIES:
-        yield Problem(path, "a rule with FREQ=YEARLY, MONTHLY, WEEKLY or DAILY", rule)
-    elif parsed.after(dt.datetime(2000, 1, 1), inc=True) is None:
-        yield Problem(path, "a rule with at least one occurrence", rule)
+        # the rule starts with the contract and must pay at least once before settlement
+        window = (self.start, add_months(self.settlement_month, 1)) if timed else (None, None)
+        yield from rrule_problems("payment_rrule", self.payment_rrule, *window)

@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from ._checks import (
+    MAX_MAGNITUDE,
     Checked,
     as_float,
     as_floats,
@@ -48,6 +49,10 @@ __all__ = [
 ]
 
 _SQRT2 = math.sqrt(2.0)
+_LOG_MAX = math.log(MAX_MAGNITUDE)  # 34.54: a lognormal's mean stays within the limit
+
+MAX_POISSON_LAM = 1e9
+"""The largest mean of a Poisson distribution: beyond it a normal describes the count as well."""
 
 
 @attrs.frozen
@@ -182,8 +187,10 @@ class LogNormal(Checked):
         yield from at_least("sigma", self.sigma, 0.0)
         numbers = (self.mu, self.sigma)
         finite_numbers = all(is_number(x) and math.isfinite(x) for x in numbers)
-        if finite_numbers and (self.sigma > 40 or self.mu + self.sigma**2 / 2 > 700):
-            yield Problem("mu", "mu + sigma²/2 ≤ 700 (a mean that is a finite number)", self.mu)
+        if finite_numbers and (self.sigma > 40 or self.mu + self.sigma**2 / 2 > _LOG_MAX):
+            yield Problem(
+                "mu", "mu + sigma²/2 ≤ 34.5 and sigma ≤ 40 (a mean of at most 1e15)", self.mu
+            )
 
 
 @attrs.frozen
@@ -219,7 +226,10 @@ class Poisson(Checked):
     lam: float = attrs.field(converter=as_float)
 
     def _problems(self) -> Iterator[Problem]:
-        yield from at_least("lam", self.lam, 0.0)
+        basic = list(at_least("lam", self.lam, 0.0))
+        yield from basic
+        if not basic and self.lam > MAX_POISSON_LAM:
+            yield Problem("lam", "a mean of at most 1e9 (use a normal for larger counts)", self.lam)
 
 
 _INTEGER_TYPES = (int, np.integer)
@@ -727,11 +737,18 @@ KIND_OF: dict[type, str] = {
 
 @attrs.frozen
 class Domain:
-    """The values a field may take: ``[low, high]``, or ``(low, high]`` when ``open_low``."""
+    """The values a field may take: ``[low, high]``, or ``(low, high]`` when ``open_low``.
+
+    ``limit`` bounds the values a distribution with a finite support may reach (a fixed
+    number, a uniform, a truncated normal); a distribution without an upper end (lognormal,
+    Poisson) is judged by ``high`` alone, and the engine reports a run it drives past what
+    floating point holds.
+    """
 
     low: float
     high: float
     open_low: bool = False
+    limit: float = MAX_MAGNITUDE
 
     @property
     def phrase(self) -> str:
@@ -752,10 +769,17 @@ class Domain:
         above = low > self.low if self.open_low else low >= self.low
         return above and high <= self.high
 
+    def beyond_limit(self, high: float) -> bool:
+        """Whether a finite upper end ``high`` lies past :attr:`limit`."""
+        return math.isfinite(high) and high > self.limit
+
+
+MAX_RATE = 1.0
+"""The largest finite value a yearly rate (indexation, a price index) may take: 100% a year."""
 
 NON_NEGATIVE = Domain(0.0, math.inf)
 SHARE = Domain(0.0, 1.0)
-RATE = Domain(-1.0, math.inf, open_low=True)
+RATE = Domain(-1.0, math.inf, open_low=True, limit=MAX_RATE)
 
 
 def within(
@@ -783,7 +807,21 @@ def within(
         )
         return
     support = support_of(dist, parameters)
-    if support is None or domain.holds(*support):
+    if support is None or math.isnan(support[0]) or math.isnan(support[1]):
+        return  # NaN in the distribution itself is its own field's problem
+    if domain.holds(*support):
+        # a number past the limit in the distribution itself is its own field's problem
+        own = support[1] > MAX_MAGNITUDE and not _refers(dist)
+        if domain.beyond_limit(support[1]) and not own:
+            limit = fmt_number(domain.limit)
+            given = dist.value if isinstance(dist, Fixed) else described(describe(dist))
+            rate = domain is RATE
+            yield Problem(
+                path,
+                f"values of at most {limit}"
+                + (" (100% a year)" if rate else " (the limit on any number in a programme)"),
+                given,
+            )
         return
     if isinstance(dist, Fixed):
         yield Problem(path, f"a number {domain.phrase}", dist.value)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import errno
 import json
 import math
 import os
+import stat
 import tomllib
 import types
 import typing
@@ -52,7 +54,21 @@ _ENUMS: tuple[type[enum.Enum], ...] = tuple(
     getattr(_vocabulary, name) for name in _vocabulary_names
 )
 
-__all__ = ["FORMAT_VERSION", "Format", "dump", "dumps", "from_data", "load", "loads", "to_data"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_INPUT_BYTES",
+    "Format",
+    "dump",
+    "dumps",
+    "from_data",
+    "load",
+    "loads",
+    "read_input",
+    "to_data",
+]
+
+MAX_INPUT_BYTES = 64 * 1024**2
+"""The largest programme file read by default: 64 MiB (the example is about 60 KiB)."""
 
 FORMAT_VERSION = 1
 """The version of the file format this version of programma writes (and the newest it reads)."""
@@ -542,8 +558,11 @@ def loads(text: str | bytes, *, format: Format = "toml") -> Programme:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ParseError([Problem("", "UTF-8 text", described(str(error)))]) from None
+    text = text.removeprefix(_BOM)  # a byte-order mark says only "UTF-8": accepted, dropped
     try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+        data = tomllib.loads(text) if fmt == "toml" else _json(text)
+    except ParseError:  # keys repeated in a JSON object, each with its path
+        raise
     except tomllib.TOMLDecodeError as error:
         raise ParseError([Problem("", "valid TOML", described(str(error)))]) from None
     except json.JSONDecodeError as error:
@@ -557,17 +576,121 @@ def loads(text: str | bytes, *, format: Format = "toml") -> Programme:
     return from_data(data)
 
 
-def load(path: str | os.PathLike[str], *, format: Format | None = None) -> Programme:
+def load(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
+) -> Programme:
     """Read a programme file; the format comes from the suffix (``.toml``, ``.json``) if not given.
+
+    Only a regular file (or a link to one) of at most ``max_bytes`` is read: a pipe, a device
+    or an endless input is refused before anything is read from it.
 
     Raises:
         OSError: The file cannot be read (e.g. FileNotFoundError).
         ValueError: The format cannot be told from the suffix and is not given.
-        ParseError, ValidationError, FormatVersionError: As :func:`loads`.
+        ParseError: The file is not a regular file, is larger than ``max_bytes``, or is not
+            valid TOML or JSON.
+        ValidationError, FormatVersionError: As :func:`loads`.
     """
     target = Path(path)
     fmt = format if format is not None else _format_of(target)
-    return loads(target.read_bytes(), format=fmt)
+    return loads(read_input(target, max_bytes=max_bytes), format=fmt)
+
+
+_BOM = "\ufeff"
+
+
+def _kind_of_file(mode: int) -> str:
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def read_input(path: str | os.PathLike[str], *, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, read without blocking on a pipe.
+
+    Raises:
+        OSError: The file cannot be opened or read (IsADirectoryError for a folder).
+        ParseError: It is not a regular file (a FIFO, a device such as ``/dev/zero``), or it
+            is larger than ``max_bytes``.
+    """
+    _check_max_bytes(max_bytes)
+    # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever; on a regular
+    # file it changes nothing. fstat then judges what was opened (no race with a rename).
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise ParseError(
+                [Problem("", "a regular file (or standard input)", described(_kind_of_file(mode)))]
+            )
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            data: bytes = read_limited(stream, max_bytes)
+            return data
+    finally:
+        os.close(descriptor)
+
+
+def read_limited(stream: typing.BinaryIO | typing.TextIO, max_bytes: int) -> Any:
+    """Everything in ``stream`` if it holds at most ``max_bytes`` (characters for text)."""
+    _check_max_bytes(max_bytes)
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ParseError(
+            [
+                Problem(
+                    "",
+                    f"an input of at most {max_bytes:,} bytes (raise the limit with max_bytes "
+                    "or --max-input-bytes)",
+                    described("a larger input"),
+                )
+            ]
+        )
+    return data
+
+
+def _check_max_bytes(max_bytes: object) -> None:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a whole number ≥ 1, got {max_bytes!r}")
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object's members in order, duplicates kept (turned into a dict by _unique)."""
+
+
+def _json(text: str) -> Any:
+    """Parse JSON, refusing a key repeated in one object (TOML refuses that too)."""
+    data = json.loads(text, object_pairs_hook=_Pairs)
+    problems: list[Problem] = []
+    result = _unique(data, "", problems)
+    if problems:
+        raise ParseError(problems)
+    return result
+
+
+def _unique(value: Any, path: str, problems: list[Problem]) -> Any:
+    if isinstance(value, _Pairs):
+        out: dict[str, Any] = {}
+        for key, item in value:
+            where = _join(path, key)
+            if key in out:
+                problems.append(
+                    Problem(where, "each key once in an object", described("the key again"))
+                )
+            out[key] = _unique(item, where, problems)
+        return out
+    if isinstance(value, list):
+        return [_unique(item, f"{path}[{index}]", problems) for index, item in enumerate(value)]
+    return value
 
 
 def dumps(programme: Programme, *, format: Format = "toml") -> str:

@@ -25,6 +25,7 @@ from ._checks import (
     months_count,
     raise_problems,
     text,
+    wrong_entities,
 )
 from ._contracts import OutcomeContract
 from ._distributions import RATE, Distribution, Ref, Yearly, bounded, describe, to_distribution
@@ -290,6 +291,10 @@ COLLECTIONS: tuple[str, ...] = (
 
 def _programme_problems(programme: Programme) -> Iterator[Problem]:
     """Every problem of the programme: of each entity on its own, then between entities."""
+    wrong = list(wrong_entities(programme))
+    if wrong:  # an entry that is not an entity (None, a dict): nothing else can be checked
+        yield from wrong
+        return
     parameters = programme.parameter_distributions
     yield from _tree_problems(programme, "", parameters)
     if not _well_formed_time(programme):

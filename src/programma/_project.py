@@ -18,6 +18,7 @@ from ._errors import ProgrammaError
 from ._programme import Programme
 from ._projection import Projection
 from ._sampling import BLOCK_SIZE
+from ._series import SeriesKey
 from ._time import RESOLUTIONS, Resolution
 
 __all__ = [
@@ -150,22 +151,61 @@ def _mib(size: float) -> str:
     return f"{size / 1024**2:,.1f} MiB"
 
 
-def _all_samples(value: object) -> Iterator[Samples]:
-    """Every Samples distribution anywhere in a programme."""
+def _all_samples(value: object, path: str = "") -> Iterator[tuple[str, Samples]]:
+    """Every Samples distribution anywhere in a programme, with its path."""
     if isinstance(value, Samples):
-        yield value
+        yield path, value
     elif isinstance(value, tuple):
-        for item in value:
-            yield from _all_samples(item)
+        for index, item in enumerate(value):
+            yield from _all_samples(item, f"{path}[{index}]")
     elif attrs.has(type(value)) and not isinstance(value, Ref):
         for field in attrs.fields(type(value)):  # type: ignore[arg-type]
-            yield from _all_samples(getattr(value, field.name))
+            sub = f"{path}.{field.name}" if path else field.name
+            yield from _all_samples(getattr(value, field.name), sub)
 
 
 def _run_chunk(
     model: Model, seed: int, first_block: int, blocks: int | None, resolution: Resolution
 ) -> ChunkResult:
-    return model.run(seed=seed, first_block=first_block, blocks=blocks, resolution=resolution)
+    # Validation bounds every input (docs/limits.md), but values drawn from long tails can
+    # still compound past what floating point holds: report that as the input's problem.
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = model.run(
+                seed=seed, first_block=first_block, blocks=blocks, resolution=resolution
+            )
+    except ProgrammaError:
+        raise
+    except (ArithmeticError, ValueError) as error:
+        raise ProjectionError(
+            f"the projection overflowed floating point ({error}): lower the amounts, counts "
+            "or rates of the programme (see the limits in the documentation)"
+        ) from None
+    _check_finite(model, result)
+    return result
+
+
+def _check_finite(model: Model, result: ChunkResult) -> None:
+    """Raise a ProjectionError naming the series that left floating point, if any."""
+    bad = ~np.isfinite(result.values).all(axis=tuple(range(result.values.ndim - 1)))
+    names = [_series_name(key) for key, broken in zip(model.series, bad, strict=True) if broken]
+    names += [name for name, values in result.scalars.items() if np.isinf(values).any()]
+    if names:
+        shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
+        raise ProjectionError(
+            f"the projection overflowed floating point in {shown}: lower the amounts, counts "
+            "or rates these depend on (see the limits in the documentation)"
+        )
+
+
+def _series_name(key: SeriesKey) -> str:
+    """``outcome_payment (payer 'city', contract 'c')``: the flow and what it is between."""
+    parts = [
+        f"{field.name} {value!r}"
+        for field in attrs.fields(SeriesKey)[1:]
+        if (value := getattr(key, field.name))
+    ]
+    return key.flow + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _result(future: cf.Future[ChunkResult]) -> ChunkResult:
@@ -227,6 +267,8 @@ def project(
     >>> expected.mode, expected.resolution, expected.scenarios
     ('expected', 'month', 1)
     """
+    if not isinstance(programme, Programme):
+        raise TypeError(f"project() needs a Programme, got {type(programme).__name__}")
     _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
     _check_workers(workers, executor)
     expected = scenarios is None
@@ -234,11 +276,17 @@ def project(
     budget = default_max_memory() if max_memory is None else max_memory
     if not expected:
         assert scenarios is not None
-        too_short = [len(s.values) for s in _all_samples(programme) if len(s.values) < scenarios]
+        too_short = [
+            (path, len(s.values))
+            for path, s in _all_samples(programme)
+            if len(s.values) < scenarios
+        ]
         if too_short:
+            path, size = too_short[0]
+            more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""
             raise ProjectionError(
-                f"a Samples distribution has {min(too_short)} values but {scenarios} scenarios "
-                "were asked for: give at least one value per scenario, or fewer scenarios"
+                f"{path}: a Samples distribution has {size} values but {scenarios} scenarios "
+                f"were asked for{more}: give at least one value per scenario, or fewer scenarios"
             )
     model = Model(programme)
     periods = model.grid.labels(kept)

@@ -6,9 +6,28 @@ import math
 import re
 from collections.abc import Sequence
 
-__all__ = ["money", "number", "table"]
+__all__ = ["MISSING", "money", "number", "printable", "table"]
 
-_NUMBER = re.compile(r"(?:[A-Z]{3} )?[-−]?[\d,]+(?:\.\d+)?%?|[-−]?∞|nan|")
+_NUMBER = re.compile(r"(?:[A-Z]{3} )?[-−]?[\d,]+(?:\.\d+)?%?|[-−]?∞|—|")
+
+MISSING = "—"
+"""How a figure that does not exist (NaN: no outcome paid, no IRR) is shown."""
+
+
+# C0 controls but tab and newline, DEL, C1 controls (U+009B starts an escape sequence on some
+# terminals), line and paragraph separators, and the bidirectional overrides and isolates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters shown as ``\u001b`` escapes, safe for a terminal.
+
+    Tabs and newlines stay. The escapes are those of JSON, so JSON text stays valid JSON.
+
+    >>> print(printable("Werkfit\x1b[31m red\u202e"))
+    Werkfit\u001b[31m red\u202e
+    """
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _numeric(cell: object) -> bool:
@@ -21,11 +40,13 @@ def _numeric(cell: object) -> bool:
 def number(value: float, digits: int = 1) -> str:
     """A number with thousands separators and at most ``digits`` decimals, trailing zeros cut.
 
-    >>> number(1234567.891), number(0.25, 2), number(3.0)
-    ('1,234,567.9', '0.25', '3')
+    A figure that does not exist (NaN) is shown as :data:`MISSING`.
+
+    >>> number(1234567.891), number(0.25, 2), number(3.0), number(float("nan"))
+    ('1,234,567.9', '0.25', '3', '—')
     """
     if not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+        return MISSING if math.isnan(value) else ("∞" if value > 0 else "−∞")
     text = f"{value:,.{digits}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -35,10 +56,15 @@ def number(value: float, digits: int = 1) -> str:
 def money(value: float, currency: str = "") -> str:
     """An amount rounded to whole units, with its currency code.
 
-    >>> money(680000, "EUR")
-    'EUR 680,000'
+    An amount that does not exist (NaN) is shown as :data:`MISSING`, without the currency;
+    an infinite one as ``∞``.
+
+    >>> money(680000, "EUR"), money(float("nan"), "EUR")
+    ('EUR 680,000', '—')
     """
-    amount = number(round(value), 0)
+    if math.isnan(value):
+        return MISSING
+    amount = number(round(value) if math.isfinite(value) else value, 0)
     return f"{currency} {amount}" if currency else amount
 
 

@@ -13,9 +13,9 @@ from typing import Literal, TypeAlias
 import attrs
 import numpy as np
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import rrulestr
 
 from ._checks import add_months
+from ._recurrence import occurrence_months
 
 __all__ = ["RESOLUTIONS", "Resolution", "TimeGrid"]
 
@@ -148,12 +148,8 @@ class TimeGrid:
         start = dt.datetime(anchor.year, anchor.month, 1)
         # Anchor each bound on the start month (never step month by month: relativedelta clips).
         stop = dt.datetime.combine(self.month(extent - 1), dt.time()) + relativedelta(months=1)
-        occurrences = rrulestr(rule, dtstart=start).between(start, stop, inc=True)
-        indices = {
-            self.index(dt.date(moment.year, moment.month, 1))
-            for moment in occurrences
-            if moment < stop
-        }
+        months = occurrence_months(rule, start.date(), stop.date())
+        indices = {self.index(month) for month in months}
         return np.array(sorted(i for i in indices if first <= i < extent), dtype=np.int64)
 
 

@@ -8,12 +8,14 @@ error, 3 the design review found errors, 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
 import signal
 import sys
 import threading
+import typing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,15 +25,16 @@ from typing import TextIO
 from . import __version__
 from ._atomic import atomic_writer, check_output_path, terminating_cleanly
 from ._errors import SHOWN_PER_KIND, ProgrammaError, ValidationError
-from ._files import FORMATS, Format, dumps, loads
+from ._files import FORMATS, MAX_INPUT_BYTES, Format, dumps, loads, read_input, read_limited
 from ._overview import describe_programme
 from ._programme import Programme
-from ._project import MEMORY_SHARE, MemoryBudgetError, project
+from ._project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
 from ._projection import Projection
 from ._report import period_means, projection_report
 from ._review import ReviewConfig, review
 from ._schema import schema
 from ._summary import Summary
+from ._text import printable
 from ._time import RESOLUTIONS
 from .examples import example_text, leeuwarden_oost
 
@@ -65,38 +68,67 @@ _CLI_LEVERS = {
 }
 
 
+class _Printable(io.TextIOBase):
+    """A text stream that shows control characters as escapes (see :func:`printable`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
 class _InputError(Exception):
     """A file that cannot be read or parsed; the message is one line for stderr."""
 
 
-def _read_programme(source: str, fmt: Format | None, stdin: TextIO) -> Programme:
-    """Read a programme from a path or ``-`` (standard input)."""
-    if source == "-":
-        text = stdin.read()
-        name = "<stdin>"
-        chosen = fmt or ("json" if text.lstrip().startswith("{") else "toml")
-    else:
-        path = Path(source)
-        name = source
-        suffix = path.suffix.lower().lstrip(".")
-        chosen = fmt or (suffix if suffix in FORMATS else None)  # type: ignore[assignment]
+def _read_programme(
+    source: str, fmt: Format | None, stdin: TextIO, max_bytes: int = MAX_INPUT_BYTES
+) -> Programme:
+    """Read a programme from a path or ``-`` (standard input), at most ``max_bytes`` of it."""
+    name = "<stdin>" if source == "-" else source
+    chosen = fmt
+    if source != "-":
+        suffix = Path(source).suffix.lower().lstrip(".")
+        chosen = fmt or (suffix if suffix in FORMATS else None)
         if chosen is None:
             raise _InputError(
                 f"{source}: cannot tell the format from the suffix; use .toml or .json, "
                 "or pass --format toml|json"
             )
+    try:
+        if source == "-":  # bytes where there are: newlines as they are, as from a file
+            data = read_limited(getattr(stdin, "buffer", stdin), max_bytes)
+        else:
+            data = read_input(source, max_bytes=max_bytes)
+    except FileNotFoundError:
+        raise _InputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise _InputError(f"{source}: is a folder, not a file") from None
+    except PermissionError:
+        raise _InputError(f"{source}: permission denied") from None
+    except OSError as error:
+        raise _InputError(f"{source}: cannot be read ({error.strerror or error})") from None
+    except ValidationError as error:
+        raise _InvalidError(name, error) from None
+    if isinstance(data, bytes):
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise _InputError(f"{source}: no such file") from None
-        except IsADirectoryError:
-            raise _InputError(f"{source}: is a folder, not a file") from None
-        except PermissionError:
-            raise _InputError(f"{source}: permission denied") from None
+            text = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise _InputError(f"{source}: not UTF-8 text ({error.reason})") from None
-        except OSError as error:
-            raise _InputError(f"{source}: cannot be read ({error.strerror or error})") from None
+            raise _InputError(
+                f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"
+            ) from None
+    else:
+        text = data
+    if chosen is None:  # standard input: JSON starts with "{", after any byte-order mark
+        chosen = "json" if text.removeprefix("\ufeff").lstrip().startswith("{") else "toml"
     try:
         return loads(text, format=chosen)
     except ValidationError as error:
@@ -110,7 +142,7 @@ class _InvalidError(Exception):
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    programme = _read_programme(args.file, args.format, stdin)
+    programme = _read_programme(args.file, args.format, stdin, args.max_input_bytes)
     out.write(
         f"{args.file}: valid programme {programme.id!r} "
         f"({len(programme.contracts)} contracts, {len(programme.initiatives)} initiatives)\n"
@@ -120,7 +152,9 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 def _cmd_show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = (
-        leeuwarden_oost() if args.file is None else _read_programme(args.file, args.format, stdin)
+        leeuwarden_oost()
+        if args.file is None
+        else _read_programme(args.file, args.format, stdin, args.max_input_bytes)
     )
     out.write(describe_programme(programme))
     return EXIT_OK
@@ -130,14 +164,14 @@ def _cmd_review(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = (
         leeuwarden_oost()
         if args.file is None
-        else _read_programme(args.file, args.input_format, stdin)
+        else _read_programme(args.file, args.input_format, stdin, args.max_input_bytes)
     )
     try:
         config = ReviewConfig.from_options(
             disable=args.disable or (), severity=args.severity or (), settings=args.set or ()
         )
     except ValidationError as error:
-        err: TextIO = args.stderr
+        err: TextIO = args.messages
         for problem in error.problems:
             err.write(f"programma review: {problem}\n")
         return EXIT_USAGE
@@ -262,11 +296,12 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = (
         leeuwarden_oost()
         if args.file is None
-        else _read_programme(args.file, args.input_format, stdin)
+        else _read_programme(args.file, args.input_format, stdin, args.max_input_bytes)
     )
     if args.out is not None:
         check_output_path(args.out)  # before a long run, not after it
     err: TextIO = args.stderr
+    name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
     bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
     executor = _start_pool(args.workers) if args.workers and args.workers > 1 else None
     finished = False
@@ -288,6 +323,8 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             "a worker process ended abruptly (killed, perhaps for lack of memory): use fewer "
             "--workers or a smaller --chunk-size"
         ) from None
+    except ProjectionError as error:  # a problem of this file's programme: name the file
+        raise _InputError(f"{name}: {error}") from None
     finally:
         if bar is not None:
             bar.close()
@@ -549,6 +586,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RULE=LEVEL",
         help="give a rule's findings another severity: error, warning or info (repeatable)",
     )
+    for reader in (validate, show, simulate, review_):
+        reader.add_argument(
+            "--max-input-bytes",
+            type=_positive,
+            default=MAX_INPUT_BYTES,
+            metavar="N",
+            help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
+        )
     review_.add_argument(
         "--set",
         action="append",
@@ -571,15 +616,18 @@ def main(
     >>> main(["validate", "no-such-file.toml"], stderr=io.StringIO())
     1
     """
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    # text from files never drives a terminal: control characters are shown as escapes
+    out = typing.cast(TextIO, _Printable(stdout or sys.stdout))
+    raw_err = stderr or sys.stderr
+    err = typing.cast(TextIO, _Printable(raw_err))
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exit_.code or 0)
     try:
-        args.stderr = err
+        args.stderr = raw_err  # the progress bar's own "\r"; messages go through err
+        args.messages = err
         code: int = args.run(args, out, stdin or sys.stdin)
         return code
     except _InputError as error:
