@@ -564,6 +564,19 @@ class TestInitiativeFunding:
             "got 'bond-delivery', paid for by 'bond', 'pilot'"
         ) in str(error)
 
+    def test_paid_by_many_contracts_named_briefly(self):
+        """Of many contracts paying for one initiative, the message names the first eight."""
+        fields = parts()
+        bond = next(c for c in fields["contracts"] if "bond-delivery" in c.initiatives)
+        fields["contracts"] = [
+            *fields["contracts"],
+            *(attrs.evolve(bond, id=f"copy{n}") for n in range(20)),
+        ]
+        message = str(problem_at(refused(**fields), "initiatives[1].id"))
+        assert message.endswith(
+            "paid for by 'bond', 'copy0', 'copy1', 'copy2', 'copy3', 'copy4', 'copy5', 'copy6', …"
+        )
+
 
 # -- time ------------------------------------------------------------------------------------------
 
