@@ -12,21 +12,21 @@ import math
 import attrs
 import numpy as np
 
-from ._cdf import month_pmf
-from ._checks import MAX_MONTHS
-from ._contracts import OutcomeContract
-from ._distributions import Distribution, Ref, Samples, Yearly
-from ._financing import AdvanceFinancing, InvestorFinancing, Prefinancing, ProviderFinancing
-from ._gates import Gate
-from ._initiatives import Initiative
-from ._metrics import OutcomeMetric
-from ._payments import CapLimits, apply_caps, fiscal_year_caps, settle_dues
-from ._programme import Programme
-from ._sampling import Draws
-from ._series import SeriesKey
-from ._time import Resolution, TimeGrid, next_payment_month
-from ._vocabulary import Action, CapExcess, Comparison, CostProfile, GateMeasure, UnearnedAdvance
-from .finance import discount_factors, irr
+from .._cdf import month_pmf
+from .._checks import MAX_MONTHS
+from .._contracts import OutcomeContract
+from .._distributions import Distribution, Ref, Samples, Yearly
+from .._financing import AdvanceFinancing, InvestorFinancing, Prefinancing, ProviderFinancing
+from .._gates import Gate
+from .._initiatives import Initiative
+from .._metrics import OutcomeMetric
+from .._programme import Programme
+from .._sampling import Draws
+from .._series import SeriesKey
+from .._time import Resolution, TimeGrid, next_payment_month
+from .._vocabulary import Action, CapExcess, Comparison, CostProfile, GateMeasure, UnearnedAdvance
+from ..finance import discount_factors, irr
+from .caps import CapLimits, apply_caps, fiscal_year_caps, settle_dues
 
 __all__ = ["CAP_STAGES", "THRESHOLD_TOLERANCE", "ChunkResult", "Model", "profile_weights"]
 
