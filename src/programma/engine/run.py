@@ -103,16 +103,17 @@ class Model:
         real terms when it has a deflator, to the start of the price-base month, with each
         month's flows at the month's end.
         """
-        p = self.programme
-        names = [f"cap_cut/{c.id}/{stage}" for c in p.contracts for stage in caps.CAP_STAGES]
-        names += [f"gate_met/{gate.id}" for gate in p.gates]
-        names += [f"gate_measure/{gate.id}" for gate in p.gates]
+        programme = self.programme
+        contracts = programme.contracts
+        names = [f"cap_cut/{c.id}/{stage}" for c in contracts for stage in caps.CAP_STAGES]
+        names += [f"gate_met/{gate.id}" for gate in programme.gates]
+        names += [f"gate_measure/{gate.id}" for gate in programme.gates]
         names += [f"npv/payer/{payer}" for payer in self.payers]
-        names += [f"npv/fund/{fund.id}" for fund in p.funds]
-        names += [f"pv/contract/{c.id}/payments" for c in p.contracts]
+        names += [f"npv/fund/{fund.id}" for fund in programme.funds]
+        names += [f"pv/contract/{c.id}/payments" for c in programme.contracts]
         names += [
             f"investor/{c.id}/{figure}"
-            for c in p.contracts
+            for c in programme.contracts
             if isinstance(c.financing, InvestorFinancing)
             for figure in investor.INVESTOR_FIGURES
         ]
@@ -135,9 +136,9 @@ class Model:
         metric its values, counts and caps (10) and, with an investor, its entitlement path
         (1); the series are kept per period at the chosen resolution and by fiscal year.
         """
-        p = self.programme
-        months = 3 * len(p.initiatives) + 12
-        for contract in p.contracts:
+        programme = self.programme
+        months = 3 * len(programme.initiatives) + 12
+        for contract in programme.contracts:
             months += 12 + 10 * len(contract.metrics) + 2 * len(contract.payers)
             months += isinstance(contract.financing, InvestorFinancing)
         periods = len(self.grid.labels(resolution)) + len(self.grid.labels("fiscal_year"))
