@@ -13,13 +13,13 @@ import attrs
 import numpy as np
 
 from ._distributions import Ref, Samples
-from ._engine import ChunkResult, Model
 from ._errors import ProgrammaError
 from ._programme import Programme
 from ._projection import Projection
 from ._sampling import BLOCK_SIZE
 from ._series import SeriesKey
 from ._time import RESOLUTIONS, Resolution
+from .engine import ChunkResult, Model
 
 __all__ = [
     "DEFAULT_MAX_MEMORY",

@@ -14,11 +14,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._engine import CAP_STAGES, INVESTOR_FIGURES
 from ._financing import InvestorFinancing
 from ._projection import Projection
 from ._series import SeriesKey
 from ._text import money, number, table
+from .engine import CAP_STAGES, INVESTOR_FIGURES
 
 __all__ = [
     "BREACH_TOLERANCE",

@@ -1,17 +1,34 @@
-"""Caps and payment timing: the recursive rules, vectorised over scenarios.
+"""Caps on the value earned (DESIGN §4.4, in the order of §4.8.3).
+
+Caps act on the value earned, cumulatively and in time order: the metric per-participant cap,
+the metric count and value caps, the contract per-participant cap (pooled over the contract's
+metrics; the limit is cap × enrolment up to the outcome month), the contract cap. Each stage
+keeps its own running total of what passed it; a cut is lost for good (not restored when a
+pooled limit later grows); a cut within one month is shared pro rata over metrics.
 
 These functions loop over months (the rules are cumulative in time order) and vectorise over
-every other axis. They know nothing of programmes: the engine hands them arrays.
+every other axis.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
 
 import attrs
 import numpy as np
 
-__all__ = ["CapLimits", "apply_caps", "fiscal_year_caps", "settle_dues"]
+from .._contracts import OutcomeContract
+
+__all__ = ["CAP_STAGES", "CapLimits", "apply_caps", "contract_limits"]
+
+CAP_STAGES: tuple[str, ...] = (
+    "metric_per_participant",
+    "metric_count",
+    "metric_value",
+    "contract_per_participant",
+    "contract",
+)
+"""The cap stages in the order they act (DESIGN §4.8.3)."""
 
 
 @attrs.frozen
@@ -67,34 +84,42 @@ def apply_caps(
     """
     scenarios = value.shape[0]
     cut = np.zeros((scenarios, 5))
-    x, c = value, count
+    passed_value, passed_count = value, count
     per_participant = limits.metric_per_participant
     if np.isfinite(per_participant).any():
         # cap × cumulative enrolment; an unset cap is no limit (and inf × 0 must not be NaN).
         pooled = np.where(np.isfinite(per_participant), per_participant, 0.0)
         limit = pooled[None, :, None] * enrolled[:, None, :]
         limit = np.where(np.isfinite(per_participant)[None, :, None], limit, np.inf)
-        x, c = _stage(cut, 0, x, c, _running(x, limit))
+        passed_value, passed_count = _stage(
+            cut, 0, passed_value, passed_count, _running(passed_value, limit)
+        )
     if np.isfinite(limits.metric_count).any():
-        c_new = _constant(c, np.broadcast_to(limits.metric_count, c.shape[:-1]))
-        x_new = x * _ratio(c_new, c)
-        cut[:, 1] = (x - x_new).sum(axis=(1, 2))
-        x, c = x_new, c_new
+        count_new = _constant(
+            passed_count, np.broadcast_to(limits.metric_count, passed_count.shape[:-1])
+        )
+        value_new = passed_value * _ratio(count_new, passed_count)
+        cut[:, 1] = (passed_value - value_new).sum(axis=(1, 2))
+        passed_value, passed_count = value_new, count_new
     if np.isfinite(limits.metric_value).any():
-        x, c = _stage(
-            cut, 2, x, c, _constant(x, np.broadcast_to(limits.metric_value, x.shape[:-1]))
+        passed_value, passed_count = _stage(
+            cut,
+            2,
+            passed_value,
+            passed_count,
+            _constant(passed_value, np.broadcast_to(limits.metric_value, passed_value.shape[:-1])),
         )
     for stage, cap in ((3, limits.contract_per_participant), (4, limits.contract)):
         if np.isfinite(cap):
-            total = x.sum(axis=1)
+            total = passed_value.sum(axis=1)
             if stage == 3:
                 passed = _running(total, cap * enrolled)
             else:
                 passed = _constant(total, np.full(scenarios, cap))
             ratio = _ratio(passed, total)[:, None, :]
             cut[:, stage] = (total - passed).sum(axis=1)
-            x, c = x * ratio, c * ratio
-    return x, c, cut
+            passed_value, passed_count = passed_value * ratio, passed_count * ratio
+    return passed_value, passed_count, cut
 
 
 def _ratio(passed: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -131,94 +156,17 @@ def _running(flow: np.ndarray, limit: np.ndarray) -> np.ndarray:
     return passed
 
 
-def settle_dues(
-    due: np.ndarray, pay_month: np.ndarray, last_payable: int, months: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Move amounts from the month they are verified to the month they are due.
+def contract_limits(contract: OutcomeContract) -> CapLimits:
+    """The caps of ``contract``; ``inf`` where one is not set."""
 
-    Args:
-        due: Amounts by verification month, shape ``(..., V)``.
-        pay_month: For each verification month, the first payment month on or after it.
-        last_payable: The last month anything may be paid (the settlement month).
-        months: The number of months in the horizon (T).
+    def cap(value: float | None) -> float:
+        return math.inf if value is None else value
 
-    Returns:
-        Amounts due by payment month, shape ``(..., months)`` (zero after ``last_payable``),
-        and amounts that fall after it, recorded in ``min(payment month, T − 1)``.
-
-    >>> due, unpaid = settle_dues(np.array([1.0, 2.0, 4.0, 8.0]), np.array([1, 1, 3, 4]), 3, 4)
-    >>> due.tolist(), unpaid.tolist()
-    ([0.0, 3.0, 0.0, 4.0], [0.0, 0.0, 0.0, 8.0])
-    """
-    target = np.minimum(pay_month, months - 1)
-    payable = pay_month <= last_payable
-    shape = (*due.shape[:-1], months)
-    paid = np.zeros(shape)
-    unpaid = np.zeros(shape)
-    for mask, out in ((payable, paid), (~payable, unpaid)):
-        columns = np.flatnonzero(mask)
-        if columns.size:
-            months_due = target[columns]  # non-decreasing: each payment month is one run
-            starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
-            out[..., months_due[starts]] += np.add.reduceat(due[..., columns], starts, axis=-1)
-    return paid, unpaid
-
-
-def fiscal_year_caps(
-    due: np.ndarray,
-    schedule: np.ndarray,
-    fiscal_year: np.ndarray,
-    caps: Mapping[int, float],
-    *,
-    carry: bool,
-    settlement: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Cap what a payer pays in each fiscal year; forfeit the excess or carry it on.
-
-    A carried excess joins the first schedule month of a later fiscal year, is capped again
-    there and may carry again; what is still carried after the settlement month's payments is
-    forfeited then. A fiscal year not in ``caps`` is uncapped.
-
-    Args:
-        due: Amounts due by payment month, ``(S, T)``.
-        schedule: The payment months up to the settlement month, ascending.
-        fiscal_year: The fiscal year of each month, ``(T,)``.
-        caps: The cap per fiscal year.
-        carry: Carry the excess (else forfeit it).
-        settlement: The settlement month.
-
-    Returns:
-        The amounts paid ``(S, T)`` and the amounts forfeited ``(S, T)``.
-
-    >>> due = np.array([[60.0, 60.0, 0.0, 30.0]])
-    >>> paid, lost = fiscal_year_caps(due, np.array([0, 1, 3]), np.array([0, 0, 1, 1]),
-    ...                               {0: 100.0, 1: 40.0}, carry=True, settlement=3)
-    >>> paid.tolist(), lost.tolist()
-    ([[60.0, 40.0, 0.0, 40.0]], [[0.0, 0.0, 0.0, 10.0]])
-    """
-    paid = np.zeros_like(due)
-    lost = np.zeros_like(due)
-    if not caps:
-        paid[:] = due
-        return paid, lost
-    pending = np.zeros(due.shape[0])
-    paid_in_year = np.zeros(due.shape[0])
-    year: int | None = None
-    for month in schedule:
-        amount = due[:, month].copy()
-        if int(fiscal_year[month]) != year:
-            year = int(fiscal_year[month])
-            paid_in_year[:] = 0.0
-            amount += pending
-            pending = np.zeros_like(pending)
-        room = np.maximum(caps.get(year, np.inf) - paid_in_year, 0.0)
-        pay = np.minimum(amount, room)
-        excess = amount - pay
-        paid[:, month] = pay
-        paid_in_year += pay
-        if carry:
-            pending += excess
-        else:
-            lost[:, month] += excess
-    lost[:, settlement] += pending
-    return paid, lost
+    metrics = contract.metrics
+    return CapLimits(
+        metric_per_participant=np.array([cap(x.cap_per_participant) for x in metrics]),
+        metric_count=np.array([cap(x.cap_count) for x in metrics]),
+        metric_value=np.array([cap(x.cap_value) for x in metrics]),
+        contract_per_participant=cap(contract.cap_per_participant),
+        contract=cap(contract.cap),
+    )

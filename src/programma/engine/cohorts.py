@@ -1,0 +1,177 @@
+"""Enrolment and outcomes (DESIGN §4.3, with §4.8.1 for the time to outcome).
+
+- Enrolment E[m] from the contract's windows, scaled or stopped by gates from the gate month on,
+  with optional Poisson noise (§4.1).
+- The cohort reaching its outcome time in month m is R[m] = Σ_k E[m−k]·P(k), where
+  P(k) = Pr(k ≤ X < k+1) over whole months (a fixed x puts all its mass at ⌊x⌋).
+- Achieved outcomes A[m] = s·R[m]; payable outcomes Q[m] = max(0, s − b)·R[m] if (s − b) ≥ τ,
+  else 0 (τ with a relative tolerance of 1e-9).
+- Verified in month v = m + lag; the value earned is Q[m] × price × index(v).
+
+The single letters in formulas are DESIGN's notation.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import attrs
+import numpy as np
+
+from .._cdf import month_pmf
+from .._contracts import OutcomeContract
+from .._distributions import Ref, Samples, Yearly
+from .._metrics import OutcomeMetric
+from .._sampling import Draws
+from .timeline import Timeline
+
+__all__ = [
+    "THRESHOLD_TOLERANCE",
+    "MetricDraws",
+    "Outcomes",
+    "base_enrolment",
+    "cohort",
+    "enrolled_by_verification",
+    "enrolment",
+    "metric_draws",
+    "outcomes",
+]
+
+THRESHOLD_TOLERANCE = 1e-9
+"""Relative tolerance of threshold comparisons (``s − b ≥ τ``)."""
+
+
+@attrs.frozen(eq=False)
+class MetricDraws:
+    """A metric's draws per scenario: share achieving s, baseline b, price."""
+
+    key: str
+    share: np.ndarray
+    baseline: np.ndarray
+    price: np.ndarray
+
+
+class Outcomes(NamedTuple):
+    """A metric's outcomes: achieved by outcome month, payable and their value by verification.
+
+    ``achieved`` is ``(scenarios, months + 1)`` (month T: after the horizon); ``payable`` and
+    ``value`` are ``(scenarios, extended months)``.
+    """
+
+    achieved: np.ndarray
+    payable: np.ndarray
+    value: np.ndarray
+
+
+def metric_draws(contract: OutcomeContract, metric: OutcomeMetric, draws: Draws) -> MetricDraws:
+    """Draw a metric's share achieving, baseline and price."""
+    key = f"contracts/{contract.id}/metrics/{metric.id}"
+    return MetricDraws(
+        key=key,
+        share=draws.scalar(f"{key}/share_achieving", metric.share_achieving),
+        baseline=draws.scalar(f"{key}/baseline", metric.baseline),
+        price=draws.scalar(f"{key}/price", metric.price),
+    )
+
+
+def base_enrolment(contract: OutcomeContract, draws: Draws, timeline: Timeline) -> np.ndarray:
+    """Expected participants enrolled per scenario and month ``(scenarios, months)``, ungated."""
+    key = f"contracts/{contract.id}/enrolment"
+    enrolled = np.zeros((draws.size, timeline.months))
+    for index, window in enumerate(contract.enrolment.windows):
+        first = timeline.grid.index(window.start)
+        months = slice(first, first + window.months)
+        if window.per_month is not None:
+            per_month = draws.scalar(f"{key}/windows/{index}/per_month", window.per_month)
+        else:
+            assert window.total is not None  # validated: one of the two is given
+            total = draws.scalar(f"{key}/windows/{index}/total", window.total)
+            per_month = total / window.months
+        enrolled[:, months] += per_month[:, None]
+    return enrolled
+
+
+def enrolment(
+    contract: OutcomeContract, base: np.ndarray, factor: np.ndarray, draws: Draws
+) -> np.ndarray:
+    """E: participants enrolled ``(scenarios, months)`` after the gates' factor, with any noise."""
+    mean = np.asarray(base * factor)
+    if contract.enrolment.poisson and not draws.expected:
+        return draws.poisson(f"contracts/{contract.id}/enrolment/noise", mean)
+    return mean
+
+
+def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) -> np.ndarray:
+    """R[m] = Σ_k E[m−k]·P(k), in each outcome month ``0…T``: ``(scenarios, T + 1)``.
+
+    Month T holds everyone who reaches the outcome time after the horizon.
+    """
+    scenarios, months = enrolled.shape
+    reached = np.zeros((scenarios, months + 1))
+    distribution = metric.time_to_outcome
+    if isinstance(distribution, Ref | Samples):  # a value per scenario: all mass at its floor
+        shift = np.floor(draws.scalar(f"{key}/time_to_outcome", distribution)).astype(np.int64)
+        month = np.arange(months)[None, :] + shift[:, None]
+        inside = month < months
+        rows = np.broadcast_to(np.arange(scenarios)[:, None], month.shape)
+        np.add.at(reached, (rows[inside], month[inside]), enrolled[inside])
+        reached[:, months] = (enrolled * ~inside).sum(axis=1)
+        return reached
+    assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
+    pmf = month_pmf(distribution, months + 1)
+    # Shifted sums over the months anyone enrols in, element by element: no matrix
+    # product, whose rounding could depend on how many scenarios share the chunk.
+    active = np.flatnonzero(enrolled.any(axis=0))
+    entering = enrolled[:, active]
+    for k in np.flatnonzero(pmf[:months]):
+        reach = active + k
+        inside = reach < months
+        reached[:, reach[inside]] += pmf[k] * entering[:, inside]
+    # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
+    tail = np.cumsum(pmf[::-1])[::-1][months - np.arange(months)]
+    reached[:, months] = (enrolled * tail[None, :]).sum(axis=1)
+    return reached
+
+
+def enrolled_by_verification(enrolled: np.ndarray, lag: int, extended_months: int) -> np.ndarray:
+    """Cumulative enrolment up to the outcome month m = v − lag of each verification month v.
+
+    The per-participant caps' limit (§4.8.3); zero before the first outcome month.
+    """
+    months = enrolled.shape[1]
+    cumulative = np.cumsum(enrolled, axis=1)
+    outcome_month = np.clip(np.arange(extended_months) - lag, -1, months - 1)
+    return np.where(outcome_month[None, :] >= 0, cumulative[:, outcome_month], 0.0)
+
+
+def outcomes(
+    metric: OutcomeMetric,
+    drawn: MetricDraws,
+    reached: np.ndarray,
+    index: np.ndarray,
+    lag: int,
+    payable_until: np.ndarray | None,
+) -> Outcomes:
+    """A metric's achieved outcomes A, payable outcomes Q and their value.
+
+    Args:
+        metric: The metric.
+        drawn: Its draws.
+        reached: R, the cohort by outcome month ``(scenarios, T + 1)``.
+        index: The metric's price index by extended month.
+        lag: The contract's verification lag.
+        payable_until: Per scenario, the first verification month no longer paid (a stopped
+            contract that does not pay for cohorts enrolled before the stop); ``None``: all.
+    """
+    scenarios, extended_months = index.shape
+    months = reached.shape[1] - 1
+    achieved = drawn.share[:, None] * reached
+    gain = drawn.share - drawn.baseline
+    meets = gain >= metric.threshold * (1.0 - THRESHOLD_TOLERANCE)
+    payable = np.where(meets, np.maximum(gain, 0.0), 0.0)[:, None] * reached
+    unit = drawn.price[:, None] * index
+    count = np.zeros((scenarios, extended_months))
+    count[:, lag : lag + months + 1] = payable  # verified in v = m + lag
+    if payable_until is not None:
+        count *= np.arange(extended_months)[None, :] < payable_until[:, None]
+    return Outcomes(achieved, count, count * unit)

@@ -1,0 +1,137 @@
+"""Costs (DESIGN §4.2, with §4.8.1 for fractional delays and §4.8.9 for indexation).
+
+Initiative cost in month m = commitment × overrun × profile weight of month (m − start − delay)
+× price index(m). Profiles sum to 1 over the duration. A fractional delay d splits each month's
+cost between ⌊d⌋ and ⌊d⌋ + 1 by its fraction. Gates scale the cost from their month on (§4.6);
+what falls past the horizon is reported as ``unpaid_after_end``, never dropped (§4.8.12).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from .._checks import MAX_MONTHS
+from .._initiatives import Initiative
+from .._sampling import Draws
+from .._vocabulary import CostProfile
+from .timeline import Timeline, price_index
+
+__all__ = ["BaseCost", "InitiativeCost", "base_cost", "initiative_cost", "profile_weights"]
+
+
+def profile_weights(
+    profile: CostProfile, months: int, weights: tuple[float, ...] | None
+) -> np.ndarray:
+    """The share of the commitment spent in each month of an initiative; sums to 1.
+
+    ``flat`` spreads evenly; ``front-loaded`` declines linearly (weights ∝ D, D−1, …, 1);
+    ``s-curve`` follows the smoothstep F(x) = 3x² − 2x³ (weight of month j is
+    F((j+1)/D) − F(j/D)); ``explicit`` takes the given weights.
+
+    >>> profile_weights(CostProfile.FRONT_LOADED, 3, None).tolist()
+    [0.5, 0.3333333333333333, 0.16666666666666666]
+    >>> profile_weights(CostProfile.S_CURVE, 2, None).tolist()
+    [0.5, 0.5]
+    """
+    if profile is CostProfile.FLAT:
+        return np.full(months, 1.0 / months)
+    if profile is CostProfile.FRONT_LOADED:
+        raw = np.arange(months, 0, -1, dtype=float)
+        return np.asarray(raw / raw.sum())
+    if profile is CostProfile.S_CURVE:
+        x = np.arange(months + 1) / months
+        smooth = 3 * x**2 - 2 * x**3
+        return np.diff(smooth)
+    assert weights is not None  # validated: explicit profiles carry their weights
+    return np.asarray(weights, dtype=float)
+
+
+@attrs.frozen(eq=False)
+class BaseCost:
+    """An initiative's cost before any gate.
+
+    Attributes:
+        monthly: Per scenario and extended month, ``(scenarios, extended months)``.
+        beyond: Per scenario, what falls after the extended months, at their last month's gate.
+    """
+
+    monthly: np.ndarray
+    beyond: np.ndarray | float
+
+
+@attrs.frozen(eq=False)
+class InitiativeCost:
+    """An initiative's cost after the gates.
+
+    Attributes:
+        inside: The cost in each month of the horizon, ``(scenarios, months)``.
+        past_horizon: What falls after the horizon, per scenario: ``unpaid_after_end`` in T − 1.
+    """
+
+    inside: np.ndarray
+    past_horizon: np.ndarray
+
+
+def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseCost:
+    """The initiative's cost per scenario and extended month, before any gate."""
+    key = f"initiatives/{initiative.id}"
+    amount = draws.scalar(f"{key}/commitment", initiative.commitment) * draws.scalar(
+        f"{key}/overrun", initiative.overrun
+    )
+    delay = draws.scalar(f"{key}/delay", initiative.delay)
+    if np.all(delay == delay[0]):
+        delay = delay[:1]  # one profile serves every scenario
+    whole = np.floor(delay)
+    fraction = delay - whole
+    weights = profile_weights(
+        initiative.cost_profile, initiative.duration_months, initiative.cost_weights
+    )
+    padded = np.concatenate([[0.0], weights, [0.0]])
+    start = timeline.grid.index(initiative.start)
+    size = len(weights)
+    extended_months = timeline.extended_months
+    # Months reach as far as the longest delay pushes the profile (at most 100 years on).
+    length = int(
+        min(max(extended_months, start + whole.max() + size + 2), extended_months + MAX_MONTHS)
+    )
+    offset = np.arange(length)[None, :] - start - whole[:, None].astype(np.int64)
+    this = padded[np.clip(offset, -1, size) + 1]
+    previous = padded[np.clip(offset - 1, -1, size) + 1]
+    # §4.8.1: the fraction of a delay moves that share of each month's weight one month on.
+    profile = (1.0 - fraction[:, None]) * this + fraction[:, None] * previous
+    rates = draws.yearly(f"{key}/indexation", initiative.indexation)
+    index = price_index(rates, timeline)
+    if length > extended_months:
+        # After the months the engine tracks, prices go on rising once per fiscal year,
+        # each later year at its own draw of the rate.
+        last_year = int(timeline.fiscal_year[-1])
+        fiscal = timeline.grid.fiscal_year_of(np.arange(extended_months, length))
+        later_years = tuple(range(last_year + 1, int(fiscal.max()) + 1))
+        rates = draws.yearly(f"{key}/indexation", initiative.indexation, later_years)
+        scenarios = draws.size
+        growth = np.cumprod(np.concatenate([np.ones((scenarios, 1)), 1.0 + rates], axis=1), axis=1)
+        later = index[:, -1:] * growth[:, fiscal - last_year]
+        index = np.concatenate([index, later], axis=1)
+    cost = amount[:, None] * profile * index
+    # How far the months reach depends on the chunk's longest delay, so every sum here is
+    # one that trailing months of nothing cannot change: running sums, from the left.
+    beyond = (
+        np.cumsum(cost[:, extended_months:], axis=1)[:, -1] if length > extended_months else 0.0
+    )
+    # Whatever is still beyond (a delay over a century) is valued at the last prices; a
+    # profile that ends inside the months leaves nothing beyond, whatever its rounding.
+    ends_inside = start + whole + size < length
+    left = np.clip(1.0 - np.cumsum(profile, axis=1)[:, -1], 0.0, None)
+    rest = np.where(ends_inside, 0.0, left) * index[:, -1]
+    return BaseCost(np.asarray(cost[:, :extended_months]), beyond + amount * rest)
+
+
+def initiative_cost(base: BaseCost, factor: np.ndarray, months: int) -> InitiativeCost:
+    """The cost after the gates' ``factor`` ``(scenarios, extended months)``, split at the horizon.
+
+    Costs past the horizon are not spent inside it: they are reported, never dropped.
+    """
+    cost = base.monthly * factor
+    beyond = base.beyond * factor[:, -1]
+    return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1) + beyond)

@@ -1,0 +1,145 @@
+"""Which series a run produces, in which order, and how they are kept per period.
+
+DESIGN §4.7: every flow is a non-negative amount with a flow name, a payer and a payee, a month,
+and the contract or initiative it belongs to; the caller chooses the resolution kept per
+scenario, and monthly arrays exist only inside a chunk. Series are therefore summed into their
+kept periods as they are computed (:class:`Accumulator`): there is never a
+scenarios × months × series array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from .._contracts import OutcomeContract
+from .._programme import Programme
+from .._series import SeriesKey
+from .._time import Resolution, TimeGrid
+
+__all__ = [
+    "DISCOUNTED",
+    "FUND_OUTFLOWS",
+    "Accumulator",
+    "Entry",
+    "Layout",
+    "declare_series",
+]
+
+FUND_OUTFLOWS: tuple[str, ...] = (
+    "grant",
+    "outcome_payment",
+    "advance",
+    "step_in_funding",
+    "prefinancing",
+    "prefinancing_repayment",
+    "guarantee_payment",
+    "advance_refund",
+)
+"""The flows that make up a fund's cash outflow (an advance refund counts negatively, §4.8.10)."""
+
+DISCOUNTED = frozenset({*FUND_OUTFLOWS, "advance_offset"})
+"""The flows whose present values the run adds up."""
+
+
+class Entry(NamedTuple):
+    """One amount a rule hands the orchestrator to record in a series.
+
+    ``values`` is monthly ``(scenarios, months)``; with ``month`` set it is ``(scenarios,)``,
+    added in that month; with ``balance`` it is a monthly balance, kept at each period's end.
+    """
+
+    key: SeriesKey
+    values: np.ndarray
+    month: int | None = None
+    balance: bool = False
+
+
+class Layout:
+    """The series a run produces, in a fixed order, with their positions."""
+
+    def __init__(self) -> None:
+        self.keys: list[SeriesKey] = []
+        self.position: dict[SeriesKey, int] = {}
+
+    def add(self, key: SeriesKey) -> int:
+        """Add ``key`` if new; return its position."""
+        if key not in self.position:
+            self.position[key] = len(self.keys)
+            self.keys.append(key)
+        return self.position[key]
+
+
+def declare_series(
+    programme: Programme,
+    paid_by: dict[str, str],
+    financing_series: Callable[[OutcomeContract], list[SeriesKey]],
+) -> Layout:
+    """Every series a run of ``programme`` produces, in order.
+
+    Args:
+        programme: The programme.
+        paid_by: The contract that pays for each initiative a contract pays for.
+        financing_series: The series a contract's financing mode adds.
+    """
+    layout = Layout()
+    add = layout.add
+    funds = {f.id: f for f in programme.funds}
+    for initiative in programme.initiatives:
+        for share in initiative.funds:
+            owner = funds[share.fund].owner
+            add(SeriesKey("grant", owner, initiative.owner, "", initiative.id, share.fund))
+        if initiative.id not in paid_by:  # else its contract records the cost
+            owner = initiative.owner
+            add(SeriesKey("delivery_cost", owner, owner, initiative=initiative.id))
+        add(SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id))
+    for contract in programme.contracts:
+        c = contract.id
+        for initiative_id in contract.initiatives:
+            owner = programme.find("initiatives", initiative_id).owner
+            add(SeriesKey("delivery_cost", contract.provider, owner, c, initiative_id))
+        for metric in contract.metrics:
+            for name in ("outcomes_achieved", "outcomes_paid", "earned", "earned_capped"):
+                add(SeriesKey(name, contract=c, metric=metric.id))
+        for payer in contract.payers:
+            for name in ("outcome_payment", "cap_forfeited", "unpaid_after_end"):
+                add(SeriesKey(name, payer.payer, c, c, fund=payer.fund))
+        add(SeriesKey("provider_receipt", c, contract.provider, c))
+        add(SeriesKey("provider_own_funds", contract.provider, "", c))
+        add(SeriesKey("receipts_used", c, contract.provider, c))
+        for key in financing_series(contract):
+            add(key)
+    for fund in programme.funds:
+        add(SeriesKey("budget", fund.owner, "", fund=fund.id))
+        add(SeriesKey("budget_gap", fund.owner, "", fund=fund.id))
+        add(SeriesKey("fund_outflow", fund.owner, "", fund=fund.id))
+        add(SeriesKey("fund_earned", fund.owner, "", fund=fund.id))
+    return layout
+
+
+class Accumulator:
+    """Series summed into periods as they arrive: ``values[series, scenario, period]``."""
+
+    def __init__(self, grid: TimeGrid, resolution: Resolution, series: int, scenarios: int):
+        self.group, labels = grid.groups(resolution)
+        self.starts = np.flatnonzero(np.r_[True, self.group[1:] != self.group[:-1]])
+        self.ends = np.r_[self.starts[1:] - 1, grid.months - 1]
+        self.monthly = len(labels) == grid.months
+        self.values = np.zeros((series, scenarios, len(labels)))
+
+    def add(self, column: int, monthly: np.ndarray) -> None:
+        """Add a monthly series ``(scenarios, months)``."""
+        if self.monthly:
+            self.values[column] += monthly
+        else:
+            self.values[column] += np.add.reduceat(monthly, self.starts, axis=1)
+
+    def add_last(self, column: int, monthly: np.ndarray) -> None:
+        """Add a monthly balance ``(scenarios, months)``, taken at each period's last month."""
+        self.values[column] += monthly[:, self.ends]
+
+    def add_at(self, column: int, month: int, values: np.ndarray) -> None:
+        """Add ``(scenarios,)`` in one month."""
+        self.values[column, :, self.group[month]] += values

@@ -1,0 +1,180 @@
+"""Payment timing, settlement of dues and fiscal-year caps (DESIGN §4.4, §4.8.2, §4.8.4).
+
+- The amount earned after caps is split over payers by their shares.
+- It is paid in the first month p ≥ v that is in the contract's payment schedule.
+- Per-payer fiscal-year caps act next, on the gross amount due (before advance offsets): the
+  excess is forfeited, or carried to the first schedule month of a later fiscal year, capped
+  again there and forfeited at settlement; a year missing from a cap table is uncapped.
+- Nothing is paid after settlement L = end + run-off: what would have been is reported as
+  ``unpaid_after_end``, in min(payment month, T − 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+import numpy as np
+
+from .._contracts import OutcomeContract
+from .._series import SeriesKey
+from .._time import next_payment_month
+from .._vocabulary import CapExcess
+from .layout import Entry
+from .timeline import Timeline
+
+__all__ = [
+    "Dues",
+    "fiscal_year_caps",
+    "outcome_payments",
+    "payer_dues",
+    "settle_dues",
+]
+
+
+@attrs.frozen(eq=False)
+class Dues:
+    """What each payer of a contract pays and does not, by month.
+
+    Attributes:
+        paid: Gross outcome payments due per payer, ``(payers, scenarios, months)``, before
+            advance offsets.
+        forfeited: Per payer, what the fiscal-year caps forfeited ``(scenarios, months)``.
+        unpaid: Per payer, what fell after settlement ``(scenarios, months)``.
+    """
+
+    paid: np.ndarray
+    forfeited: tuple[np.ndarray, ...]
+    unpaid: tuple[np.ndarray, ...]
+
+
+def payer_dues(
+    contract: OutcomeContract, earned: np.ndarray, timeline: Timeline, settlement: int
+) -> Dues:
+    """Split ``earned`` ``(scenarios, extended months)`` over payers; time and cap it."""
+    months, extended_months = timeline.months, timeline.extended_months
+    first = timeline.grid.index(contract.start)
+    schedule = timeline.grid.schedule_months(
+        contract.payment_schedule.value, contract.payment_rrule, first, extended_months
+    )
+    pay_month = next_payment_month(schedule, extended_months)
+    paid = np.zeros((len(contract.payers), earned.shape[0], months))
+    forfeited, unpaid = [], []
+    years = timeline.horizon_years
+    for i, payer in enumerate(contract.payers):
+        due, late = settle_dues(earned * payer.share, pay_month, settlement, months)
+        caps = {year: cap for year in years if (cap := payer.cap_in(year)) is not None}
+        paid_i, lost = fiscal_year_caps(
+            due,
+            schedule[schedule <= settlement],
+            timeline.fiscal_year[:months],
+            caps,
+            carry=payer.cap_excess is CapExcess.CARRY,
+            settlement=settlement,
+        )
+        forfeited.append(lost)
+        unpaid.append(late)
+        paid[i] = paid_i
+    return Dues(paid, tuple(forfeited), tuple(unpaid))
+
+
+def settle_dues(
+    due: np.ndarray, pay_month: np.ndarray, last_payable: int, months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move amounts from the month they are verified to the month they are due.
+
+    Args:
+        due: Amounts by verification month, shape ``(..., V)``.
+        pay_month: For each verification month, the first payment month on or after it.
+        last_payable: The last month anything may be paid (the settlement month).
+        months: The number of months in the horizon (T).
+
+    Returns:
+        Amounts due by payment month, shape ``(..., months)`` (zero after ``last_payable``),
+        and amounts that fall after it, recorded in ``min(payment month, T − 1)``.
+
+    >>> due, unpaid = settle_dues(np.array([1.0, 2.0, 4.0, 8.0]), np.array([1, 1, 3, 4]), 3, 4)
+    >>> due.tolist(), unpaid.tolist()
+    ([0.0, 3.0, 0.0, 4.0], [0.0, 0.0, 0.0, 8.0])
+    """
+    target = np.minimum(pay_month, months - 1)
+    payable = pay_month <= last_payable
+    shape = (*due.shape[:-1], months)
+    paid = np.zeros(shape)
+    unpaid = np.zeros(shape)
+    for mask, out in ((payable, paid), (~payable, unpaid)):
+        columns = np.flatnonzero(mask)
+        if columns.size:
+            months_due = target[columns]  # non-decreasing: each payment month is one run
+            starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
+            out[..., months_due[starts]] += np.add.reduceat(due[..., columns], starts, axis=-1)
+    return paid, unpaid
+
+
+def fiscal_year_caps(
+    due: np.ndarray,
+    schedule: np.ndarray,
+    fiscal_year: np.ndarray,
+    caps: Mapping[int, float],
+    *,
+    carry: bool,
+    settlement: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cap what a payer pays in each fiscal year; forfeit the excess or carry it on.
+
+    A carried excess joins the first schedule month of a later fiscal year, is capped again
+    there and may carry again; what is still carried after the settlement month's payments is
+    forfeited then. A fiscal year not in ``caps`` is uncapped.
+
+    Args:
+        due: Amounts due by payment month, ``(S, T)``.
+        schedule: The payment months up to the settlement month, ascending.
+        fiscal_year: The fiscal year of each month, ``(T,)``.
+        caps: The cap per fiscal year.
+        carry: Carry the excess (else forfeit it).
+        settlement: The settlement month.
+
+    Returns:
+        The amounts paid ``(S, T)`` and the amounts forfeited ``(S, T)``.
+
+    >>> due = np.array([[60.0, 60.0, 0.0, 30.0]])
+    >>> paid, lost = fiscal_year_caps(due, np.array([0, 1, 3]), np.array([0, 0, 1, 1]),
+    ...                               {0: 100.0, 1: 40.0}, carry=True, settlement=3)
+    >>> paid.tolist(), lost.tolist()
+    ([[60.0, 40.0, 0.0, 40.0]], [[0.0, 0.0, 0.0, 10.0]])
+    """
+    paid = np.zeros_like(due)
+    lost = np.zeros_like(due)
+    if not caps:
+        paid[:] = due
+        return paid, lost
+    pending = np.zeros(due.shape[0])
+    paid_in_year = np.zeros(due.shape[0])
+    year: int | None = None
+    for month in schedule:
+        amount = due[:, month].copy()
+        if int(fiscal_year[month]) != year:
+            year = int(fiscal_year[month])
+            paid_in_year[:] = 0.0
+            amount += pending
+            pending = np.zeros_like(pending)
+        room = np.maximum(caps.get(year, np.inf) - paid_in_year, 0.0)
+        pay = np.minimum(amount, room)
+        excess = amount - pay
+        paid[:, month] = pay
+        paid_in_year += pay
+        if carry:
+            pending += excess
+        else:
+            lost[:, month] += excess
+    lost[:, settlement] += pending
+    return paid, lost
+
+
+def outcome_payments(contract: OutcomeContract, cash: np.ndarray) -> tuple[Entry, ...]:
+    """Each payer's outcome payment in cash ``(payers, scenarios, months)``, to the contract."""
+    c = contract.id
+    return tuple(
+        Entry(SeriesKey("outcome_payment", payer.payer, c, c, fund=payer.fund), cash[i])
+        for i, payer in enumerate(contract.payers)
+    )

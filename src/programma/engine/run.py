@@ -1,0 +1,432 @@
+"""The orchestrator: a programme compiled once (:class:`Model`), then run a chunk at a time.
+
+A chunk runs the rules in the order of DESIGN §4: draws (§4.1), gates in month order (§4.6),
+which read enrolment and outcomes (§4.3); costs (§4.2); per contract its outcomes, caps and
+payment timing (§4.3, §4.4) and its financing (§4.5); then funds and budgets (§4.6). The rules
+are pure functions in their own modules; only this module records output: series summed into
+their kept periods, present values and per-scenario figures. Arrays are
+``(scenarios, months)``; loops run only over what is recursive (months) or small (contracts,
+metrics, payers).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from .._contracts import OutcomeContract
+from .._distributions import Distribution
+from .._financing import AdvanceFinancing, InvestorFinancing, Prefinancing
+from .._gates import Gate
+from .._initiatives import Initiative
+from .._programme import Programme
+from .._sampling import Draws
+from .._series import SeriesKey
+from .._time import Resolution
+from . import (
+    advances,
+    budgets,
+    caps,
+    cohorts,
+    costs,
+    gates,
+    investor,
+    payments,
+    prefinancing,
+    present_values,
+    provider,
+)
+from .layout import DISCOUNTED, FUND_OUTFLOWS, Accumulator, Entry, declare_series
+from .timeline import Timeline, fold_into_horizon, price_index, settlement_month
+
+__all__ = ["ChunkResult", "Model"]
+
+
+@attrs.frozen
+class ChunkResult:
+    """What one chunk of scenarios produced: kept series and per-scenario scalars.
+
+    Attributes:
+        values: ``(S, P, N)``: scenarios × kept periods × series.
+        scalars: Per-scenario figures by name, each ``(S,)``.
+    """
+
+    values: np.ndarray
+    scalars: dict[str, np.ndarray]
+
+
+def financing_series(contract: OutcomeContract) -> list[SeriesKey]:
+    """The series a contract's financing mode adds (§4.5)."""
+    financing = contract.financing
+    if isinstance(financing, InvestorFinancing):
+        return investor.series(contract, financing)
+    if isinstance(financing, AdvanceFinancing):
+        return advances.series(contract, financing)
+    if isinstance(financing, Prefinancing):
+        return prefinancing.series(contract, financing)
+    return []
+
+
+class Model:
+    """A programme compiled for the engine: the timeline, the series layout, the fixed arrays.
+
+    Compiling is done once per projection; :meth:`run` then runs any chunk of scenarios.
+    Everything here is plain data and numpy arrays, so a model pickles to worker processes.
+    """
+
+    def __init__(self, programme: Programme) -> None:
+        self.programme = programme
+        self.timeline = Timeline.of(programme)
+        self.grid = self.timeline.grid
+        self.parameters = programme.parameter_distributions
+        self.paid_by = {i: c.id for c in programme.contracts for i in c.initiatives}
+        self.layout = declare_series(programme, self.paid_by, financing_series)
+
+    @property
+    def series(self) -> tuple[SeriesKey, ...]:
+        """Every series a run produces, in order."""
+        return tuple(self.layout.keys)
+
+    @property
+    def scalar_names(self) -> tuple[str, ...]:
+        """The names of the per-scenario scalars a run produces.
+
+        ``cap_cut/{contract}/{stage}``: what each cap stage cut; ``gate_met/{gate}``: 1 where
+        the gate's condition held; ``gate_measure/{gate}``: what the condition compared with
+        its target (the verified count, or the verified rate: NaN where nothing was verified);
+        ``investor/{contract}/{figure}`` for investor-financed
+        contracts: drawn, distributed, guarantee, multiple, irr (annual), return_cap_bound;
+        ``npv/payer/{stakeholder}`` and ``npv/fund/{fund}``: the present value of what each
+        pays out (advance refunds received back count against it); and
+        ``pv/contract/{contract}/payments``: the present value of its outcome payments
+        (cash and advance offsets). Present values are at the programme's discount rate, in
+        real terms when it has a deflator, to the start of the price-base month, with each
+        month's flows at the month's end.
+        """
+        programme = self.programme
+        contracts = programme.contracts
+        names = [f"cap_cut/{c.id}/{stage}" for c in contracts for stage in caps.CAP_STAGES]
+        names += [f"gate_met/{gate.id}" for gate in programme.gates]
+        names += [f"gate_measure/{gate.id}" for gate in programme.gates]
+        names += [f"npv/payer/{payer}" for payer in self.payers]
+        names += [f"npv/fund/{fund.id}" for fund in programme.funds]
+        names += [f"pv/contract/{c.id}/payments" for c in programme.contracts]
+        names += [
+            f"investor/{c.id}/{figure}"
+            for c in programme.contracts
+            if isinstance(c.financing, InvestorFinancing)
+            for figure in investor.INVESTOR_FIGURES
+        ]
+        return tuple(names)
+
+    @property
+    def payers(self) -> tuple[str, ...]:
+        """Every stakeholder that pays a flow out of a fund or its own pocket, in order."""
+        found: dict[str, None] = {}
+        for key in self.layout.keys:
+            if key.flow in FUND_OUTFLOWS and key.flow != "advance_refund":
+                found[key.payer] = None
+        return tuple(found)
+
+    def working_bytes_per_scenario(self, resolution: Resolution) -> int:
+        """An upper estimate of the memory one scenario needs inside a chunk.
+
+        Monthly arrays live only inside a chunk: per initiative its cost, gate factor and
+        scratch (3); per contract its enrolment, gate factor, cohorts and scratch (12), per
+        metric its values, counts and caps (10) and, with an investor, its entitlement path
+        (1); the series are kept per period at the chosen resolution and by fiscal year.
+        """
+        programme = self.programme
+        months = 3 * len(programme.initiatives) + 12
+        for contract in programme.contracts:
+            months += 12 + 10 * len(contract.metrics) + 2 * len(contract.payers)
+            months += isinstance(contract.financing, InvestorFinancing)
+        periods = len(self.grid.labels(resolution)) + len(self.grid.labels("fiscal_year"))
+        return 8 * (self.timeline.extended_months * months + periods * len(self.layout.keys))
+
+    def run(
+        self,
+        *,
+        seed: int,
+        first_block: int,
+        blocks: int | None,
+        resolution: Resolution,
+    ) -> ChunkResult:
+        """Run one chunk: ``blocks`` whole blocks from ``first_block`` (``None``: expected)."""
+        draws = Draws(
+            self.parameters, self.timeline.years, seed=seed, first_block=first_block, blocks=blocks
+        )
+        return _Chunk(self, draws, resolution).result()
+
+
+class _Output:
+    """What a chunk records: series kept per period, and per-scenario figures."""
+
+    def __init__(
+        self, model: Model, resolution: Resolution, scenarios: int, discount: np.ndarray
+    ) -> None:
+        self.position = model.layout.position
+        series = len(model.layout.keys)
+        self.kept = Accumulator(model.grid, resolution, series, scenarios)
+        # The budgets read the fund outflows by fiscal year, whatever the kept resolution.
+        self.fiscal = (
+            self.kept
+            if resolution == "fiscal_year"
+            else Accumulator(model.grid, "fiscal_year", series, scenarios)
+        )
+        self.scalars: dict[str, np.ndarray] = {
+            name: np.zeros(scenarios) for name in model.scalar_names
+        }
+        self.discount = discount
+
+    def put(self, key: SeriesKey, values: np.ndarray) -> None:
+        """Add ``values`` ``(scenarios, months)`` to the series ``key``."""
+        column = self.position[key]
+        self.kept.add(column, values)
+        if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
+            self.fiscal.add(column, values)
+        if key.flow in DISCOUNTED:
+            self._present_value(key, present_values.present_value(values, self.discount))
+
+    def put_balance(self, key: SeriesKey, values: np.ndarray) -> None:
+        """Keep a balance ``(scenarios, months)``: each period holds its last month's value."""
+        self.kept.add_last(self.position[key], values)
+
+    def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
+        """Add ``values`` ``(scenarios,)`` to the series ``key`` in ``month``."""
+        column = self.position[key]
+        self.kept.add_at(column, month, values)
+        if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
+            self.fiscal.add_at(column, month, values)
+        if key.flow in DISCOUNTED:
+            amount = present_values.present_value_at(values, self.discount, month)
+            self._present_value(key, amount)
+
+    def record(self, entries: tuple[Entry, ...]) -> None:
+        """Record what a rule returned, in its order."""
+        for entry in entries:
+            if entry.balance:
+                self.put_balance(entry.key, entry.values)
+            elif entry.month is not None:
+                self.put_at(entry.key, entry.month, entry.values)
+            else:
+                self.put(entry.key, entry.values)
+
+    def _present_value(self, key: SeriesKey, amount: np.ndarray) -> None:
+        for name, against in present_values.targets(key):
+            if against:
+                self.scalars[name] -= amount
+            else:
+                self.scalars[name] += amount
+
+
+class _Chunk:
+    """One chunk of scenarios, run rule by rule in the order of DESIGN §4."""
+
+    def __init__(self, model: Model, draws: Draws, resolution: Resolution) -> None:
+        self.model = model
+        self.draws = draws
+        self.timeline = model.timeline
+        programme = model.programme
+        scenarios = draws.size
+        prices = None
+        if programme.deflator is not None:
+            prices = self.price_index("programme/deflator", programme.deflator)
+        discount = present_values.monthly_discount(programme, self.timeline, prices, scenarios)
+        self.output = _Output(model, resolution, scenarios, discount)
+        # §4.1–4.3: every draw the gates and rules below read.
+        self.base_cost = {
+            i.id: costs.base_cost(i, draws, self.timeline) for i in programme.initiatives
+        }
+        self.base_enrolment = {
+            c.id: cohorts.base_enrolment(c, draws, self.timeline) for c in programme.contracts
+        }
+        self.metric_draws = {
+            c.id: [cohorts.metric_draws(c, metric, draws) for metric in c.metrics]
+            for c in programme.contracts
+        }
+        # §4.6: the gates, in month order, each reading outcomes after earlier gates' decisions.
+        extended_months, months = self.timeline.extended_months, self.timeline.months
+        self.factors = gates.Factors(
+            cost={i.id: np.ones((scenarios, extended_months)) for i in programme.initiatives},
+            enrolment={c.id: np.ones((scenarios, months)) for c in programme.contracts},
+            stopped_from={c.id: np.full(scenarios, extended_months) for c in programme.contracts},
+            steps_in={},
+        )
+        for gate in sorted(programme.gates, key=lambda g: g.month):
+            self.gate(gate)
+        # §4.2: costs after the gates; §4.3–4.5: each contract; §4.6: funds and budgets.
+        self.costs = {i.id: self.initiative(i) for i in programme.initiatives}
+        for contract in programme.contracts:
+            self.contract(contract)
+        self.funds()
+
+    def price_index(self, key: str, rate: Distribution) -> np.ndarray:
+        """The price index ``(scenarios, extended months)`` of a yearly-capable rate (§4.8.9)."""
+        return price_index(self.draws.yearly(key, rate), self.timeline)
+
+    def enrolment(self, contract: OutcomeContract) -> np.ndarray:
+        """E: enrolment after the gates decided so far."""
+        factor = self.factors.enrolment[contract.id]
+        return cohorts.enrolment(contract, self.base_enrolment[contract.id], factor, self.draws)
+
+    def gate(self, gate: Gate) -> None:
+        """Read the gate's condition, record it, apply its decision from its month on."""
+        programme = self.model.programme
+        month = self.timeline.grid.index(gate.month)
+        condition = gate.condition
+        contract: OutcomeContract = programme.find("contracts", condition.contract)
+        position = [metric.id for metric in contract.metrics].index(condition.metric)
+        drawn = self.metric_draws[contract.id][position]
+        metric = contract.metrics[position]
+        reached = cohorts.cohort(metric, drawn.key, self.enrolment(contract), self.draws)
+        verified = gates.verified_months(
+            month, contract.verification_lag_months, self.timeline.months
+        )
+        reading = gates.read(gate, reached, drawn.share, verified)
+        self.output.scalars[f"gate_met/{gate.id}"] = reading.met.astype(float)
+        self.output.scalars[f"gate_measure/{gate.id}"] = reading.measure
+        initiatives_of = {c.id: c.initiatives for c in programme.contracts}
+        self.factors = gates.decide(gate, month, reading.met, self.factors, initiatives_of)
+
+    def initiative(self, initiative: Initiative) -> np.ndarray:
+        """Record the initiative's cost and grants; return its cost inside the horizon."""
+        months = self.timeline.months
+        factor = self.factors.cost[initiative.id]
+        cost = costs.initiative_cost(self.base_cost[initiative.id], factor, months)
+        put = self.output.put
+        key = SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id)
+        self.output.put_at(key, months - 1, cost.past_horizon)
+        if initiative.id not in self.model.paid_by:  # paid by its funds: the owner carries it
+            owner = initiative.owner
+            put(SeriesKey("delivery_cost", owner, owner, initiative=initiative.id), cost.inside)
+        funds = {f.id: f for f in self.model.programme.funds}
+        for share in initiative.funds:
+            owner = funds[share.fund].owner
+            key = SeriesKey("grant", owner, initiative.owner, "", initiative.id, share.fund)
+            put(key, cost.inside * share.share)
+        return cost.inside
+
+    def contract(self, contract: OutcomeContract) -> None:
+        """Outcomes, caps, payment timing and financing of one contract (§4.3–4.5)."""
+        timeline, output, put = self.timeline, self.output, self.output.put
+        months, extended_months = timeline.months, timeline.extended_months
+        c = contract.id
+        lag = contract.verification_lag_months
+        enrolled = self.enrolment(contract)
+        enrolled_by = cohorts.enrolled_by_verification(enrolled, lag, extended_months)
+        shape = (self.draws.size, len(contract.metrics), extended_months)
+        value, count = np.zeros(shape), np.zeros(shape)
+        payable_until = None if contract.pay_enrolled_after_stop else self.factors.stopped_from[c]
+        for j, metric in enumerate(contract.metrics):
+            drawn = self.metric_draws[c][j]
+            reached = cohorts.cohort(metric, drawn.key, enrolled, self.draws)
+            index = self.price_index(f"{drawn.key}/indexation", metric.indexation)
+            found = cohorts.outcomes(metric, drawn, reached, index, lag, payable_until)
+            put(
+                SeriesKey("outcomes_achieved", contract=c, metric=metric.id),
+                fold_into_horizon(found.achieved, months),
+            )
+            count[:, j, :] = found.payable
+            value[:, j, :] = found.value
+            put(
+                SeriesKey("earned", contract=c, metric=metric.id),
+                fold_into_horizon(value[:, j], months),
+            )
+        limits = caps.contract_limits(contract)
+        capped, capped_count, cut = caps.apply_caps(value, count, enrolled_by, limits)
+        for stage, name in enumerate(caps.CAP_STAGES):
+            output.scalars[f"cap_cut/{c}/{name}"] = cut[:, stage]
+        for j, metric in enumerate(contract.metrics):
+            key = SeriesKey("earned_capped", contract=c, metric=metric.id)
+            put(key, fold_into_horizon(capped[:, j], months))
+            key = SeriesKey("outcomes_paid", contract=c, metric=metric.id)
+            put(key, fold_into_horizon(capped_count[:, j], months))
+        settlement = settlement_month(contract, timeline)
+        dues = payments.payer_dues(contract, capped.sum(axis=1), timeline, settlement)
+        for i, payer in enumerate(contract.payers):
+            put(SeriesKey("cap_forfeited", payer.payer, c, c, fund=payer.fund), dues.forfeited[i])
+            put(SeriesKey("unpaid_after_end", payer.payer, c, c, fund=payer.fund), dues.unpaid[i])
+        # Each fund's share of what was earned after caps, before fiscal-year caps (§4.8.10).
+        earned_total = fold_into_horizon(capped.sum(axis=1), months)
+        funds = {f.id: f for f in self.model.programme.funds}
+        for payer in contract.payers:
+            owner = funds[payer.fund].owner
+            put(SeriesKey("fund_earned", owner, "", fund=payer.fund), payer.share * earned_total)
+        cost = np.zeros((self.draws.size, months))
+        for initiative_id in contract.initiatives:
+            owner = self.model.programme.find("initiatives", initiative_id).owner
+            spent = self.costs[initiative_id]
+            put(SeriesKey("delivery_cost", contract.provider, owner, c, initiative_id), spent)
+            cost += spent
+        self.finance(contract, dues.paid, cost, settlement)
+
+    def finance(
+        self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray, settlement: int
+    ) -> None:
+        """Run the contract's financing mode (§4.5) and record what it returns."""
+        financing, grid = contract.financing, self.timeline.grid
+        if isinstance(financing, InvestorFinancing):
+            first = min(
+                [grid.index(contract.start)]
+                + [
+                    grid.index(self.model.programme.find("initiatives", i).start)
+                    for i in contract.initiatives
+                ]
+            )
+            flows = investor.finance(
+                financing,
+                gross,
+                cost,
+                last=grid.index(contract.last_month),
+                settlement=settlement,
+                first=first,
+            )
+            self.output.record(investor.entries(contract, financing, flows))
+            for figure, values in flows.figures.items():
+                self.output.scalars[f"investor/{contract.id}/{figure}"] = values
+        elif isinstance(financing, AdvanceFinancing):
+            schedule = advances.advance_schedule(financing, self.timeline)
+            advanced = advances.finance(contract, schedule, gross, cost, settlement)
+            self.output.record(advances.entries(contract, financing, advanced))
+        elif isinstance(financing, Prefinancing):
+            if financing.gate is None:
+                assert financing.months is not None  # validated: months or a gate
+                end, gate_month, steps_in = (
+                    grid.index(contract.start) + financing.months,
+                    None,
+                    None,
+                )
+            else:
+                gate: Gate = self.model.programme.find("gates", financing.gate)
+                end, gate_month = None, grid.index(gate.month)
+                steps_in = self.factors.steps_in[contract.id]
+            prefinanced = prefinancing.finance(
+                financing, gross, cost, end=end, gate_month=gate_month, steps_in=steps_in
+            )
+            self.output.record(prefinancing.entries(contract, financing, prefinanced))
+        else:
+            self.output.record(provider.entries(contract, provider.finance(gross, cost)))
+
+    def funds(self) -> None:
+        """Each fund's outflow, budget and gap per fiscal year (§4.6, §4.8.10)."""
+        model, output = self.model, self.output
+        keys = model.layout.keys
+        last_months = model.grid.last_months("fiscal_year")
+        years = self.timeline.horizon_years
+        for fund in model.programme.funds:
+            mine, weights = budgets.outflow_weights(keys, fund.id)
+            by_year = budgets.weighted_sum(weights, output.fiscal.values[mine])
+            outflow_key = SeriesKey("fund_outflow", fund.owner, "", fund=fund.id)
+            kept_outflow = budgets.weighted_sum(weights, output.kept.values[mine])
+            output.kept.values[model.layout.position[outflow_key]] = kept_outflow
+            budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
+            gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
+            for position, year in enumerate(budgets.year_budgets(fund, years, by_year)):
+                output.put_at(budget, int(last_months[position]), year.available)
+                output.put_at(gap, int(last_months[position]), year.gap)
+
+    def result(self) -> ChunkResult:
+        """The kept series and the per-scenario figures."""
+        values = np.ascontiguousarray(self.output.kept.values.transpose(1, 2, 0))
+        return ChunkResult(values, self.output.scalars)

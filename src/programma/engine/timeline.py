@@ -1,0 +1,110 @@
+"""The engine's months: the horizon, the months outcomes reach past it, fiscal years, prices.
+
+Months are indexed m = 0 … T − 1 from the programme start (DESIGN §4); outcome months run to T
+(which holds every outcome reached after the horizon) and values are verified up to
+T + largest verification lag, so the engine's arrays reach ``extended_months`` = T + 1 + lag.
+Prices are indexed once per fiscal year (§4.8.9); amounts past the horizon are recorded in month
+T − 1 (§4.8.12); a contract settles in month L = end + run-off (§4.8.2).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from .._contracts import OutcomeContract
+from .._programme import Programme
+from .._time import TimeGrid
+
+__all__ = ["Timeline", "fold_into_horizon", "price_index", "settlement_month"]
+
+
+@attrs.frozen(eq=False)
+class Timeline:
+    """The months and fiscal years a programme's arrays run over.
+
+    Attributes:
+        grid: The programme's monthly grid over the horizon.
+        months: T, the months of the horizon.
+        extended_months: T + 1 + the largest verification lag: the months values are verified in.
+        years: The fiscal years the extended months and the price base touch, ascending.
+        year_of_month: Per extended month, its fiscal year's position in ``years``.
+        base_year_position: The price base's fiscal year's position in ``years``.
+        fiscal_year: Per extended month, its fiscal year.
+    """
+
+    grid: TimeGrid
+    months: int
+    extended_months: int
+    years: tuple[int, ...]
+    year_of_month: np.ndarray
+    base_year_position: int
+    fiscal_year: np.ndarray
+
+    @classmethod
+    def of(cls, programme: Programme) -> Timeline:
+        """The timeline of ``programme``."""
+        grid = TimeGrid(programme.start, programme.months, programme.fiscal_year_start_month)
+        largest_lag = max((c.verification_lag_months for c in programme.contracts), default=0)
+        extended_months = programme.months + 1 + largest_lag
+        base = grid.index(programme.price_base)
+        fiscal = grid.fiscal_year_of(np.arange(extended_months))
+        base_year = int(grid.fiscal_year_of(base))
+        first_year = min(base_year, int(fiscal[0]))
+        last_year = max(base_year, int(fiscal[-1]))
+        return cls(
+            grid=grid,
+            months=programme.months,
+            extended_months=extended_months,
+            years=tuple(range(first_year, last_year + 1)),
+            year_of_month=fiscal - first_year,
+            base_year_position=base_year - first_year,
+            fiscal_year=fiscal,
+        )
+
+    @property
+    def horizon_years(self) -> list[int]:
+        """The fiscal years the horizon's months touch, ascending."""
+        return [int(year) for year in np.unique(self.fiscal_year[: self.months])]
+
+
+def price_index(rates: np.ndarray, timeline: Timeline) -> np.ndarray:
+    """The price index per scenario and extended month from a rate per fiscal year.
+
+    index(m) = Π (1 + rate of fiscal year y) over the fiscal years after the price base's up
+    to m's; before the base, the inverse (DESIGN §4.8.9).
+
+    Args:
+        rates: The rate of each fiscal year of ``timeline.years``, ``(scenarios, years)``.
+        timeline: The months.
+
+    Returns:
+        The index, ``(scenarios, extended months)``.
+    """
+    growth = np.cumprod(1.0 + rates, axis=1)
+    base = timeline.base_year_position
+    by_year = growth / growth[:, base : base + 1]
+    # Fancy indexing along the months lays the result out column by column; later sums
+    # over months would then add in an order that depends on the number of scenarios.
+    return np.ascontiguousarray(by_year[:, timeline.year_of_month])
+
+
+def fold_into_horizon(values: np.ndarray, months: int) -> np.ndarray:
+    """Months past the horizon folded into its last month, T − 1 (DESIGN §4.8.12).
+
+    >>> fold_into_horizon(np.array([[1.0, 2.0, 4.0, 8.0]]), 2).tolist()
+    [[1.0, 14.0]]
+    """
+    inside = values[:, :months].copy()
+    inside[:, months - 1] += values[:, months:].sum(axis=1)
+    return inside
+
+
+def settlement_month(contract: OutcomeContract, timeline: Timeline) -> int:
+    """L = end + run-off: the month everything is settled (DESIGN §4.8.2).
+
+    The programme refuses a contract that settles after the horizon, so L ≤ T − 1.
+    """
+    settlement = timeline.grid.index(contract.last_month) + contract.run_off_months
+    assert settlement <= timeline.months - 1, "validated: every contract settles inside the horizon"
+    return settlement
