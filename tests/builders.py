@@ -22,6 +22,16 @@ from programma import (
 
 D = dt.date
 
+COST_SOURCES = (
+    "investor_drawdown",
+    "advance_used",
+    "prefinancing",
+    "step_in_funding",
+    "receipts_used",
+    "provider_own_funds",
+)
+"""What meets a contract's monthly delivery cost (DESIGN §4 invariant 1, §4.8.11)."""
+
 
 def base_programme(**changes: object) -> Programme:
     """A three-year programme from January 2021: payers, a provider, financiers and two funds."""

@@ -21,7 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import programma as pg
-from builders import D, base_programme
+from builders import COST_SOURCES, D, base_programme
 from builders import contract as hand_contract
 from profiles import examples
 from programma import (
@@ -341,17 +341,9 @@ class TestCashConservation:
     def test_delivery_cost(self, programme: Programme, scenarios: int | None, seed: int):
         """Delivery cost = draw-down + advances used + pre-financing + step-in + receipts + own."""
         projection = run(programme, scenarios, seed)
-        sources = (
-            "investor_drawdown",
-            "advance_used",
-            "prefinancing",
-            "step_in_funding",
-            "receipts_used",
-            "provider_own_funds",
-        )
         for contract in programme.contracts:
             cost = total(projection, ["delivery_cost"], contract=contract.id)
-            assert_close(cost, total(projection, sources, contract=contract.id))
+            assert_close(cost, total(projection, COST_SOURCES, contract=contract.id))
 
     @settings(max_examples=examples(25))
     @given(

@@ -15,20 +15,12 @@ import numpy as np
 import pytest
 
 import programma
+from builders import COST_SOURCES
 from programma import STOCKS, Projection, project
 from programma.cli import EXIT_OK, main
 from programma.examples import leeuwarden_oost
 
 KEYS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric")
-# DESIGN §4 invariant 1 (delivery cost) and §4.8.11: what meets a contract's monthly cost.
-COST_SOURCES = (
-    "investor_drawdown",
-    "advance_used",
-    "prefinancing",
-    "step_in_funding",
-    "receipts_used",
-    "provider_own_funds",
-)
 
 
 def close(expected: float, got: float) -> bool:
