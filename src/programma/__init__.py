@@ -61,6 +61,7 @@ from ._schema import schema
 from ._series import FLOWS, MEASURES, SIGNED, STOCKS, SeriesKey
 from ._stakeholders import Engagement, Interest, Stakeholder
 from ._summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
+from ._variants import VariantProjections, project_variants
 from ._vocabulary import (
     Action,
     CapExcess,
@@ -160,6 +161,8 @@ __all__ = [
     "Summary",
     "default_max_memory",
     "project",
+    "project_variants",
+    "VariantProjections",
     # design review
     "LESSONS",
     "RULES",

@@ -47,7 +47,7 @@ from ._errors import (
 )
 from ._financing import FINANCING_TYPES
 from ._gates import Decision
-from ._programme import Programme
+from ._programme import VARIANTS_TYPE, Programme
 from ._vocabulary import __all__ as _vocabulary_names
 
 _ENUMS: tuple[type[enum.Enum], ...] = tuple(
@@ -190,6 +190,7 @@ class _Reader:
         self._decision_fields = make_dict_structure_fn(Decision, c)
         c.register_structure_hook(Decision, self._decision)
         c.register_structure_hook(Yearly, self._yearly)
+        c.register_structure_hook_func(lambda t: t == VARIANTS_TYPE, self._variants)
 
     @staticmethod
     def _is_financing_type(t: Any) -> bool:
@@ -293,6 +294,19 @@ class _Reader:
         if problems:
             raise ValidationError(problems)
         return Yearly(tuple(pairs))
+
+    @staticmethod
+    def _variants(value: object, _: type) -> dict[str, dict[str, Any]]:
+        # Values stay as written here: the programme reads each as the field its path names.
+        table = _table(value, "a table of variants, each a table of paths to values")
+        problems = [
+            Problem(name, "a table of paths to values", _typename(overrides))
+            for name, overrides in table.items()
+            if not isinstance(overrides, dict)
+        ]
+        if problems:
+            raise ValidationError(problems)
+        return {name: dict(overrides) for name, overrides in table.items()}
 
     def _financing(self, value: object, _: type) -> Any:
         table = _table(value, "a table with a 'mode' key")

@@ -43,6 +43,9 @@ __all__ = ["DISCOUNT_PRESETS", "Parameter", "Programme"]
 DISCOUNT_PRESETS: tuple[str, ...] = ("nl-2021", "uk-green-book", "uk-green-book-health")
 """Named discount-rate presets a programme may name instead of a rate."""
 
+VARIANTS_TYPE = dict[str, dict[str, Any]]
+"""The type of :attr:`Programme.variants`: overrides (path to value) by variant name."""
+
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SHARE_TOLERANCE = 1e-9
 
@@ -77,6 +80,16 @@ class Parameter(Checked):
             )
         if self.description is not None:
             yield from text("description", self.description)
+
+
+def _as_variants(value: object) -> Any:
+    """A fresh dict of dicts from mappings; anything else is kept, to be reported."""
+    if not isinstance(value, Mapping):
+        return value
+    return {
+        name: dict(overrides) if isinstance(overrides, Mapping) else overrides
+        for name, overrides in value.items()
+    }
 
 
 def _discount_rate(value: float | str) -> float | str:
@@ -120,6 +133,9 @@ class Programme(Checked):
         initiatives: What is delivered and what it costs.
         contracts: The outcome contracts.
         gates: The decision points on verified outcomes.
+        variants: Named sets of changes to the programme ("what if"), each a mapping from a
+            path (``contracts[werk].metrics[0].price``) to a value; see
+            :meth:`with_values` and :meth:`variant`. Each is checked on construction.
 
     >>> p = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), horizon_years=20)
     >>> p.months, p.last_month
@@ -156,9 +172,66 @@ class Programme(Checked):
     initiatives: tuple[Initiative, ...] = attrs.field(default=(), converter=as_tuple)
     contracts: tuple[OutcomeContract, ...] = attrs.field(default=(), converter=as_tuple)
     gates: tuple[Gate, ...] = attrs.field(default=(), converter=as_tuple)
+    # Last, so that no constructor position moves; not hashed (a dict), compared.
+    variants: dict[str, dict[str, Any]] = attrs.field(
+        factory=dict, converter=_as_variants, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         raise_problems(_programme_problems(self), deferrable=False)
+        if self.variants:
+            from ._whatif import check_variants
+
+            held, problems = check_variants(self)
+            raise_problems(problems, deferrable=False)
+            # Each value as the programme holds it (a date, a distribution), whatever form it
+            # was given in: a variant read from a file then equals the one it was written from.
+            object.__setattr__(self, "variants", held)
+
+    # -- what if ------------------------------------------------------------------------------
+
+    def with_values(self, values: Mapping[str, object]) -> Programme:
+        """A new programme with the value at each path of ``values`` replaced.
+
+        Paths are written as validation problems print them (``contracts[2].metrics[0].price``),
+        with an entity's id allowed in place of its index (``contracts[werk]``) and the year
+        in a table by year (``funds[0].amounts[2024]``). Values take any form the file format
+        accepts for the field (a number for a distribution, a table ``{"dist": "pert", …}``,
+        ``"2024-03"`` for a date) or are the objects themselves. This programme is unchanged.
+
+        Raises:
+            ValidationError: Every bad path and bad value, with its path as written; or every
+                problem of the resulting programme, with its full path.
+
+        >>> p = Programme("p", "P", "EUR", dt.date(2021, 1, 1), 20)
+        >>> p.with_values({"horizon_years": 25, "start": "2022-01"}).last_month
+        datetime.date(2046, 12, 1)
+        >>> try:
+        ...     p.with_values({"horizon_years": 0, "stat": 1})
+        ... except ValueError as error:  # a ValidationError
+        ...     print(error.problems[0].path, "-", error.problems[0].given)
+        stat - an unknown field 'stat'
+        """
+        from ._whatif import with_values
+
+        return with_values(self, values)
+
+    def variant(self, name: str) -> Programme:
+        """The programme with variant ``name``'s values set, and no variants of its own.
+
+        Raises:
+            ValidationError: The programme has no variant of that name (the message lists
+                the ones it has).
+
+        >>> p = Programme(
+        ...     "p", "P", "EUR", dt.date(2021, 1, 1), 20, variants={"long": {"horizon_years": 30}}
+        ... )
+        >>> p.variant("long").horizon_years, p.variant("long").variants
+        (30, {})
+        """
+        from ._whatif import apply_variant
+
+        return apply_variant(self, name)
 
     # -- time ---------------------------------------------------------------------------------
 

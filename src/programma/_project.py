@@ -232,6 +232,7 @@ def project(
     max_memory: int | None = None,
     progress: Callable[[int, int], object] | None = None,
     workers: int | None = None,
+    variant: str | None = None,
 ) -> Projection:
     """Project a programme's flows and measures, in expected mode or by Monte Carlo.
 
@@ -257,9 +258,12 @@ def project(
             use, which is what a :class:`~concurrent.futures.ProcessPoolExecutor` created
             without ``max_workers`` runs; pass it when the pool is smaller, or the estimate
             is larger than needed. Only with an ``executor``.
+        variant: The name of one of the programme's variants, to project the programme with
+            its values (see :meth:`Programme.variant`); default: the programme as it is.
 
     Raises:
-        ProjectionError: The arguments do not fit (bad values, too few ``Samples``).
+        ProjectionError: The arguments do not fit (bad values, too few ``Samples``, a
+            variant the programme does not have).
         MemoryBudgetError: The projection would exceed ``max_memory``.
 
     >>> from programma.examples import leeuwarden_oost
@@ -269,6 +273,13 @@ def project(
     """
     if not isinstance(programme, Programme):
         raise TypeError(f"project() needs a Programme, got {type(programme).__name__}")
+    if variant is not None:
+        if not isinstance(variant, str) or variant not in programme.variants:
+            known = ", ".join(map(repr, programme.variants)) or "the programme has none"
+            raise ProjectionError(
+                f"variant: expected one of the programme's variants ({known}), got {variant!r}"
+            )
+        programme = programme.variant(variant)
     _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
     _check_workers(workers, executor)
     expected = scenarios is None

@@ -21,7 +21,7 @@ from ._checks import ID_PATTERN, YearAmounts
 from ._distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly
 from ._financing import FINANCING_TYPES
 from ._gates import Decision
-from ._programme import DISCOUNT_PRESETS, Programme
+from ._programme import DISCOUNT_PRESETS, VARIANTS_TYPE, Programme
 from ._vocabulary import Action
 
 __all__ = ["schema"]
@@ -145,6 +145,17 @@ class _Builder:
             }
         if origin is tuple:
             return {"type": "array", "items": self.type_schema(args[0])}
+        if hint == VARIANTS_TYPE:
+            # A path's value has the form of the field the path names: checked on reading.
+            return {
+                "type": "object",
+                "propertyNames": {"pattern": f"^{ID_PATTERN.pattern}$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "propertyNames": {"minLength": 1},
+                    "additionalProperties": {"not": {"type": "null"}},
+                },
+            }
         if hint is bool:
             return {"type": "boolean"}
         if hint is int:

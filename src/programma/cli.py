@@ -316,6 +316,7 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             max_memory=args.max_memory,
             progress=bar,
             workers=None if executor is None else args.workers,
+            variant=args.variant,
         )
         finished = True
     except BrokenProcessPool:
@@ -518,6 +519,11 @@ def _parser() -> argparse.ArgumentParser:
         help="Monte Carlo scenarios (default: expected mode)",
     )
     simulate.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+    simulate.add_argument(
+        "--variant",
+        metavar="NAME",
+        help="project the programme with one of its named variants (default: as it is)",
+    )
     simulate.add_argument(
         "--by",
         choices=[r.replace("_", "-") for r in RESOLUTIONS],
