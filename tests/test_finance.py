@@ -144,6 +144,12 @@ class TestIrr:
         (44% to 52%): the smaller is the IRR."""
         assert 0.49 == pytest.approx(float(irr([-1.0, 3.0, -2.2499])), abs=1e-12)
 
+    def test_roots_on_both_sides_of_zero(self) -> None:
+        """[−1, 1.95, −0.928125]: −(x − 0.825)(x − 1.125) in x = 1 + r, roots −17.5% and
+        +12.5%: the smaller in size, though the grid step holding −17.5% is the one whose
+        middle is nearer to zero."""
+        assert 0.125 == pytest.approx(float(irr([-1.0, 1.95, -0.928125])), abs=1e-12)
+
     def test_several_roots(self) -> None:
         """[−100, 230, −132] has roots 10% and 20%: the smaller in size is chosen."""
         assert 0.1 == pytest.approx(float(irr([-100, 230, -132])), abs=1e-12)
