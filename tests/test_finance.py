@@ -283,6 +283,21 @@ class TestIrrSearch:
         expected = [nearest_root(row) for row in rows]
         assert np.allclose(expected, alone, rtol=1e-9, atol=1e-12, equal_nan=True)
 
+    def test_xirr_in_parts_as_in_one(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """xirr solves rows in parts of rows with about as many non-zero flows: parts of two
+        rows give exactly what one part of all gives, and each row alone."""
+        rng = np.random.default_rng(3)
+        rows = np.round(rng.uniform(-5, 5, (9, 14)) * (rng.random((9, 14)) < 0.6), 2)
+        rows[:, 0] = -10.0
+        rows[:3, 7:] = np.abs(rows[:3, 7:])  # some rows change sign once, the rest several times
+        dates = np.datetime64("2021-01-01") + np.sort(rng.integers(0, 3000, (9, 14)), axis=1)
+        whole = xirr(rows, dates)
+        alone = np.array([float(xirr(row, day)) for row, day in zip(rows, dates, strict=True)])
+        monkeypatch.setattr(finance, "_PART", 2)
+        np.testing.assert_array_equal(whole, xirr(rows, dates))
+        np.testing.assert_array_equal(whole, alone)
+        assert np.isfinite(whole).sum() >= 5
+
 
 class TestXnpvXirr:
     """xnpv and xirr: actual/365 from the earliest date, in any order."""

@@ -104,6 +104,8 @@ _ANNUAL_GRID = np.concatenate(
 )
 _ANNUAL_GRID[np.abs(_ANNUAL_GRID) < 1e-12] = 0.0
 _TOP = 1e300
+_PART = 2048
+"""Rows per part when xirr packs each row's non-zero flows."""
 """The largest (1 + rate)^(span of a row) searched, so that no power overflows."""
 
 
@@ -239,12 +241,14 @@ class _Scaled:
                     derivative = derivative * w + total
                 total = total * w + column
             return derivative if slope else total
-        rows, powers = self.rows[index], self.powers[index]
+        rows, powers = self.rows[index].T, self.powers[index].T
         if slope:
             # Σ c p w^(p − 1), with the terms of power 0 left out (they would be 0 × w⁻¹).
             lowered = np.where(powers > 0, powers - 1.0, 0.0)
-            return np.asarray((rows * powers * w[:, None] ** lowered).sum(axis=1))
-        return np.asarray((rows * w[:, None] ** powers).sum(axis=1))
+            terms = rows * powers * w[None, :] ** lowered
+        else:
+            terms = rows * w[None, :] ** powers
+        return _down(terms)
 
     def on_grid(self, w: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values and derivatives in w at every grid point ``w``, each ``(rows, grid)``.
@@ -265,6 +269,19 @@ class _Scaled:
             lowered = np.where(power > 0, power - 1.0, 0.0)
             derivative += (column * power)[:, None] * growth ** lowered[:, None]
         return total, derivative
+
+
+def _down(terms: np.ndarray) -> np.ndarray:
+    """The sums of ``terms`` down axis 0, added strictly in order.
+
+    ``sum`` may regroup the terms for some shapes (pairwise, when a part holds one row), and
+    zeros packed after a row's flows must change nothing: so each row's answer is the same
+    whichever rows share its batch or part.
+    """
+    total: np.ndarray = terms[0].copy()
+    for term in terms[1:]:
+        total += term
+    return total
 
 
 def _solve(
@@ -322,23 +339,41 @@ def _upper(grid: np.ndarray, span: np.ndarray) -> np.ndarray:
 def _roots(
     rows: np.ndarray, times: np.ndarray | None, grid: np.ndarray, tolerance: float
 ) -> np.ndarray:
-    """Newton's method where the root is unique (one sign change), checked; the grid elsewhere."""
-    flows, moments = rows, times
-    if times is not None:
-        # Only the non-zero flows, packed to the front of each row (zeros after), since day
-        # counts are summed as powers, flow by flow.
-        nonzero = rows != 0
-        counts = nonzero.sum(axis=1)
-        slots = np.arange(counts.max())[None, :] < counts[:, None]
+    """Each row's root: Newton's method where it is unique, checked; the grid elsewhere."""
+    if times is None:
+        return _roots_of(rows, None, rows, grid, tolerance)
+    # Day counts are summed as powers, flow by flow: only the non-zero flows, packed to the
+    # front of each row (zeros after), with rows of about as many flows together, in parts
+    # small enough to stay in cache. A row's sums run in order over its own flows, so its
+    # answer does not depend on the part it falls in.
+    nonzero = rows != 0
+    counts = nonzero.sum(axis=1)
+    order = np.argsort(counts, kind="stable")
+    result = np.empty(rows.shape[0])
+    for part in np.array_split(order, -(-order.size // _PART)):
+        slots = np.arange(counts[part].max())[None, :] < counts[part][:, None]
         flows, moments = np.zeros(slots.shape), np.zeros(slots.shape)
-        flows[slots], moments[slots] = rows[nonzero], times[nonzero]
+        flows[slots], moments[slots] = rows[part][nonzero[part]], times[part][nonzero[part]]
+        result[part] = _roots_of(flows, moments, flows, grid, tolerance)
+    return result
+
+
+def _roots_of(
+    flows: np.ndarray,
+    moments: np.ndarray | None,
+    rows: np.ndarray,
+    grid: np.ndarray,
+    tolerance: float,
+) -> np.ndarray:
+    """Newton on the rows with one sign change, the grid for the others and for any row
+    Newton does not settle (``rows``: the flows as the grid takes them)."""
     once, last_sign, span = _sign_changes(flows, moments)
     upper = _upper(grid, span)
-    result = np.full(rows.shape[0], np.nan)
+    result = np.full(flows.shape[0], np.nan)
     hard = np.flatnonzero(~once)
     easy = np.flatnonzero(once)
     if easy.size:
-        every = easy.size == rows.shape[0]
+        every = easy.size == flows.shape[0]
         roots, ok = _newton(
             flows if every else flows[easy],
             None if moments is None else (moments if every else moments[easy]),
@@ -349,7 +384,7 @@ def _roots(
         result[easy] = roots
         hard = np.union1d(hard, easy[~ok])
     if hard.size:
-        scaled = _Scaled(rows[hard], None if times is None else times[hard])
+        scaled = _Scaled(rows[hard], None if moments is None else moments[hard])
         result[hard] = _scan(scaled, np.arange(hard.size), grid, upper[hard], tolerance)
     return result
 
@@ -377,31 +412,50 @@ def _newton(
     """
     count = rows.shape[0]
     x_top = np.log1p(upper)
+    columns = np.array(rows.T, order="C")  # our own copy, reused below
     if times is None:
-        columns = np.array(rows.T, order="C")
         power = np.arange(columns.shape[0] - 1, -1, -1, dtype=float)[:, None]
     else:
-        columns = np.array(rows.T, order="C")
         nonzero = columns != 0
         latest = np.where(nonzero, times.T, -np.inf).max(axis=0)
         power = np.where(nonzero, latest - times.T, 0.0)
-    # Large temporaries are reused (out=): fresh ones cost a page fault per 4 KiB.
     positive = np.maximum(columns, 0.0)
-    negative = np.maximum(np.negative(columns, out=columns), 0.0, out=columns)  # our own copy
-    sums = positive.sum(axis=0), negative.sum(axis=0)
-    if times is None:
-        buffer = np.multiply(positive, power)
-        mean_in = buffer.sum(axis=0) / sums[0]
-        mean_out = np.multiply(negative, power, out=buffer).sum(axis=0) / sums[1]
-    else:
-        weighted = positive * power, negative * power
-        mean_in, mean_out = weighted[0].sum(axis=0) / sums[0], weighted[1].sum(axis=0) / sums[1]
-    # One outflow and one inflow at their mean times: F = 0 at this x.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.log(sums[0] / sums[1]) / (mean_out - mean_in)
-    x = np.clip(np.where(np.isfinite(x), x, 0.0), -30.0, x_top)
+    negative = np.maximum(np.negative(columns, out=columns), 0.0, out=columns)
     if times is not None:
+        weighted = positive * power, negative * power
+        # Large temporaries are reused (out=): fresh ones cost a page fault per 4 KiB.
         buffer, grow = np.empty_like(power), np.empty_like(power)
+
+    def parts(here: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The inflows' and outflows' values at x = ``here`` and their derivatives in x."""
+        if times is None:
+            w = np.exp(here)
+            v_in, v_out = np.zeros(here.size), np.zeros(here.size)
+            d_in, d_out = np.zeros(here.size), np.zeros(here.size)
+            for a, b in zip(positive, negative, strict=True):
+                d_in *= w
+                d_in += v_in
+                v_in *= w
+                v_in += a
+                d_out *= w
+                d_out += v_out
+                v_out *= w
+                v_out += b
+            return v_in, v_out, d_in * w, d_out * w
+        np.exp(np.multiply(here[None, :], power, out=grow), out=grow)
+        return (
+            _down(np.multiply(positive, grow, out=buffer)),
+            _down(np.multiply(negative, grow, out=buffer)),
+            _down(np.multiply(weighted[0], grow, out=buffer)),
+            _down(np.multiply(weighted[1], grow, out=buffer)),
+        )
+
+    # At x = 0 the parts are the sums of the flows and of the flows times their powers: one
+    # outflow and one inflow at their mean times would make F = 0 at this x.
+    v_in, v_out, d_in, d_out = parts(np.zeros(count))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.log(v_in / v_out) / (d_out / v_out - d_in / v_in)
+    x = np.clip(np.where(np.isfinite(x), x, 0.0), -30.0, x_top)
     low = np.full(count, -np.inf)
     high = x_top.copy()
     high_seen = np.zeros(count, dtype=bool)
@@ -417,33 +471,11 @@ def _newton(
             live = live[keep]
             positive, negative = positive[:, keep], negative[:, keep]
             if times is not None:
-                power = power[:, keep]
+                power, buffer, grow = power[:, keep], buffer[:, keep], grow[:, keep]
                 weighted = weighted[0][:, keep], weighted[1][:, keep]
         here = x[live]
         with np.errstate(all="ignore"):
-            if times is None:
-                w = np.exp(here)
-                v_in, v_out = np.zeros(live.size), np.zeros(live.size)
-                d_in, d_out = np.zeros(live.size), np.zeros(live.size)
-                for a, b in zip(positive, negative, strict=True):
-                    d_in *= w
-                    d_in += v_in
-                    v_in *= w
-                    v_in += a
-                    d_out *= w
-                    d_out += v_out
-                    v_out *= w
-                    v_out += b
-                d_in *= w
-                d_out *= w
-            else:
-                if buffer.shape != power.shape:
-                    buffer, grow = np.empty_like(power), np.empty_like(power)
-                np.exp(np.multiply(here[None, :], power, out=grow), out=grow)
-                v_in = np.multiply(positive, grow, out=buffer).sum(axis=0)
-                v_out = np.multiply(negative, grow, out=buffer).sum(axis=0)
-                d_in = np.multiply(weighted[0], grow, out=buffer).sum(axis=0)
-                d_out = np.multiply(weighted[1], grow, out=buffer).sum(axis=0)
+            v_in, v_out, d_in, d_out = parts(here)
             value = np.log(v_in) - np.log(v_out)
             slope = d_in / v_in - d_out / v_out
             step = value / slope
