@@ -96,19 +96,23 @@ def loop(function: Callable[[np.ndarray], float | None], rows: np.ndarray) -> np
 
 
 def newton_floor(flows: np.ndarray, guess: float = 0.1, steps: int = 50) -> np.ndarray:
-    """Plain batch Newton on the NPV times (1 + r)^(n − 1), all rows at once, from ``guess``."""
+    """Plain batch Newton on the NPV times (1 + r)^(n − 1), all rows at once, from ``guess``:
+    Horner's rule in place, no bracket, no check."""
     columns = np.ascontiguousarray(flows.T)
     rate = np.full(flows.shape[0], guess)
+    value, slope = np.empty_like(rate), np.empty_like(rate)
     with np.errstate(all="ignore"):
         for _ in range(steps):
             growth = 1.0 + rate
-            value = np.zeros_like(rate)
-            slope = np.zeros_like(rate)
+            value[:] = 0.0
+            slope[:] = 0.0
             for column in columns:
-                slope = slope * growth + value
-                value = value * growth + column
+                slope *= growth
+                slope += value
+                value *= growth
+                value += column
             step = value / slope
-            rate = rate - step
+            rate -= step
             if not (np.abs(step) > 1e-12).any():
                 break
     return rate
