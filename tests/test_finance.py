@@ -339,6 +339,13 @@ class TestXnpvXirr:
         expected = pyxirr.xnpv(rate, dates, values)
         assert expected == pytest.approx(float(xnpv(rate, values, dates)), rel=1e-9, abs=1e-6)
 
+    def test_several_roots_near_zero(self) -> None:
+        """[−1, 2.497, −1.4955] a year apart: −(x − 0.997)(x − 1.5) in x = 1 + r, roots −0.3%
+        and +50% a year: the one nearer to zero, though no step of the annual grid starts at
+        zero."""
+        dates = np.datetime64("2021-01-01") + 365 * np.arange(3)
+        assert -0.003 == pytest.approx(float(xirr([-1.0, 2.497, -1.4955], dates)), abs=1e-12)
+
     def test_unsorted_dates(self) -> None:
         """Shuffling flows with their dates changes nothing."""
         dates = self.dates(4)

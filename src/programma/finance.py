@@ -92,7 +92,6 @@ _PERIODIC_GRID = np.concatenate(
         np.linspace(1.5, 10.0, 10),
     ]
 )
-_PERIODIC_GRID[np.abs(_PERIODIC_GRID) < 1e-12] = 0.0  # a grid rate, so no step straddles 0
 _ANNUAL_GRID = np.concatenate(
     [
         _NEAR_TOTAL_LOSS,
@@ -102,7 +101,10 @@ _ANNUAL_GRID = np.concatenate(
         np.linspace(2.5, 10.0, 8),
     ]
 )
-_ANNUAL_GRID[np.abs(_ANNUAL_GRID) < 1e-12] = 0.0
+# Zero is a grid rate, so that no step straddles it: the roots nearest to zero on each side are
+# then in different steps.
+_PERIODIC_GRID = np.union1d(_PERIODIC_GRID[np.abs(_PERIODIC_GRID) > 1e-12], 0.0)
+_ANNUAL_GRID = np.union1d(_ANNUAL_GRID[np.abs(_ANNUAL_GRID) > 1e-12], 0.0)
 _TOP = 1e300
 _PART = 2048
 """Rows per part when xirr packs each row's non-zero flows."""
@@ -569,9 +571,12 @@ def _scan(
     row, low, high, f_low, f_high = (np.concatenate(column) for column in zip(*parts, strict=True))
     result = np.full(index.size, np.nan)
     chosen = []
-    for side in (low >= 0, high <= 0):
-        # The bracket nearest to zero on this side: lowest above zero, highest below.
-        key = np.where(side, np.where(low >= 0, low, -high), np.inf)
+    for key in (
+        np.where(high >= 0, np.maximum(low, 0.0), np.inf),
+        np.where(low <= 0, np.maximum(-high, 0.0), np.inf),
+    ):
+        # The bracket nearest to zero on this side: the lowest reaching above zero, the
+        # highest reaching below (a bracket holding zero, were there one, on both).
         order = np.lexsort((key, row))
         first = order[np.unique(row[order], return_index=True)[1]]
         chosen.append(first[np.isfinite(key[first])])
@@ -618,10 +623,11 @@ def _illinois(
         # Only brackets still open move on, so each one's steps never depend on the others.
         todo = ~done
         lo, hi, f_lo, f_hi = low[todo], high[todo], f_low[todo], f_high[todo]
-        guess = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
-        inside = np.isfinite(guess) & (guess > lo) & (guess < hi)
-        guess = np.where(inside, guess, (lo + hi) / 2)
-        f_guess = scaled.at(1.0 + guess, index[todo], slope=slope)
+        with np.errstate(all="ignore"):  # equal ends, or a slope's power of 0: bisect
+            guess = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+            inside = np.isfinite(guess) & (guess > lo) & (guess < hi)
+            guess = np.where(inside, guess, (lo + hi) / 2)
+            f_guess = scaled.at(1.0 + guess, index[todo], slope=slope)
         left = np.sign(f_guess) == np.sign(f_lo)
         # Keep the end on the root's side; halve the one kept twice in a row (Illinois).
         side_now = side[todo]
