@@ -339,6 +339,28 @@ class TestXnpvXirr:
         expected = pyxirr.xnpv(rate, dates, values)
         assert expected == pytest.approx(float(xnpv(rate, values, dates)), rel=1e-9, abs=1e-6)
 
+    @settings(max_examples=examples(200))
+    @given(
+        st.lists(amounts, min_size=2, max_size=12),
+        st.lists(st.integers(0, 4000), min_size=12, max_size=12, unique=True),
+    )
+    def test_root_nearest_zero_on_any_dates(self, values: list[float], days: list[int]) -> None:
+        """Whatever the flows and dates, where a fine scan of rates (4,000 from −99% to
+        +1,000% a year, and 200 between −100% and −99%) sees the NPV change sign, xirr
+        returns a root no farther from zero than the scan's nearest bracket reaches."""
+        dates = np.datetime64("2021-01-01") + np.sort(days)[: len(values)]
+        rates = np.concatenate([-1 + np.geomspace(1e-9, 1e-2, 200), np.linspace(-0.99, 10, 4000)])
+        with np.errstate(over="ignore", invalid="ignore"):
+            scan = np.sign(xnpv(rates, np.broadcast_to(values, (rates.size, len(values))), dates))
+        change = np.flatnonzero(scan[:-1] * scan[1:] < 0)
+        rate = float(xirr(values, dates))
+        assume(change.size and rate != -1.0)  # −1.0: a root nearer −100% than a float tells
+        reach = np.maximum(np.abs(rates[change]), np.abs(rates[change + 1])).min()
+        assert abs(rate) <= reach + 1e-9
+        scale = float(xnpv(rate, np.abs(values), dates))
+        tolerance = 1e-9 + len(values) * np.finfo(float).eps / (1.0 + rate)
+        assert 0 == pytest.approx(float(xnpv(rate, values, dates)) / scale, abs=tolerance)
+
     def test_several_roots_near_zero(self) -> None:
         """[−1, 2.497, −1.4955] a year apart: −(x − 0.997)(x − 1.5) in x = 1 + r, roots −0.3%
         and +50% a year: the one nearer to zero, though no step of the annual grid starts at
