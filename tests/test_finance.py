@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import programma as pg
 from builders import D, base_programme, contract
 from profiles import examples
+from programma import finance
 from programma.finance import (
     DISCOUNT_PRESETS,
     discount_factors,
@@ -128,9 +129,6 @@ class TestIrr:
         else:
             assert_root(rate, values)
 
-    @pytest.mark.xfail(
-        strict=True, reason="two roots closer together than the search grid's steps are missed"
-    )
     def test_two_close_roots(self) -> None:
         """Roots at −39.45% and −35.79% a period (1 + r = 0.6055 and 0.6421): the smaller in
         size is the IRR, though no step of the search grid changes the NPV's sign."""
@@ -139,6 +137,18 @@ class TestIrr:
         expected = min((r.real - 1 for r in roots if abs(r.imag) < 1e-12 and 0 < r.real), key=abs)
         assert -0.3579 == pytest.approx(expected, abs=1e-4)
         assert expected == pytest.approx(float(irr(values)), abs=1e-9)
+
+    def test_two_close_roots_hand_worked(self) -> None:
+        """[−1, 3, −2.2499]: the NPV times x² is −x² + 3x − 2.2499 in x = 1 + r, with roots
+        x = 1.5 ± 0.01, so 49% and 51% a period, both inside one step of the search grid
+        (44% to 52%): the smaller is the IRR."""
+        assert 0.49 == pytest.approx(float(irr([-1.0, 3.0, -2.2499])), abs=1e-12)
+
+    def test_roots_on_both_sides_of_zero(self) -> None:
+        """[−1, 1.95, −0.928125]: −(x − 0.825)(x − 1.125) in x = 1 + r, roots −17.5% and
+        +12.5%: the smaller in size, though the grid step holding −17.5% is the one whose
+        middle is nearer to zero."""
+        assert 0.125 == pytest.approx(float(irr([-1.0, 1.95, -0.928125])), abs=1e-12)
 
     def test_several_roots(self) -> None:
         """[−100, 230, −132] has roots 10% and 20%: the smaller in size is chosen."""
@@ -169,6 +179,124 @@ class TestIrr:
         """An outlay now and inflows later: the NPV falls as the rate rises."""
         values = [-outlay, *back]
         assert float(npv(rate, values)) >= float(npv(rate + 0.01, values)) - 1e-6
+
+
+def plain_newton(values: list[float], guess: float = 0.1, steps: int = 50) -> float:
+    """A plain Newton on the NPV in r, with no bracket: what a batch Newton does per row."""
+    flows, times = np.asarray(values, dtype=float), np.arange(len(values))
+    rate = guess
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            value = (flows * (1.0 + rate) ** -times).sum()
+            slope = (-times * flows * (1.0 + rate) ** (-times - 1.0)).sum()
+            rate -= value / slope
+    return float(rate)
+
+
+def nearest_root(values: list[float]) -> float:
+    """The real root r > −1 (up to +1,000%) nearest to zero, from the polynomial's roots."""
+    roots = [x.real - 1.0 for x in np.roots(values) if abs(x.imag) < 1e-9 and 0 < x.real <= 11.0]
+    return min(roots, key=abs) if roots else np.nan
+
+
+# Rows on which a plain Newton from 10% fails, with their IRR worked by hand: a root near
+# −100% it overshoots (to inf), or a second root farther from zero that it lands on.
+DIVERGING = [
+    ([-1.0, 0.05], -0.95),  # 0.05 / (1 + r) = 1
+    ([-10.0, 100.0, -0.5], (100 - np.sqrt(100**2 - 4 * 10 * 0.5)) / 20 - 1),  # −10x² + 100x − 0.5
+]
+# Rows with several roots, worked by hand.
+SEVERAL = [
+    ([-1.0, 3.0, -2.2499], 0.49),  # −x² + 3x − 2.2499: x = 1.5 ± 0.01, in one grid step
+    ([-100.0, 230.0, -132.0], 0.1),  # roots 10% and 20%
+]
+
+
+class TestIrrSearch:
+    """How irr searches: Newton where the root is unique, a bracketing grid elsewhere."""
+
+    @pytest.mark.parametrize(("values", "expected"), DIVERGING)
+    def test_rows_a_plain_newton_gets_wrong(self, values: list[float], expected: float) -> None:
+        """Where a plain Newton diverges or lands on the farther root, irr gives the root
+        nearest to zero."""
+        assert expected == pytest.approx(nearest_root(values), abs=1e-12)
+        assert plain_newton(values) != pytest.approx(expected, abs=1e-6)
+        assert expected == pytest.approx(float(irr(values)), abs=1e-12)
+
+    def test_more_rows_a_plain_newton_gets_wrong(self) -> None:
+        """Longer rows, checked against the polynomial's roots: a total loss but for a little
+        (a plain Newton overshoots past −100%) and a late outlay that makes a second root."""
+        for values in ([-1e6, 1.0, 0, 0, 0, 0, 0, 1.0], [-1000.0, 5000.0, *[0.0] * 10, -100.0]):
+            expected = nearest_root(values)
+            assert plain_newton(values) != pytest.approx(expected, abs=1e-6)
+            assert expected == pytest.approx(float(irr(values)), abs=1e-9)
+
+    def test_grid_alone_finds_the_same_roots(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With Newton failing on every row, the bracketing grid gives every row's root: the
+        hard rows' and those of 200 conventional rows that Newton solves otherwise."""
+        rng = np.random.default_rng(11)
+        batch = np.concatenate([-rng.uniform(1, 9, (200, 3)), rng.uniform(0, 5, (200, 20))], 1)
+        with_newton = irr(batch)
+        real_newton = finance._newton
+
+        def failing(*args: object, **kwargs: object) -> tuple[np.ndarray, np.ndarray]:
+            roots, ok = real_newton(*args, **kwargs)  # type: ignore[arg-type]
+            return roots, np.zeros_like(ok)
+
+        monkeypatch.setattr(finance, "_newton", failing)
+        assert np.allclose(with_newton, irr(batch), rtol=1e-10, atol=1e-12)
+        for values, expected in DIVERGING + SEVERAL:
+            assert expected == pytest.approx(float(irr(values)), abs=1e-12)
+
+    def test_mixed_batch_equals_rows(self) -> None:
+        """A batch of easy and hard rows (one root, several, two close ones, near −100%, none,
+        a total loss) gives each row exactly what it gives alone, and the right root."""
+        rows = [values for values, _ in DIVERGING + SEVERAL] + [
+            [-878846, -55020, -633943, -55019, -263700, 787275, 0, -13762, -55021, -13762],
+            [-100.0, 60.0, 60.0],
+            [-1.0, 1e-9],
+            [-100.0, 50.0, -10.0],
+            [-100.0, 0.0, 0.0],
+            [-1.0, 1e6],
+            [-1e6, 1.0, 0, 0, 0, 0, 0, 1.0],
+        ]
+        batch = np.array([row + [0.0] * (12 - len(row)) for row in rows])
+        alone = np.array([float(irr(row)) for row in batch])
+        np.testing.assert_array_equal(alone, irr(batch))
+        np.testing.assert_array_equal(alone[::-1], irr(batch[::-1]))
+        expected = [nearest_root(row) for row in rows]
+        expected[-3] = -1.0  # money in and nothing back
+        assert np.allclose(expected, alone, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+    def test_mixed_xirr_batch_equals_rows(self) -> None:
+        """xirr likewise, on dates 365 days apart (so the polynomial's roots are the rates):
+        each row of a batch of easy and hard rows as alone, and the root nearest to zero."""
+        dates = np.datetime64("2021-01-01") + 365 * np.arange(6)
+        rows = [values for values, _ in DIVERGING + SEVERAL] + [
+            [-100.0, 20.0, 30.0, 40.0, 50.0],
+            [-1.0, 0.0, 0.0, 0.0, 0.0, 1e-9],
+            [-10.0, 100.0, -0.5, 0.0, 0.0, 1.0],
+        ]
+        batch = np.array([row + [0.0] * (6 - len(row)) for row in rows])
+        alone = np.array([float(xirr(row, dates)) for row in batch])
+        np.testing.assert_array_equal(alone, xirr(batch, np.broadcast_to(dates, batch.shape)))
+        expected = [nearest_root(row) for row in rows]
+        assert np.allclose(expected, alone, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+    def test_xirr_in_parts_as_in_one(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """xirr solves rows in parts of rows with about as many non-zero flows: parts of two
+        rows give exactly what one part of all gives, and each row alone."""
+        rng = np.random.default_rng(3)
+        rows = np.round(rng.uniform(-5, 5, (9, 14)) * (rng.random((9, 14)) < 0.6), 2)
+        rows[:, 0] = -10.0
+        rows[:3, 7:] = np.abs(rows[:3, 7:])  # some rows change sign once, the rest several times
+        dates = np.datetime64("2021-01-01") + np.sort(rng.integers(0, 3000, (9, 14)), axis=1)
+        whole = xirr(rows, dates)
+        alone = np.array([float(xirr(row, day)) for row, day in zip(rows, dates, strict=True)])
+        monkeypatch.setattr(finance, "_PART", 2)
+        np.testing.assert_array_equal(whole, xirr(rows, dates))
+        np.testing.assert_array_equal(whole, alone)
+        assert np.isfinite(whole).sum() >= 5
 
 
 class TestXnpvXirr:
@@ -210,6 +338,35 @@ class TestXnpvXirr:
         dates = self.dates(len(values))
         expected = pyxirr.xnpv(rate, dates, values)
         assert expected == pytest.approx(float(xnpv(rate, values, dates)), rel=1e-9, abs=1e-6)
+
+    @settings(max_examples=examples(200))
+    @given(
+        st.lists(amounts, min_size=2, max_size=12),
+        st.lists(st.integers(0, 4000), min_size=12, max_size=12, unique=True),
+    )
+    def test_root_nearest_zero_on_any_dates(self, values: list[float], days: list[int]) -> None:
+        """Whatever the flows and dates, where a fine scan of rates (4,000 from −99% to
+        +1,000% a year, and 200 between −100% and −99%) sees the NPV change sign, xirr
+        returns a root no farther from zero than the scan's nearest bracket reaches."""
+        dates = np.datetime64("2021-01-01") + np.sort(days)[: len(values)]
+        rates = np.concatenate([-1 + np.geomspace(1e-9, 1e-2, 200), np.linspace(-0.99, 10, 4000)])
+        with np.errstate(over="ignore", invalid="ignore"):
+            scan = np.sign(xnpv(rates, np.broadcast_to(values, (rates.size, len(values))), dates))
+        change = np.flatnonzero(scan[:-1] * scan[1:] < 0)
+        rate = float(xirr(values, dates))
+        assume(change.size and rate != -1.0)  # −1.0: a root nearer −100% than a float tells
+        reach = np.maximum(np.abs(rates[change]), np.abs(rates[change + 1])).min()
+        assert abs(rate) <= reach + 1e-9
+        scale = float(xnpv(rate, np.abs(values), dates))
+        tolerance = 1e-9 + len(values) * np.finfo(float).eps / (1.0 + rate)
+        assert 0 == pytest.approx(float(xnpv(rate, values, dates)) / scale, abs=tolerance)
+
+    def test_several_roots_near_zero(self) -> None:
+        """[−1, 2.497, −1.4955] a year apart: −(x − 0.997)(x − 1.5) in x = 1 + r, roots −0.3%
+        and +50% a year: the one nearer to zero, though no step of the annual grid starts at
+        zero."""
+        dates = np.datetime64("2021-01-01") + 365 * np.arange(3)
+        assert -0.003 == pytest.approx(float(xirr([-1.0, 2.497, -1.4955], dates)), abs=1e-12)
 
     def test_unsorted_dates(self) -> None:
         """Shuffling flows with their dates changes nothing."""
