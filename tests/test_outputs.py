@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -72,7 +73,7 @@ def cash_identities(rows: Iterable[dict[str, object]]) -> tuple[list[str], int]:
         if not contract:
             continue
         at = (contract, str(row["scenario"]), str(row["period"]))
-        value = float(row["value"])  # type: ignore[arg-type]
+        value = float(row["value"])
         flow = row["flow"]
         if flow == "outcome_payment" and row["payee"] == contract:
             paid_in[at] += value
@@ -311,3 +312,129 @@ class TestStreamingCsv:
         longest_line = 300  # the example's longest row is well under this
         assert out.lines > 50 * 100
         assert max(out.sizes) <= 100 * longest_line
+
+
+def frame_from_records(projection: Projection, include_zeros: bool) -> Any:
+    """The tidy rows built row by row, as to_pandas() built them before it used arrays."""
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame.from_records(list(projection.to_records(include_zeros=include_zeros)))
+
+
+class TestPandasFrame:
+    """to_pandas() gives the rows of to_records(), built with arrays, labels as categoricals."""
+
+    @pytest.mark.parametrize("include_zeros", [True, False])
+    @pytest.mark.parametrize("which", ["expected", "monte-carlo"])
+    def test_same_rows_as_records(
+        self,
+        monthly: Projection,
+        monte_carlo_monthly: Projection,
+        which: str,
+        include_zeros: bool,
+    ) -> None:
+        """Same columns, rows and order; values bit-identical; labels equal as strings."""
+        pd = pytest.importorskip("pandas")
+        projection = monthly if which == "expected" else monte_carlo_monthly
+        wanted = frame_from_records(projection, include_zeros)
+        frame = projection.to_pandas(include_zeros=include_zeros)
+        assert list(wanted.columns) == list(frame.columns)
+        assert len(wanted) == len(frame)
+        assert pd.RangeIndex(len(frame)).equals(frame.index)
+        bits = wanted["value"].to_numpy(np.float64).view(np.int64)
+        assert np.array_equal(bits, frame["value"].to_numpy(np.float64).view(np.int64))
+        for column in ("scenario", "period", *KEYS):
+            as_text = wanted[column].astype(str).tolist()
+            assert as_text == frame[column].astype(str).tolist(), column
+
+    def test_zeros_left_out_on_request(self, monte_carlo_monthly: Projection) -> None:
+        """include_zeros=False keeps exactly the non-zero values; the default keeps all."""
+        pytest.importorskip("pandas")
+        p = monte_carlo_monthly
+        assert p.values.size == len(p.to_pandas())
+        kept = p.to_pandas(include_zeros=False)
+        assert np.count_nonzero(p.values) == len(kept)
+        assert 0 < len(kept) < p.values.size
+        assert not (kept["value"] == 0).any()
+
+    def test_label_dtypes(self, monthly: Projection, monte_carlo_monthly: Projection) -> None:
+        """Labels are categoricals; a Monte Carlo scenario is its number; values are float64."""
+        pytest.importorskip("pandas")
+        frame = monte_carlo_monthly.to_pandas()
+        assert {"period", *KEYS} == {c for c in frame.columns if frame[c].dtype == "category"}
+        assert "int64" == str(frame["scenario"].dtype)
+        assert "float64" == str(frame["value"].dtype)
+        assert [0, 1, 2] == sorted(frame["scenario"].unique().tolist())
+        assert list(monte_carlo_monthly.periods) == list(frame["period"].cat.categories)
+        assert "category" == str(monthly.to_pandas()["scenario"].dtype)
+
+    def test_rows_by_position(self, monte_carlo_monthly: Projection) -> None:
+        """Row k is values[s, p, n] for (s, p, n) the k-th index in C order."""
+        pytest.importorskip("pandas")
+        p = monte_carlo_monthly
+        frame = p.to_pandas()
+        _, periods, width = p.values.shape
+        for k in (0, width - 1, width, periods * width + 7, p.values.size - 1):
+            s, rest = divmod(k, periods * width)
+            t, n = divmod(rest, width)
+            row = frame.iloc[k]
+            assert s == row["scenario"]
+            assert p.periods[t] == row["period"]
+            assert attrs.astuple(p.series[n]) == tuple(row[key] for key in KEYS)
+            assert float(p.values[s, t, n]) == row["value"]
+
+
+def json_as_before(projection: Projection) -> str:
+    """The JSON text as json.dump wrote to_dict() whole, with the final line end."""
+    buffer = io.StringIO()
+    json.dump(projection.to_dict(), buffer, ensure_ascii=False, allow_nan=False)
+    return buffer.getvalue() + "\n"
+
+
+class TestStreamingJson:
+    """JSON is written series by series in bounded blocks, with the text json.dump gives."""
+
+    @pytest.mark.parametrize("block", [1, 5, 65_536])
+    def test_same_text_as_json_dump(
+        self,
+        monthly: Projection,
+        monte_carlo_monthly: Projection,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        block: int,
+    ) -> None:
+        """to_json's file equals json.dump(to_dict()) byte for byte, for any block size."""
+        monkeypatch.setattr("programma._projection.JSON_BLOCK_VALUES", block)
+        for projection in (monthly, monte_carlo_monthly):
+            path = projection.to_json(tmp_path / "p.json")
+            assert json_as_before(projection).encode() == path.read_bytes()
+
+    def test_nan_scalars_are_null(self, monte_carlo_monthly: Projection) -> None:
+        """A NaN among the scalars is null, as before; other scalars are kept as numbers."""
+        nan = float("nan")
+        p = attrs.evolve(
+            monte_carlo_monthly,
+            scalars={"rate": np.array([0.5, nan, 1.0]), "met": np.array([True, False, True])},
+        )
+        out = io.StringIO()
+        p.write_json(out)
+        document = json.loads(out.getvalue())
+        assert {"rate": [0.5, None, 1.0], "met": [True, False, True]} == document["scalars"]
+        assert json_as_before(p) == out.getvalue()
+
+    def test_nan_in_a_series_is_refused(self, monthly: Projection) -> None:
+        """A NaN in a series cannot be written as JSON: ValueError, as json.dump gives."""
+        values = monthly.values.copy()
+        values[0, 3, 2] = float("nan")
+        with pytest.raises(ValueError, match="JSON compliant"):
+            attrs.evolve(monthly, values=values).write_json(io.StringIO())
+
+    def test_writes_in_blocks(
+        self, monte_carlo_monthly: Projection, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """No write carries more than a block of one series' values (plus its key fields)."""
+        monkeypatch.setattr("programma._projection.JSON_BLOCK_VALUES", 240)
+        out = _Recorder()
+        monte_carlo_monthly.write_json(out)
+        longest_value = 25  # '123456.78901234567, ' and the like
+        assert len(out.sizes) > len(monte_carlo_monthly.series)
+        assert max(out.sizes) <= 240 * longest_value + 400

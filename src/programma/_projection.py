@@ -39,6 +39,10 @@ _COARSER: dict[str, tuple[str, ...]] = {
 CSV_BLOCK_ROWS = 65_536
 """Rows :meth:`Projection.write_csv` formats and writes at a time (bounds its memory)."""
 
+JSON_BLOCK_VALUES = 65_536
+"""Values of one series :meth:`Projection.write_json` formats and writes at a time (at least
+one scenario's periods)."""
+
 
 def _csv_line(cells: Sequence[str]) -> str:
     """Cells as one CSV line (quoted where needed), without the line end."""
@@ -312,6 +316,65 @@ class Projection:
     def to_dict(self) -> dict[str, Any]:
         """The projection as plain data (what :meth:`to_json` writes), values unrounded."""
         return {
+            **self._json_head(),
+            "series": [
+                {**attrs.asdict(key), "values": self.values[:, :, n].tolist()}
+                for n, key in enumerate(self.series)
+            ],
+            "scalars": {name: _plain(v) for name, v in self.scalars.items()},
+        }
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_dict` as JSON, atomically; numbers are the shortest exact floats.
+
+        The series are streamed to the file in blocks of scenarios (see :meth:`write_json`).
+        """
+        with atomic_writer(path) as stream:
+            self.write_json(stream)
+        return Path(path)
+
+    def write_json(self, stream: TextIO) -> None:
+        """Write :meth:`to_dict` as JSON to an open text stream, with a final line end.
+
+        The text is exactly ``json.dump(self.to_dict(), stream, ensure_ascii=False,
+        allow_nan=False)`` followed by ``"\\n"``: a scalar's NaN is ``null``, a NaN in a series
+        is refused (ValueError). Each series goes out in blocks of at most 65,536 values
+        (whole scenarios), so neither the whole document nor one long series is
+        held as text or as Python floats.
+
+        >>> import io, json
+        >>> from programma.examples import leeuwarden_oost
+        >>> from programma import project
+        >>> text = io.StringIO()
+        >>> expected = project(leeuwarden_oost())
+        >>> expected.write_json(text)
+        >>> json.loads(text.getvalue())["series"][0]["values"] == expected.values[:, :, 0].tolist()
+        True
+        """
+
+        def dumps(data: object) -> str:  # json.dumps uses the C encoder; json.dump does not
+            return json.dumps(data, ensure_ascii=False, allow_nan=False)
+
+        head = dumps({**self._json_head(), "series": []})
+        stream.write(head[:-2])  # everything up to the series' opening bracket
+        periods = max(len(self.periods), 1)
+        rows = max(1, JSON_BLOCK_VALUES // periods)  # scenarios per block
+        for n, key in enumerate(self.series):
+            if n:
+                stream.write(", ")
+            fields = dumps({**attrs.asdict(key), "values": []})
+            stream.write(fields[:-2])  # the key fields and '"values": ['
+            column = self.values[:, :, n]
+            for start in range(0, self.scenarios, rows):
+                block = dumps(column[start : start + rows].tolist())
+                stream.write((", " if start else "") + block[1:-1])
+            stream.write("]}")
+        scalars = {name: _plain(v) for name, v in self.scalars.items()}
+        stream.write("], " + dumps({"scalars": scalars})[1:] + "\n")
+
+    def _json_head(self) -> dict[str, Any]:
+        """The fields of :meth:`to_dict` before the series."""
+        return {
             "programme": self.programme.id,
             "currency": self.programme.currency,
             "mode": self.mode,
@@ -319,34 +382,65 @@ class Projection:
             "scenarios": self.scenarios,
             "resolution": self.resolution,
             "periods": list(self.periods),
-            "series": [
-                {**attrs.asdict(key), "values": self.values[:, :, n].tolist()}
-                for n, key in enumerate(self.series)
-            ],
-            "scalars": {
-                name: [None if np.isnan(x) else x for x in np.asarray(v).tolist()]
-                for name, v in self.scalars.items()
-            },
         }
 
-    def to_json(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_dict` as JSON, atomically; numbers are the shortest exact floats."""
-        with atomic_writer(path) as stream:
-            json.dump(self.to_dict(), stream, ensure_ascii=False, allow_nan=False)
-            stream.write("\n")
-        return Path(path)
+    def to_pandas(self, *, include_zeros: bool = True) -> Any:
+        """The tidy rows as a pandas DataFrame (needs the ``pandas`` extra).
 
-    def to_pandas(self) -> Any:
-        """The tidy rows (zeros included) as a pandas DataFrame (needs the ``pandas`` extra).
+        The same rows, columns, order and values as :meth:`to_records` (zeros included unless
+        ``include_zeros=False``), built with array operations. ``value`` is float64, unrounded;
+        the labels ``period`` and the key fields (and ``scenario`` in expected mode, where it is
+        ``"expected"``) are categoricals, their categories in the projection's order; in Monte
+        Carlo ``scenario`` is the scenario's number (int64).
 
         Raises:
             ImportError: pandas is not installed.
+
+        >>> from programma.examples import leeuwarden_oost
+        >>> from programma import project
+        >>> frame = project(leeuwarden_oost(), resolution="fiscal_year").to_pandas()
+        >>> str(frame["flow"].dtype), str(frame["value"].dtype)
+        ('category', 'float64')
         """
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
-        return pd.DataFrame.from_records(list(self.to_records(include_zeros=True)))
+        scenarios, periods, width = self.values.shape
+        flat = self.values.reshape(-1)  # scenario, period, series: the order of to_records
+        keep = None if include_zeros else flat != 0  # NaN is kept, as flatnonzero keeps it
+
+        def chosen(column: np.ndarray) -> np.ndarray:
+            return column if keep is None else column[keep]
+
+        def labels(pattern: np.ndarray, repeats: int, categories: Sequence[str]) -> Any:
+            """A categorical column: ``pattern`` (codes into ``categories``) ``repeats`` times."""
+            # The smallest signed codes pandas keeps as they are (it would convert others).
+            kind = next(
+                t for t in (np.int8, np.int16, np.int32) if len(categories) < np.iinfo(t).max
+            )
+            codes = chosen(np.tile(pattern.astype(kind, copy=False), repeats))
+            # The codes are valid by construction: pandas need not check them.
+            return pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(list(categories)), validate=False
+            )
+
+        if self.mode == "expected":
+            scenario = labels(np.zeros(flat.size, dtype=np.int8), 1, ["expected"])
+        else:
+            scenario = chosen(np.repeat(np.arange(scenarios, dtype=np.int64), periods * width))
+        columns: dict[str, Any] = {
+            "scenario": scenario,
+            "period": labels(np.repeat(np.arange(periods), width), scenarios, self.periods),
+        }
+        for field in _KEY_FIELDS:
+            names = [getattr(key, field) for key in self.series]
+            categories = list(dict.fromkeys(names))  # in order of first appearance
+            at = {name: code for code, name in enumerate(categories)}
+            codes = np.array([at[name] for name in names], dtype=np.int64)
+            columns[field] = labels(codes, scenarios * periods, categories)
+        columns["value"] = np.array(chosen(flat), dtype=np.float64)
+        return pd.DataFrame(columns, copy=False)
 
     def npv(
         self,
@@ -424,3 +518,12 @@ class Projection:
             f"<p>{html.escape(self._headline())} (scenario means)</p>"
             f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
+
+
+def _plain(values: np.ndarray) -> list[Any]:
+    """Per-scenario figures as a list of Python numbers, NaN as None (JSON's null)."""
+    array = np.asarray(values)
+    plain: list[Any] = array.tolist()
+    if array.dtype.kind in "fc" and np.isnan(array).any():
+        return [None if x != x else x for x in plain]  # x != x: NaN
+    return plain
