@@ -69,8 +69,20 @@ def before_source(ref: str) -> Path:
     return Path(name)
 
 
+FLAT_MODULES = {
+    "programma._atomic": "programma.files.atomic",
+    "programma._programme": "programma.model.programme",
+    "programma._series": "programma.engine.series",
+    "programma._summary": "programma.analysis.summary",
+    "programma._time": "programma.periods.grid",
+}
+"""The modules an older ``_projection.py`` imports by their flat names, and where they are now."""
+
+
 def as_before(projection: Projection, source: Path) -> Any:
     """The same projection as an instance of the ``before`` class."""
+    for flat, now in FLAT_MODULES.items():  # an older file imports ``from ._programme …``
+        sys.modules.setdefault(flat, importlib.import_module(now))
     spec = importlib.util.spec_from_file_location("programma._projection_before", source)
     assert spec is not None
     assert spec.loader is not None

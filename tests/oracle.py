@@ -2,8 +2,8 @@
 
 It follows the rules one scenario and one month at a time, with lists, floats and Python loops,
 so that it reads like the rules themselves. It is fed the same sampled parameters as the engine
-(the keyed draws of :class:`programma._sampling.Draws`) and returns the same series at monthly
-resolution, so that the two can be compared value by value.
+(the keyed draws of :class:`programma.uncertainty.sampling.Draws`) and returns the same series
+at monthly resolution, so that the two can be compared value by value.
 
 It covers every rule: costs and grants (§4.2), enrolment and outcomes (§4.3), caps and payment
 timing (§4.4, §4.8.1-4), the four financing modes (§4.5, §4.8.5-6, §4.8.8), gates (§4.6,
@@ -66,7 +66,7 @@ from programma import (
     UnearnedAdvance,
     Uniform,
 )
-from programma._sampling import BLOCK_SIZE, Draws
+from programma.uncertainty.sampling import BLOCK_SIZE, Draws
 
 __all__ = ["Run", "oracle", "run"]
 

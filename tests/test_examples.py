@@ -31,8 +31,8 @@ from programma import (
     Schedule,
     StakeholderKind,
 )
-from programma._files import to_data
 from programma.examples import EXAMPLES, example_text, leeuwarden_oost
+from programma.files.programme_files import to_data
 
 NEIGHBOURHOODS = {
     "Oud-Oost",

@@ -41,8 +41,8 @@ from programma import (
     load,
     loads,
 )
-from programma._files import from_data, to_data
-from programma._programme import COLLECTIONS
+from programma.files.programme_files import from_data, to_data
+from programma.model.programme import COLLECTIONS
 from strategies import programmes
 
 FORMATS = ("toml", "json")

@@ -1193,7 +1193,7 @@ class TestPaymentRrule:
         """
         import datetime as dt
 
-        from programma import _recurrence
+        from programma.model import recurrence as _recurrence
 
         starts = []
         real = _recurrence.rrulestr

@@ -39,9 +39,9 @@ from programma import (
     Uniform,
     ValidationError,
 )
-from programma._distributions import describe
-from programma._files import to_data
-from programma._sampling import BLOCK_SIZE, draw, stream
+from programma.files.programme_files import to_data
+from programma.model.distributions import describe
+from programma.uncertainty.sampling import BLOCK_SIZE, draw, stream
 
 VALIDATOR = jsonschema.Draft202012Validator(pg.schema())
 

@@ -64,7 +64,7 @@ class TestWorkers:
 
     def test_default_is_usable_cpus(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without a hint, an executor counts as many workers as the CPUs this process may use."""
-        monkeypatch.setattr("programma._project._usable_cpus", lambda: 5)
+        monkeypatch.setattr("programma.engine.project._usable_cpus", lambda: 5)
         message = budget_error(scenarios=4096, chunk_size=256, executor=_Inline(), max_memory=1)
         assert "each of 5 worker(s)" in message
 

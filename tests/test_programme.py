@@ -1423,14 +1423,14 @@ class TestHorizonShown:
 
     def test_in_months(self):
         """A horizon in months is shown in months only."""
-        from programma._overview import describe_programme
+        from programma.report.programme import describe_programme
 
         lines = describe_programme(Programme(**thirty_months())).splitlines()
         assert "  2021-01-01 to 2023-06-01: 30 months; fiscal years start in month 1" == lines[1]
 
     def test_in_years(self):
         """A horizon in years is shown in years and months."""
-        from programma._overview import describe_programme
+        from programma.report.programme import describe_programme
 
         lines = describe_programme(rich()).splitlines()
         assert (

@@ -36,7 +36,7 @@ from programma import (
     Programme,
     SeriesKey,
 )
-from programma._analysis import coverage
+from programma.analysis.coverage import coverage
 
 ADVANCED = AdvanceFinancing([Advance(D(2021, 1, 1), 20_000)], unearned="refund")
 """€20,000 advanced in month 0; what is not earned by settlement is refunded."""

@@ -35,8 +35,8 @@ from programma import (
     Stakeholder,
     ValidationError,
 )
-from programma._analysis import coverage, engagement_matrix, group_sizes
-from programma._review import (
+from programma.analysis.coverage import coverage, engagement_matrix, group_sizes
+from programma.analysis.review import (
     LESSONS,
     RULES,
     Finding,

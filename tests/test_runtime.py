@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 import programma
-from programma import _project
 from programma._errors import Problem, ValidationError
 from programma.cli import (
     EXIT_INTERRUPTED,
@@ -32,6 +31,7 @@ from programma.cli import (
     main,
     parse_size,
 )
+from programma.engine import project as _project
 from programma.examples import leeuwarden_oost
 
 SRC = str(Path(programma.__file__).parent.parent)

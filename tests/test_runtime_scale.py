@@ -10,8 +10,8 @@ import pytest
 import programma as pg
 from builders import base_programme, contract
 from programma import Enrolment, EnrolmentWindow, SeriesKey
-from programma._checks import deferred_checks
 from programma.examples import leeuwarden_oost
+from programma.model.checks import deferred_checks
 
 D = base_programme().start
 

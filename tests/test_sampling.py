@@ -27,8 +27,8 @@ from programma import (
     Samples,
     Uniform,
 )
-from programma._cdf import POISSON_EXACT_MAX, poisson_ppf
-from programma._sampling import BLOCK_SIZE, Draws, draw, stream
+from programma.uncertainty.cdf import POISSON_EXACT_MAX, poisson_ppf
+from programma.uncertainty.sampling import BLOCK_SIZE, Draws, draw, stream
 
 SCENARIOS = 300  # two blocks, the second one partly used
 

@@ -39,7 +39,7 @@ from programma import (
     Uniform,
     Yearly,
 )
-from programma._sampling import Draws
+from programma.uncertainty.sampling import Draws
 
 RECORDED_WITH = "2.4"
 SEED = 20240917

@@ -13,9 +13,9 @@ import programma as pg
 from builders import D, base_programme, contract
 from profiles import examples
 from programma import Initiative, InvestorFinancing
-from programma._report import projection_report
-from programma._summary import Spread
 from programma._text import MISSING, money, number
+from programma.analysis.summary import Spread
+from programma.report.projection import projection_report
 from strategies import extreme_programmes
 
 ZEROS = [0.0, -0.0, 5e-324]  # caps that let nothing through: zero, negative zero, subnormal

@@ -18,7 +18,7 @@ from hypothesis import find, settings
 import programma as pg
 from builders import D, at, base_programme, contract, series
 from programma import Fund, Initiative, InvestorFinancing, OutcomeMetric, Uniform, Yearly
-from programma._time import TimeGrid
+from programma.periods.grid import TimeGrid
 from strategies import programmes
 
 WORK = Initiative("work", "Work", "prov", 1200, D(2021, 1, 1), 3)

@@ -7,11 +7,27 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._analysis import Amounts, Coverage
-from ._areas import Area
-from ._atomic import OutputPathError
-from ._contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
-from ._distributions import (
+from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
+from .analysis.coverage import Amounts, Coverage
+from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
+from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
+from .analysis.variants import VariantProjections, project_variants
+from .engine.project import (
+    DEFAULT_MAX_MEMORY,
+    MEMORY_SHARE,
+    MemoryBudgetError,
+    ProjectionError,
+    default_max_memory,
+    project,
+)
+from .engine.projection import Projection
+from .engine.series import FLOWS, MEASURES, SIGNED, STOCKS, SeriesKey
+from .files.atomic import OutputPathError
+from .files.programme_files import FORMAT_VERSION, MAX_INPUT_BYTES, dump, dumps, load, loads
+from .files.schema import schema
+from .model.areas import Area
+from .model.contracts import Enrolment, EnrolmentWindow, OutcomeContract, PayerShare
+from .model.distributions import (
     Beta,
     Discrete,
     Distribution,
@@ -29,9 +45,7 @@ from ._distributions import (
     mean_of,
     support_of,
 )
-from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
-from ._files import FORMAT_VERSION, MAX_INPUT_BYTES, dump, dumps, load, loads
-from ._financing import (
+from .model.financing import (
     Advance,
     AdvanceFinancing,
     AdvanceWindow,
@@ -40,29 +54,14 @@ from ._financing import (
     Prefinancing,
     ProviderFinancing,
 )
-from ._funds import Fund
-from ._gates import Decision, Gate, GateCondition
-from ._initiatives import FundShare, Initiative
-from ._metrics import OutcomeMetric
-from ._phases import Phase
-from ._programme import DISCOUNT_PRESETS, Parameter, Programme
-from ._project import (
-    DEFAULT_MAX_MEMORY,
-    MEMORY_SHARE,
-    MemoryBudgetError,
-    ProjectionError,
-    default_max_memory,
-    project,
-)
-from ._projection import Projection
-from ._review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
-from ._sampling import BLOCK_SIZE
-from ._schema import schema
-from ._series import FLOWS, MEASURES, SIGNED, STOCKS, SeriesKey
-from ._stakeholders import Engagement, Interest, Stakeholder
-from ._summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
-from ._variants import VariantProjections, project_variants
-from ._vocabulary import (
+from .model.funds import Fund
+from .model.gates import Decision, Gate, GateCondition
+from .model.initiatives import FundShare, Initiative
+from .model.metrics import OutcomeMetric
+from .model.phases import Phase
+from .model.programme import DISCOUNT_PRESETS, Parameter, Programme
+from .model.stakeholders import Engagement, Interest, Stakeholder
+from .model.vocabulary import (
     Action,
     CapExcess,
     Comparison,
@@ -78,6 +77,7 @@ from ._vocabulary import (
     StakeholderKind,
     UnearnedAdvance,
 )
+from .uncertainty.sampling import BLOCK_SIZE
 
 try:
     __version__ = version("programma")

@@ -23,20 +23,28 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from ._atomic import atomic_writer, check_output_path, terminating_cleanly
 from ._errors import SHOWN_PER_KIND, ProgrammaError, ValidationError
-from ._files import FORMATS, MAX_INPUT_BYTES, Format, dumps, loads, read_input, read_limited
-from ._overview import describe_programme
-from ._programme import Programme
-from ._project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
-from ._projection import Projection
-from ._report import period_means, projection_report
-from ._review import ReviewConfig, review
-from ._schema import schema
-from ._summary import Summary
 from ._text import printable
-from ._time import RESOLUTIONS
+from .analysis.review import ReviewConfig, review
+from .analysis.summary import Summary
+from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
+from .engine.projection import Projection
 from .examples import example_text, leeuwarden_oost
+from .files.atomic import atomic_writer, check_output_path, terminating_cleanly
+from .files.programme_files import (
+    FORMATS,
+    MAX_INPUT_BYTES,
+    Format,
+    dumps,
+    loads,
+    read_input,
+    read_limited,
+)
+from .files.schema import schema
+from .model.programme import Programme
+from .periods.grid import RESOLUTIONS
+from .report.programme import describe_programme
+from .report.projection import period_means, projection_report
 
 __all__ = ["main"]
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._financing import AdvanceFinancing
-from .._series import SeriesKey
-from .._vocabulary import UnearnedAdvance
+from ..model.contracts import OutcomeContract
+from ..model.financing import AdvanceFinancing
+from ..model.vocabulary import UnearnedAdvance
 from .layout import Entry
 from .payments import outcome_payments
+from .series import SeriesKey
 from .timeline import Timeline
 
 __all__ = [

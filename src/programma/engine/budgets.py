@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._funds import Fund
-from .._series import SeriesKey
+from ..model.funds import Fund
 from .layout import FUND_OUTFLOWS
+from .series import SeriesKey
 
 __all__ = ["YearBudget", "outflow_weights", "weighted_sum", "year_budgets"]
 

@@ -17,7 +17,7 @@ import math
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
+from ..model.contracts import OutcomeContract
 
 __all__ = ["CAP_STAGES", "CapLimits", "apply_caps", "contract_limits"]
 

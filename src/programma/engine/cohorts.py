@@ -18,11 +18,11 @@ from typing import NamedTuple
 import attrs
 import numpy as np
 
-from .._cdf import month_pmf
-from .._contracts import OutcomeContract
-from .._distributions import Ref, Samples, Yearly
-from .._metrics import OutcomeMetric
-from .._sampling import Draws
+from ..model.contracts import OutcomeContract
+from ..model.distributions import Ref, Samples, Yearly
+from ..model.metrics import OutcomeMetric
+from ..uncertainty.cdf import month_pmf
+from ..uncertainty.sampling import Draws
 from .timeline import Timeline
 
 __all__ = [

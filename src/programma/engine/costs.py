@@ -11,10 +11,10 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._checks import MAX_MONTHS
-from .._initiatives import Initiative
-from .._sampling import Draws
-from .._vocabulary import CostProfile
+from ..model.checks import MAX_MONTHS
+from ..model.initiatives import Initiative
+from ..model.vocabulary import CostProfile
+from ..uncertainty.sampling import Draws
 from .timeline import Timeline, price_index
 
 __all__ = ["BaseCost", "InitiativeCost", "base_cost", "initiative_cost", "profile_weights"]

@@ -17,8 +17,8 @@ from typing import NamedTuple
 import attrs
 import numpy as np
 
-from .._gates import Gate
-from .._vocabulary import Action, Comparison, GateMeasure
+from ..model.gates import Gate
+from ..model.vocabulary import Action, Comparison, GateMeasure
 
 __all__ = ["GATE_TOLERANCE", "Factors", "Reading", "compare", "decide", "read", "verified_months"]
 

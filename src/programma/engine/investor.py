@@ -15,12 +15,12 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._financing import InvestorFinancing
-from .._series import SeriesKey
 from ..finance import irr
+from ..model.contracts import OutcomeContract
+from ..model.financing import InvestorFinancing
 from .layout import Entry
 from .payments import outcome_payments
+from .series import SeriesKey
 
 __all__ = ["INVESTOR_FIGURES", "InvestorFlows", "entries", "figures", "finance", "series"]
 

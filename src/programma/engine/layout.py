@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._programme import Programme
-from .._series import SeriesKey
-from .._time import Resolution, TimeGrid
+from ..model.contracts import OutcomeContract
+from ..model.programme import Programme
+from ..periods.grid import Resolution, TimeGrid
+from .series import SeriesKey
 
 __all__ = [
     "DISCOUNTED",

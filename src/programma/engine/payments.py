@@ -16,11 +16,11 @@ from collections.abc import Mapping
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._series import SeriesKey
-from .._time import next_payment_month
-from .._vocabulary import CapExcess
+from ..model.contracts import OutcomeContract
+from ..model.vocabulary import CapExcess
+from ..periods.grid import next_payment_month
 from .layout import Entry
+from .series import SeriesKey
 from .timeline import Timeline
 
 __all__ = [

@@ -12,11 +12,11 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._financing import Prefinancing
-from .._series import SeriesKey
+from ..model.contracts import OutcomeContract
+from ..model.financing import Prefinancing
 from .layout import Entry
 from .payments import outcome_payments
+from .series import SeriesKey
 
 __all__ = ["PrefinancingFlows", "entries", "finance", "series"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._programme import Programme
-from .._series import SeriesKey
 from ..finance import discount_factors
+from ..model.programme import Programme
 from .layout import FUND_OUTFLOWS
+from .series import SeriesKey
 from .timeline import Timeline
 
 __all__ = ["monthly_discount", "present_value", "present_value_at", "targets"]

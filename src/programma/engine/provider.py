@@ -6,10 +6,10 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._series import SeriesKey
+from ..model.contracts import OutcomeContract
 from .layout import Entry
 from .payments import outcome_payments
+from .series import SeriesKey
 
 __all__ = ["ProviderFlows", "entries", "finance"]
 

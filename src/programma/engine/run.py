@@ -14,15 +14,14 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._distributions import Distribution
-from .._financing import AdvanceFinancing, InvestorFinancing, Prefinancing
-from .._gates import Gate
-from .._initiatives import Initiative
-from .._programme import Programme
-from .._sampling import Draws
-from .._series import SeriesKey
-from .._time import Resolution
+from ..model.contracts import OutcomeContract
+from ..model.distributions import Distribution
+from ..model.financing import AdvanceFinancing, InvestorFinancing, Prefinancing
+from ..model.gates import Gate
+from ..model.initiatives import Initiative
+from ..model.programme import Programme
+from ..periods.grid import Resolution
+from ..uncertainty.sampling import Draws
 from . import (
     advances,
     budgets,
@@ -37,6 +36,7 @@ from . import (
     provider,
 )
 from .layout import DISCOUNTED, FUND_OUTFLOWS, Accumulator, Entry, declare_series
+from .series import SeriesKey
 from .timeline import Timeline, fold_into_horizon, price_index, settlement_month
 
 __all__ = ["ChunkResult", "Model"]

@@ -12,9 +12,9 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from .._contracts import OutcomeContract
-from .._programme import Programme
-from .._time import TimeGrid
+from ..model.contracts import OutcomeContract
+from ..model.programme import Programme
+from ..periods.grid import TimeGrid
 
 __all__ = ["Timeline", "fold_into_horizon", "price_index", "settlement_month"]
 

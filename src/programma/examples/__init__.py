@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from .._files import loads
-from .._programme import Programme
+from ..files.programme_files import loads
+from ..model.programme import Programme
 
 __all__ = ["EXAMPLES", "example_text", "leeuwarden_oost"]
 

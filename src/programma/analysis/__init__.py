@@ -1,0 +1,1 @@
+"""Analysis: summaries of projections, what-if variants, stakeholder coverage, the review."""

@@ -1,0 +1,441 @@
+"""``project``: run a programme through the engine, in chunks, and collect a Projection."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from .._errors import ProgrammaError
+from ..model.distributions import Ref, Samples
+from ..model.programme import Programme
+from ..periods.grid import RESOLUTIONS, Resolution
+from ..uncertainty.sampling import BLOCK_SIZE
+from . import ChunkResult, Model
+from .projection import Projection
+from .series import SeriesKey
+
+__all__ = [
+    "DEFAULT_MAX_MEMORY",
+    "MEMORY_SHARE",
+    "MemoryBudgetError",
+    "ProjectionError",
+    "default_max_memory",
+    "project",
+]
+
+DEFAULT_MAX_MEMORY = 4 * 1024**3
+"""The memory budget when the machine's free memory cannot be read: 4 GiB."""
+
+MEMORY_SHARE = 0.75
+"""The share of the memory still available that a projection may use by default."""
+
+# Where Linux tells how much memory is left: the whole machine, and the control group (v2, then
+# v1) as a container sees it. Module attributes so that tests can point them at a fake machine.
+_MEMINFO = Path("/proc/meminfo")
+_CGROUP_LIMITS = (
+    (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
+    (
+        Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+        Path("/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ),
+)
+_STATUS = Path("/proc/self/status")
+_UNLIMITED = 2**60  # cgroup v1 writes "no limit" as a number near 2**63
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None  # "max" (cgroup v2) means no limit
+
+
+def _machine_available() -> int | None:
+    """The machine's available memory: MemAvailable, else the free pages."""
+    try:
+        for line in _MEMINFO.read_text(encoding="ascii").splitlines():
+            name, _, rest = line.partition(":")
+            if name == "MemAvailable" and rest.split() and rest.split()[0].isdigit():
+                return int(rest.split()[0]) * 1024  # always in kB
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        pages, size = os.sysconf("SC_AVPHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def _address_space_available() -> int | None:
+    """What a limit on this process's address space (``ulimit -v``) still leaves, if set."""
+    try:
+        import resource  # not on Windows
+    except ImportError:  # pragma: no cover
+        return None
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY or limit <= 0:
+        return None
+    used = 0
+    try:
+        for line in _STATUS.read_text(encoding="ascii").splitlines():
+            name, _, rest = line.partition(":")
+            if name == "VmSize" and rest.split() and rest.split()[0].isdigit():
+                used = int(rest.split()[0]) * 1024
+    except (OSError, UnicodeDecodeError):
+        pass
+    return max(limit - used, 0)
+
+
+def _cgroup_available() -> int | None:
+    """What the control group's memory limit still leaves, if it has one."""
+    for limit_path, usage_path in _CGROUP_LIMITS:
+        limit = _read_int(limit_path)
+        if limit is not None and limit < _UNLIMITED:
+            return max(limit - (_read_int(usage_path) or 0), 0)
+    return None
+
+
+def default_max_memory() -> int:
+    """The memory budget a projection gets when ``max_memory`` is not given.
+
+    :data:`MEMORY_SHARE` of the memory still available: the least of the machine's available
+    memory (``MemAvailable`` in ``/proc/meminfo``, else ``os.sysconf("SC_AVPHYS_PAGES")``),
+    what a control group's memory limit leaves (a container's), and what a limit on the
+    process's address space (``ulimit -v``) leaves. Where none can be read, the fixed
+    :data:`DEFAULT_MAX_MEMORY`. Read anew at each call: it follows the machine.
+
+    >>> default_max_memory() > 0
+    True
+    """
+    sizes = (_machine_available(), _cgroup_available(), _address_space_available())
+    known = [size for size in sizes if size is not None]
+    if not known:
+        return DEFAULT_MAX_MEMORY
+    return max(int(min(known) * MEMORY_SHARE), 1)
+
+
+_POLL_SECONDS = 0.2
+_MAX_CHUNK_BLOCKS = 16  # 4,096 scenarios: keeps progress responsive and chunks cache-friendly
+
+
+class ProjectionError(ProgrammaError, ValueError):
+    """The arguments of a projection do not fit the programme (e.g. too few samples)."""
+
+
+class MemoryBudgetError(ProgrammaError, MemoryError):
+    """A projection would need more memory than ``max_memory`` allows.
+
+    Attributes:
+        needed: The bytes the projection would need.
+        allowed: The bytes allowed.
+        levers: What would lower the need or raise the budget, most effective first, as the
+            names of :func:`project`'s arguments (``"workers"``: a smaller executor).
+    """
+
+    def __init__(
+        self, message: str, needed: int, allowed: int, levers: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.needed, self.allowed, self.levers = needed, allowed, levers
+
+
+def _mib(size: float) -> str:
+    return f"{size / 1024**2:,.1f} MiB"
+
+
+def _all_samples(value: object, path: str = "") -> Iterator[tuple[str, Samples]]:
+    """Every Samples distribution anywhere in a programme, with its path."""
+    if isinstance(value, Samples):
+        yield path, value
+    elif isinstance(value, tuple):
+        for index, item in enumerate(value):
+            yield from _all_samples(item, f"{path}[{index}]")
+    elif attrs.has(type(value)) and not isinstance(value, Ref):
+        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
+            sub = f"{path}.{field.name}" if path else field.name
+            yield from _all_samples(getattr(value, field.name), sub)
+
+
+def _run_chunk(
+    model: Model, seed: int, first_block: int, blocks: int | None, resolution: Resolution
+) -> ChunkResult:
+    # Validation bounds every input (docs/limits.md), but values drawn from long tails can
+    # still compound past what floating point holds: report that as the input's problem.
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = model.run(
+                seed=seed, first_block=first_block, blocks=blocks, resolution=resolution
+            )
+    except ProgrammaError:
+        raise
+    except (ArithmeticError, ValueError) as error:
+        raise ProjectionError(
+            f"the projection overflowed floating point ({error}): lower the amounts, counts "
+            "or rates of the programme (see the limits in the documentation)"
+        ) from None
+    _check_finite(model, result)
+    return result
+
+
+def _check_finite(model: Model, result: ChunkResult) -> None:
+    """Raise a ProjectionError naming the series that left floating point, if any."""
+    bad = ~np.isfinite(result.values).all(axis=tuple(range(result.values.ndim - 1)))
+    names = [_series_name(key) for key, broken in zip(model.series, bad, strict=True) if broken]
+    names += [name for name, values in result.scalars.items() if np.isinf(values).any()]
+    if names:
+        shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
+        raise ProjectionError(
+            f"the projection overflowed floating point in {shown}: lower the amounts, counts "
+            "or rates these depend on (see the limits in the documentation)"
+        )
+
+
+def _series_name(key: SeriesKey) -> str:
+    """``outcome_payment (payer 'city', contract 'c')``: the flow and what it is between."""
+    parts = [
+        f"{field.name} {value!r}"
+        for field in attrs.fields(SeriesKey)[1:]
+        if (value := getattr(key, field.name))
+    ]
+    return key.flow + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _result(future: cf.Future[ChunkResult]) -> ChunkResult:
+    """A chunk's result, waited for in short steps.
+
+    A wait without a timeout can hold off Ctrl-C until the chunk is done, when the signal
+    reaches another thread; each step gives the interrupt a chance to be raised.
+    """
+    while True:
+        try:
+            return future.result(timeout=_POLL_SECONDS)
+        except cf.TimeoutError:
+            continue
+
+
+def project(
+    programme: Programme,
+    *,
+    scenarios: int | None = None,
+    seed: int = 0,
+    resolution: Resolution | None = None,
+    chunk_size: int | None = None,
+    executor: cf.Executor | None = None,
+    max_memory: int | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    workers: int | None = None,
+    variant: str | None = None,
+) -> Projection:
+    """Project a programme's flows and measures, in expected mode or by Monte Carlo.
+
+    Args:
+        programme: The programme.
+        scenarios: ``None`` for expected mode (every distribution at its mean), or the number
+            of Monte Carlo scenarios.
+        seed: The seed (an integer ≥ 0). The same programme and seed give the same results for
+            any chunk size and executor; the first n scenarios of any run are the same.
+        resolution: The periods kept per scenario: ``"month"``, ``"quarter"``, ``"year"`` or
+            ``"fiscal_year"``. Default: months in expected mode, fiscal years in Monte Carlo.
+        chunk_size: Scenarios per chunk, rounded up to whole blocks of
+            :data:`~programma.BLOCK_SIZE`. Default: as many as fit the memory budget, at most
+            4,096.
+        executor: Where chunks run, e.g. a :class:`concurrent.futures.ProcessPoolExecutor`;
+            by default in this process. Chunks are reduced in scenario order.
+        max_memory: The bytes the projection may use (default: :func:`default_max_memory`, a
+            share of the memory still available). The need is estimated before running; past
+            the budget a :class:`MemoryBudgetError` says how much is needed and how to lower it.
+        progress: Called as ``progress(done, total)`` with scenario counts after each chunk.
+        workers: How many chunks ``executor`` runs at once, for the memory estimate and the
+            number of chunks kept in flight (twice this). Default: the CPUs this process may
+            use, which is what a :class:`~concurrent.futures.ProcessPoolExecutor` created
+            without ``max_workers`` runs; pass it when the pool is smaller, or the estimate
+            is larger than needed. Only with an ``executor``.
+        variant: The name of one of the programme's variants, to project the programme with
+            its values (see :meth:`Programme.variant`); default: the programme as it is.
+
+    Raises:
+        ProjectionError: The arguments do not fit (bad values, too few ``Samples``, a
+            variant the programme does not have).
+        MemoryBudgetError: The projection would exceed ``max_memory``.
+
+    >>> from programma.examples import leeuwarden_oost
+    >>> expected = project(leeuwarden_oost())
+    >>> expected.mode, expected.resolution, expected.scenarios
+    ('expected', 'month', 1)
+    """
+    if not isinstance(programme, Programme):
+        raise TypeError(f"project() needs a Programme, got {type(programme).__name__}")
+    if variant is not None:
+        if not isinstance(variant, str) or variant not in programme.variants:
+            known = ", ".join(map(repr, programme.variants)) or "the programme has none"
+            raise ProjectionError(
+                f"variant: expected one of the programme's variants ({known}), got {variant!r}"
+            )
+        programme = programme.variant(variant)
+    _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
+    _check_workers(workers, executor)
+    expected = scenarios is None
+    kept: Resolution = resolution or ("month" if expected else "fiscal_year")
+    budget = default_max_memory() if max_memory is None else max_memory
+    if not expected:
+        assert scenarios is not None
+        too_short = [
+            (path, len(s.values))
+            for path, s in _all_samples(programme)
+            if len(s.values) < scenarios
+        ]
+        if too_short:
+            path, size = too_short[0]
+            more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""
+            raise ProjectionError(
+                f"{path}: a Samples distribution has {size} values but {scenarios} scenarios "
+                f"were asked for{more}: give at least one value per scenario, or fewer scenarios"
+            )
+    model = Model(programme)
+    periods = model.grid.labels(kept)
+    series = model.series
+    count = 1 if expected else int(scenarios)  # type: ignore[arg-type]
+    names = model.scalar_names
+    kept_bytes = count * (len(periods) * len(series) + len(names)) * 8
+    per_scenario = model.working_bytes_per_scenario(kept)
+    total_blocks = 0 if expected else math.ceil(count / BLOCK_SIZE)
+    if executor is None:
+        workers = 1
+    elif workers is None:
+        workers = _usable_cpus()
+    # Each worker works on one chunk at a time; a few more chunks wait, already reduced.
+    if chunk_size is not None:
+        chunk_blocks = max(1, min(math.ceil(chunk_size / BLOCK_SIZE), max(total_blocks, 1)))
+    else:
+        room = max(budget - kept_bytes, 0) // (per_scenario * BLOCK_SIZE * workers)
+        chunk_blocks = int(min(max(room, 1), _MAX_CHUNK_BLOCKS, max(total_blocks, 1)))
+    in_flight = 1 if executor is None else 2 * workers
+    working = per_scenario * (1 if expected else chunk_blocks * BLOCK_SIZE)
+    needed = kept_bytes + working * min(workers, max(1, math.ceil(total_blocks / chunk_blocks)))
+    if needed > budget:
+        # What lowers the need here, with its words in the message; a lever that cannot help
+        # (one block is the smallest chunk there is; one worker is the fewest) is not offered.
+        offered = {"scenarios": "fewer scenarios"}
+        if kept != "fiscal_year":
+            offered["resolution"] = "a coarser resolution ('fiscal_year')"
+        if chunk_blocks > 1:
+            offered["chunk_size"] = "a smaller chunk_size"
+        if workers > 1:
+            offered["workers"] = "fewer workers"
+        remedies = list(offered.values())
+        levers = (*offered, "max_memory")
+        raise MemoryBudgetError(
+            f"this projection needs about {_mib(needed)} but max_memory allows {_mib(budget)}: "
+            f"{count:,} scenarios × {len(periods)} {kept} periods × {len(series)} series "
+            f"keep {_mib(kept_bytes)}, and each of {workers} worker(s) works on chunks of "
+            f"{chunk_blocks * BLOCK_SIZE:,} scenarios in {_mib(working)}. Lower it with "
+            f"{', '.join(remedies[:-1])}{' or ' if len(remedies) > 1 else ''}{remedies[-1]}, "
+            "or raise max_memory",
+            needed,
+            budget,
+            levers,
+        )
+    values = np.empty((count, len(periods), len(series)))
+    scalars = {name: np.empty(count) for name in names}
+
+    def keep(first_block: int, result: ChunkResult) -> None:
+        start = first_block * BLOCK_SIZE
+        stop = min(start + result.values.shape[0], count)
+        values[start:stop] = result.values[: stop - start]
+        for name in names:
+            scalars[name][start:stop] = result.scalars[name][: stop - start]
+        if progress is not None:
+            progress(stop, count)
+
+    if expected:
+        keep(0, _run_chunk(model, seed, 0, None, kept))
+    else:
+        chunks = [
+            (first, min(chunk_blocks, total_blocks - first))
+            for first in range(0, total_blocks, chunk_blocks)
+        ]
+        if executor is None:
+            for first, blocks in chunks:
+                keep(first, _run_chunk(model, seed, first, blocks, kept))
+        else:
+            pending: deque[tuple[int, cf.Future[ChunkResult]]] = deque()
+            try:
+                for first, blocks in chunks:
+                    pending.append(
+                        (first, executor.submit(_run_chunk, model, seed, first, blocks, kept))
+                    )
+                    if len(pending) >= in_flight:
+                        done_first, future = pending.popleft()
+                        keep(done_first, _result(future))
+                while pending:
+                    done_first, future = pending.popleft()
+                    keep(done_first, _result(future))
+            except BaseException:
+                # A failed chunk or an interrupt: chunks not yet started are dropped, so the
+                # executor is not left working for a projection that is no longer wanted.
+                for _, future in pending:
+                    future.cancel()
+                raise
+    return Projection(
+        programme=programme,
+        mode="expected" if expected else "monte-carlo",
+        seed=None if expected else seed,
+        resolution=kept,
+        periods=periods,
+        series=series,
+        values=values,
+        scalars=scalars,
+    )
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - systems without affinity
+
+
+def _check_workers(workers: object, executor: object) -> None:
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ProjectionError(f"workers: expected None or an integer ≥ 1, got {workers!r}")
+    if executor is None and workers > 1:
+        raise ProjectionError(
+            f"workers: {workers} given without an executor; chunks then run one at a time "
+            "in this process: pass an executor, or leave workers out"
+        )
+
+
+def _check_arguments(
+    scenarios: object,
+    seed: object,
+    resolution: object,
+    chunk_size: object,
+    max_memory: object,
+) -> None:
+    problems = []
+
+    def whole(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    if scenarios is not None and not (whole(scenarios) and scenarios >= 1):  # type: ignore[operator]
+        problems.append(f"scenarios: expected None or an integer ≥ 1, got {scenarios!r}")
+    if not (whole(seed) and seed >= 0):  # type: ignore[operator]
+        problems.append(f"seed: expected an integer ≥ 0, got {seed!r}")
+    if resolution is not None and resolution not in RESOLUTIONS:
+        problems.append(f"resolution: expected one of {', '.join(RESOLUTIONS)}, got {resolution!r}")
+    if chunk_size is not None and not (whole(chunk_size) and chunk_size >= 1):  # type: ignore[operator]
+        problems.append(f"chunk_size: expected None or an integer ≥ 1, got {chunk_size!r}")
+    if max_memory is not None and not (whole(max_memory) and max_memory >= 1):  # type: ignore[operator]
+        problems.append(f"max_memory: expected None or a number of bytes ≥ 1, got {max_memory!r}")
+    if problems:
+        raise ProjectionError("; ".join(problems))

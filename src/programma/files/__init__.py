@@ -1,0 +1,1 @@
+"""Files: programme files in TOML and JSON, their JSON Schema, and atomic writing."""

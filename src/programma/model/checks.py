@@ -1,0 +1,338 @@
+"""Shared machinery for validating domain values and reporting every problem at once.
+
+Every domain class lists its own problems (``_problems``, paths relative to itself); its
+``__attrs_post_init__`` raises them as one :class:`~programma.ValidationError`. While a file is
+being read the raising is deferred, so that the programme, once assembled, can report the
+problems of every entity in the file together with its cross-reference problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import math
+import re
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import attrs
+
+from .._errors import Problem, ValidationError, described
+
+_DEFERRED: ContextVar[bool] = ContextVar("programma_deferred_checks", default=False)
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}")
+ID_EXPECTED = "an id of 1-100 letters, digits, '_', '-' or '.' (not starting with '-' or '.')"
+
+
+@contextmanager
+def deferred_checks() -> Iterator[None]:
+    """Within this block entities other than the programme do not raise their own problems."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def raise_problems(problems: Iterable[Problem], *, deferrable: bool = True) -> None:
+    """Raise every problem in ``problems`` as one ValidationError (unless checks are deferred)."""
+    if deferrable and _DEFERRED.get():
+        return
+    found = list(problems)
+    if found:
+        raise ValidationError(found)
+
+
+FieldCheck = Callable[[str, Any, "Mapping[str, Any] | None"], Iterator[Problem]]
+"""A check kept in a field's metadata under ``"check"``: (path, value, parameters) → problems."""
+
+
+class Checked:
+    """Mix-in: validate on construction by raising what ``problems`` yields."""
+
+    __slots__ = ()
+
+    def _problems(self) -> Iterator[Problem]:
+        """The problems of this object's own fields, with paths relative to it."""
+        return iter(())
+
+    def problems(self, parameters: Mapping[str, Any] | None = None) -> Iterator[Problem]:
+        """Every problem of this object (not of the objects inside it), paths relative to it.
+
+        Fields whose metadata holds a ``"check"`` are checked with ``parameters``, the
+        programme's named parameters when known, to resolve references to them; a field left
+        at None is checked only if its metadata says it is ``"required"``.
+        """
+        wrong = list(wrong_entities(self))
+        if wrong:  # the checks below would trip over an entity of the wrong type
+            yield from wrong
+            return
+        yield from self._problems()
+        for field in attrs.fields(type(self)):  # type: ignore[arg-type]
+            check: FieldCheck | None = field.metadata.get("check")
+            value = getattr(self, field.name)
+            if check is not None and (value is not None or field.metadata.get("required")):
+                yield from check(field.name, value, parameters)
+
+    def problems_of_own_fields(self) -> list[Problem]:
+        """The problems of this object's own fields (no parameters known), as a list."""
+        return list(self.problems())
+
+    def __attrs_post_init__(self) -> None:
+        raise_problems(self.problems())
+
+
+@functools.cache
+def _entity_fields(cls: Any) -> tuple[tuple[str, type, bool], ...]:
+    """``(name, entity class, is a collection)`` for each field holding entities of one class."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint that cannot be resolved: nothing to check by type
+        return ()
+    found = []
+    for field in attrs.fields(cls):
+        hint = hints.get(field.name)
+        args = typing.get_args(hint)
+        if isinstance(hint, type) and attrs.has(hint):
+            found.append((field.name, hint, False))
+        elif (
+            typing.get_origin(hint) is tuple
+            and len(args) == 2
+            and args[1] is Ellipsis
+            and isinstance(args[0], type)
+            and attrs.has(args[0])
+        ):
+            found.append((field.name, args[0], True))
+    return tuple(found)
+
+
+def wrong_entities(obj: object) -> Iterator[Problem]:
+    """Problems for entities of the wrong type in ``obj``'s fields (``areas=[None]``)."""
+    kind: Any = type(obj)
+    for name, cls, collection in _entity_fields(kind):
+        value = getattr(obj, name)
+        items = enumerate(value) if collection and isinstance(value, tuple) else [(None, value)]
+        for index, item in items:
+            if not isinstance(item, cls):
+                where = name if index is None else f"{name}[{index}]"
+                yield Problem(
+                    where,
+                    f"an {cls.__name__}" if cls.__name__[0] in "AEIOU" else f"a {cls.__name__}",
+                    described(_type_name(item)),
+                )
+
+
+def _type_name(value: object) -> str:
+    return "None" if value is None else f"{type(value).__name__} {value!r:.40}"
+
+
+def vocabulary(kind: type[enum.Enum]) -> dict[str, Any]:
+    """The ``converter`` and ``metadata`` of an attrs field holding a member of ``kind``.
+
+    A member's value (e.g. ``"step-in"``) converts to the member; anything else is kept as
+    given, for validation to report with the field's path and the values allowed. Use as
+    ``attrs.field(**vocabulary(Action))``.
+    """
+
+    def convert(value: object) -> object:
+        try:
+            return kind(value)
+        except ValueError:
+            return value
+
+    def check(path: str, value: object, parameters: Mapping[str, Any] | None) -> Iterator[Problem]:
+        if not isinstance(value, kind):
+            allowed = ", ".join(repr(member.value) for member in kind)
+            yield Problem(path, f"one of {allowed}", value)
+
+    return {"converter": convert, "metadata": {"check": check, "required": True}}
+
+
+def as_float(value: float) -> float:
+    """A number as ``float`` (other values are left for validation to report)."""
+    return float(value) if is_number(value) else value
+
+
+def as_floats(values: Iterable[float]) -> tuple[float, ...]:
+    """Numbers as a tuple of ``float`` (other values are left for validation to report)."""
+    return tuple(map(as_float, values))
+
+
+def as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """Any iterable as a tuple (the converter of every collection field)."""
+    return tuple(values)
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value`` is a real number (``bool`` is not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+MAX_MAGNITUDE = 1e15
+"""The largest size of any number in a programme (an amount, a count, a distribution's
+parameter): a thousand trillion. Larger values are refused, so that sums over scenarios,
+months and contracts stay finite in floating point."""
+
+MAGNITUDE_EXPECTED = "a number from −1e15 to 1e15 (the limit on any number in a programme)"
+
+
+def too_large(value: object) -> bool:
+    """Whether ``value`` is a finite number larger in size than :data:`MAX_MAGNITUDE`."""
+    return is_number(value) and _finite(value) and abs(value) > MAX_MAGNITUDE  # type: ignore[arg-type]
+
+
+def _finite(value: float) -> bool:
+    # an int is always finite; math.isfinite would fail converting one beyond float's range
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def finite(path: str, value: float) -> Iterator[Problem]:
+    """Problems if ``value`` is not a finite number within ±:data:`MAX_MAGNITUDE`."""
+    if not is_number(value) or not _finite(value):
+        yield Problem(path, "a finite number", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
+
+
+def at_least(path: str, value: float, low: float, *, strict: bool = False) -> Iterator[Problem]:
+    """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``).
+
+    The number must also be within ±:data:`MAX_MAGNITUDE`.
+    """
+    sign = ">" if strict else "≥"
+    if not is_number(value) or not _finite(value):
+        yield Problem(path, f"a finite number {sign} {fmt_number(low)}", value)
+    elif value < low or (strict and value == low):
+        yield Problem(path, f"a number {sign} {fmt_number(low)}", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
+
+
+def between(path: str, value: float, low: float, high: float) -> Iterator[Problem]:
+    """Problems if ``value`` is not a finite number in ``[low, high]``."""
+    if not is_number(value) or not _finite(value) or not low <= value <= high:
+        yield Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value)
+    elif too_large(value):
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
+
+
+MAX_MONTHS = 1200
+"""The most months any duration, lag or window may span (100 years)."""
+
+
+def months_count(path: str, value: int, low: int = 1) -> Iterator[Problem]:
+    """Problems if ``value`` is not a whole number of months from ``low`` to :data:`MAX_MONTHS`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= MAX_MONTHS:
+        yield Problem(path, f"a whole number of months from {low} to {MAX_MONTHS}", value)
+
+
+def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
+    """Problems if ``value`` is not an integer ≥ ``low`` (and at most :data:`MAX_MAGNITUDE`)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        yield Problem(path, f"an integer ≥ {low}", value)
+    elif value > MAX_MAGNITUDE:
+        yield Problem(path, MAGNITUDE_EXPECTED, value)
+
+
+def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:
+    """Problems if ``value`` is set and not a finite number ≥ ``low``."""
+    if value is not None:
+        yield from at_least(path, value, low)
+
+
+def identifier(path: str, value: str) -> Iterator[Problem]:
+    """Problems if ``value`` is not a valid id."""
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        yield Problem(path, ID_EXPECTED, value)
+
+
+def identifiers(path: str, values: Iterable[str]) -> Iterator[Problem]:
+    """Problems for each entry of ``values`` that is not a valid id, or that repeats."""
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        yield from identifier(f"{path}[{index}]", value)
+        if value in seen:
+            yield Problem(f"{path}[{index}]", "each id listed once", value)
+        seen.add(value)
+
+
+def text(path: str, value: str, *, required: bool = True) -> Iterator[Problem]:
+    """Problems if ``value`` is not a string (non-blank when ``required``)."""
+    if not isinstance(value, str):
+        yield Problem(path, "a string", value)
+    elif not _encodable(value):
+        yield Problem(path, "text that can be written as UTF-8 (no lone surrogates)", value)
+    elif required and not value.strip():
+        yield Problem(path, "a non-empty text", value)
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def first_of_month(path: str, value: dt.date) -> Iterator[Problem]:
+    """Problems if ``value`` is not a date on the first day of a month."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        yield Problem(path, "a date (YYYY-MM-DD)", value)
+    elif not 1900 <= value.year <= 2300:
+        yield Problem(path, "a date from 1900 to 2300", described(value.isoformat()))
+    elif value.day != 1:
+        yield Problem(path, "the first day of a month", described(value.isoformat()))
+
+
+def month_index(start: dt.date, month: dt.date) -> int:
+    """The number of whole months from ``start`` to ``month`` (both firsts of months)."""
+    return (month.year - start.year) * 12 + (month.month - start.month)
+
+
+def add_months(month: dt.date, count: int) -> dt.date:
+    """The first of the month ``count`` months after ``month`` (which is a first of month)."""
+    index = month.year * 12 + (month.month - 1) + count
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def fmt_number(number: float) -> str:
+    """A number as the messages show it (``1``, ``0.5``, ``∞``)."""
+    if number == math.inf:
+        return "∞"
+    if number == -math.inf:
+        return "−∞"
+    return f"{number:g}"
+
+
+YearAmounts = tuple[tuple[int, float], ...]
+"""Amounts per (fiscal) year, sorted by year."""
+
+
+def to_year_amounts(value: object) -> YearAmounts:
+    """Turn a mapping ``{year: amount}`` (or pairs) into sorted ``(year, amount)`` pairs.
+
+    >>> to_year_amounts({2022: 5, 2021: 1.5})
+    ((2021, 1.5), (2022, 5.0))
+    """
+    items = value.items() if isinstance(value, dict) else value
+    if not isinstance(items, Iterable):
+        raise TypeError(f"expected a mapping of year to amount, got {value!r}")
+    pairs = [(year, float(amount) if is_number(amount) else amount) for year, amount in items]
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def year_amounts(path: str, pairs: YearAmounts) -> Iterator[Problem]:
+    """Problems with amounts per year: years from 1900 to 2300, each once; amounts ≥ 0."""
+    seen: set[int] = set()
+    for year, amount in pairs:
+        if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2300:
+            yield Problem(f"{path}[{year}]", "a year from 1900 to 2300", year)
+        elif year in seen:
+            yield Problem(f"{path}[{year}]", "each year listed once", year)
+        seen.add(year)
+        yield from at_least(f"{path}[{year}]", amount, 0.0)

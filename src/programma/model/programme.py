@@ -1,0 +1,770 @@
+"""The programme: every entity of the model, and the rules that relate them to each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .._errors import Problem, described
+from .areas import Area
+from .checks import (
+    MAX_MONTHS,
+    Checked,
+    add_months,
+    as_float,
+    as_tuple,
+    first_of_month,
+    identifier,
+    integer_at_least,
+    is_number,
+    month_index,
+    months_count,
+    raise_problems,
+    text,
+    wrong_entities,
+)
+from .contracts import OutcomeContract
+from .distributions import RATE, Distribution, Ref, Yearly, bounded, describe, to_distribution
+from .financing import InvestorFinancing, Prefinancing
+from .funds import Fund
+from .gates import Gate
+from .initiatives import Initiative
+from .phases import Phase
+from .stakeholders import Engagement, Interest, Stakeholder
+from .vocabulary import Action
+
+__all__ = ["DISCOUNT_PRESETS", "Parameter", "Programme"]
+
+DISCOUNT_PRESETS: tuple[str, ...] = ("nl-2021", "uk-green-book", "uk-green-book-health")
+"""Named discount-rate presets a programme may name instead of a rate."""
+
+VARIANTS_TYPE = dict[str, dict[str, Any]]
+"""The type of :attr:`Programme.variants`: overrides (path to value) by variant name."""
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_SHARE_TOLERANCE = 1e-9
+
+
+@attrs.frozen
+class Parameter(Checked):
+    """A named uncertain quantity shared by every field that refers to it (a common shock).
+
+    Fields refer to it with :class:`~programma.Ref`; in a scenario all of them see one draw.
+
+    >>> from programma import Normal
+    >>> Parameter("employment_shock", Normal(1.0, 0.1, low=0.5, high=1.5)).id
+    'employment_shock'
+    """
+
+    id: str
+    distribution: Distribution = attrs.field(converter=to_distribution)
+    description: str | None = None
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from identifier("id", self.id)
+        inner = (
+            [dist for _, dist in self.distribution.by_year]
+            if isinstance(self.distribution, Yearly)
+            else [self.distribution]
+        )
+        if any(isinstance(dist, Ref) for dist in inner):
+            yield Problem(
+                "distribution",
+                "a distribution, not a reference to another parameter",
+                described(describe(self.distribution)),
+            )
+        if self.description is not None:
+            yield from text("description", self.description)
+
+
+def _as_variants(value: object) -> Any:
+    """A fresh dict of dicts from mappings; anything else is kept, to be reported."""
+    if not isinstance(value, Mapping):
+        return value
+    return {
+        name: dict(overrides) if isinstance(overrides, Mapping) else overrides
+        for name, overrides in value.items()
+    }
+
+
+def _discount_rate(value: float | str) -> float | str:
+    return value if isinstance(value, str) else as_float(value)
+
+
+@attrs.frozen
+class Programme(Checked):
+    """A long-horizon public programme: its time frame and every entity in it.
+
+    Entities refer to each other by id. Constructing a programme checks every rule that
+    relates them (ids exist and are unique, shares sum to 1, dates lie inside the horizon,
+    phases do not overlap unless parallel, …) and raises one
+    :class:`~programma.ValidationError` listing every problem with its path.
+
+    Attributes:
+        id: The programme's id.
+        name: Its name.
+        currency: The ISO 4217 code all amounts are in (``EUR``).
+        start: The first month (first day of a month).
+        horizon_years: How many years the programme runs (1 to 100); it has
+            ``12 × horizon_years`` months. Give ``horizon_years`` or ``horizon_months``.
+        horizon_months: How many months the programme runs (1 to 1200), for a horizon that
+            is not a whole number of years; the last fiscal year may then be partial.
+        fiscal_year_start_month: The month fiscal years start in (1 = calendar years).
+        price_base_date: The month prices are expressed at (default: ``start``).
+        discount_rate: The annual discount rate for present values: a rate, or a preset name
+            from :data:`DISCOUNT_PRESETS` (the Dutch standard is a real rate).
+        deflator: The yearly general price rate (> −1) that turns nominal flows into real
+            ones at price-base prices before discounting, possibly a yearly path; unset, flows
+            are discounted as they are. It is separate from any contract's indexation.
+        shared_interest: What binds the partners, in words.
+        description: What the programme is.
+        parameters: Named shared distributions (common shocks).
+        areas: The neighbourhoods (or other areas) it works in.
+        phases: Its phases, which do not overlap unless marked parallel.
+        stakeholders: Everyone with a stake: payers, providers, investors, residents, …
+        interests: The stakeholders' own interests, with their scale.
+        engagements: Who is at the table in each phase, in which role, and why.
+        funds: The funds and budget lines money is paid from.
+        initiatives: What is delivered and what it costs.
+        contracts: The outcome contracts.
+        gates: The decision points on verified outcomes.
+        variants: Named sets of changes to the programme ("what if"), each a mapping from a
+            path (``contracts[werk].metrics[0].price``) to a value; see
+            :meth:`with_values` and :meth:`variant`. Each is checked on construction.
+
+    >>> p = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), horizon_years=20)
+    >>> p.months, p.last_month
+    (240, datetime.date(2040, 12, 1))
+    >>> short = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), horizon_months=30)
+    >>> short.months, short.last_month, short.fiscal_years
+    (30, datetime.date(2023, 6, 1), (2021, 2022, 2023))
+    """
+
+    id: str
+    name: str
+    currency: str
+    start: dt.date
+    horizon_years: int | None = None
+    # Keyword-only, so that the fields after it keep their positions in the constructor.
+    horizon_months: int | None = attrs.field(default=None, kw_only=True)
+    fiscal_year_start_month: int = 1
+    price_base_date: dt.date | None = None
+    discount_rate: float | str = attrs.field(default="nl-2021", converter=_discount_rate)
+    deflator: Distribution | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(to_distribution),
+        metadata=bounded(RATE, yearly=True),
+    )
+    shared_interest: str | None = None
+    description: str | None = None
+    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=as_tuple)
+    areas: tuple[Area, ...] = attrs.field(default=(), converter=as_tuple)
+    phases: tuple[Phase, ...] = attrs.field(default=(), converter=as_tuple)
+    stakeholders: tuple[Stakeholder, ...] = attrs.field(default=(), converter=as_tuple)
+    interests: tuple[Interest, ...] = attrs.field(default=(), converter=as_tuple)
+    engagements: tuple[Engagement, ...] = attrs.field(default=(), converter=as_tuple)
+    funds: tuple[Fund, ...] = attrs.field(default=(), converter=as_tuple)
+    initiatives: tuple[Initiative, ...] = attrs.field(default=(), converter=as_tuple)
+    contracts: tuple[OutcomeContract, ...] = attrs.field(default=(), converter=as_tuple)
+    gates: tuple[Gate, ...] = attrs.field(default=(), converter=as_tuple)
+    # Last, so that no constructor position moves; not hashed (a dict), compared.
+    variants: dict[str, dict[str, Any]] = attrs.field(
+        factory=dict, converter=_as_variants, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        raise_problems(_programme_problems(self), deferrable=False)
+        if self.variants:
+            from .whatif import check_variants
+
+            held, problems = check_variants(self)
+            raise_problems(problems, deferrable=False)
+            # Each value as the programme holds it (a date, a distribution), whatever form it
+            # was given in: a variant read from a file then equals the one it was written from.
+            object.__setattr__(self, "variants", held)
+
+    # -- what if ------------------------------------------------------------------------------
+
+    def with_values(self, values: Mapping[str, object]) -> Programme:
+        """A new programme with the value at each path of ``values`` replaced.
+
+        Paths are written as validation problems print them (``contracts[2].metrics[0].price``),
+        with an entity's id allowed in place of its index (``contracts[werk]``) and the year
+        in a table by year (``funds[0].amounts[2024]``). Values take any form the file format
+        accepts for the field (a number for a distribution, a table ``{"dist": "pert", …}``,
+        ``"2024-03"`` for a date) or are the objects themselves. This programme is unchanged.
+
+        Raises:
+            ValidationError: Every bad path and bad value, with its path as written; or every
+                problem of the resulting programme, with its full path.
+
+        >>> p = Programme("p", "P", "EUR", dt.date(2021, 1, 1), 20)
+        >>> p.with_values({"horizon_years": 25, "start": "2022-01"}).last_month
+        datetime.date(2046, 12, 1)
+        >>> try:
+        ...     p.with_values({"horizon_years": 0, "stat": 1})
+        ... except ValueError as error:  # a ValidationError
+        ...     print(error.problems[0].path, "-", error.problems[0].given)
+        stat - an unknown field 'stat'
+        """
+        from .whatif import with_values
+
+        return with_values(self, values)
+
+    def variant(self, name: str) -> Programme:
+        """The programme with variant ``name``'s values set, and no variants of its own.
+
+        Raises:
+            ValidationError: The programme has no variant of that name (the message lists
+                the ones it has).
+
+        >>> p = Programme(
+        ...     "p", "P", "EUR", dt.date(2021, 1, 1), 20, variants={"long": {"horizon_years": 30}}
+        ... )
+        >>> p.variant("long").horizon_years, p.variant("long").variants
+        (30, {})
+        """
+        from .whatif import apply_variant
+
+        return apply_variant(self, name)
+
+    # -- time ---------------------------------------------------------------------------------
+
+    @property
+    def months(self) -> int:
+        """The number of months in the horizon (T): ``horizon_months`` or 12 × ``horizon_years``."""
+        if self.horizon_months is not None:
+            return self.horizon_months
+        assert self.horizon_years is not None  # validated: exactly one is given
+        return 12 * self.horizon_years
+
+    @property
+    def last_month(self) -> dt.date:
+        """The last month of the horizon."""
+        return add_months(self.start, self.months - 1)
+
+    @property
+    def price_base(self) -> dt.date:
+        """The month prices are expressed at (``price_base_date``, or ``start``)."""
+        return self.start if self.price_base_date is None else self.price_base_date
+
+    def month_index(self, month: dt.date) -> int:
+        """The index m of ``month`` on the programme's monthly grid (0 is ``start``).
+
+        >>> Programme("p", "P", "EUR", dt.date(2021, 1, 1), 20).month_index(dt.date(2022, 3, 1))
+        14
+        """
+        return month_index(self.start, month)
+
+    def fiscal_year(self, month: dt.date) -> int:
+        """The fiscal year ``month`` falls in, labelled by the calendar year it starts in.
+
+        >>> uk = Programme("p", "P", "GBP", dt.date(2021, 1, 1), 20, fiscal_year_start_month=4)
+        >>> uk.fiscal_year(dt.date(2022, 3, 1)), uk.fiscal_year(dt.date(2022, 4, 1))
+        (2021, 2022)
+        """
+        return month.year if month.month >= self.fiscal_year_start_month else month.year - 1
+
+    @property
+    def fiscal_years(self) -> tuple[int, ...]:
+        """Every fiscal year the horizon touches, in order."""
+        return tuple(range(self.fiscal_year(self.start), self.fiscal_year(self.last_month) + 1))
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    @property
+    def parameter_distributions(self) -> dict[str, Distribution]:
+        """The named parameters as a mapping from id to distribution."""
+        return {parameter.id: parameter.distribution for parameter in self.parameters}
+
+    def find(self, collection: str, entity_id: str) -> Any:
+        """The entity with ``entity_id`` in the named collection (``"contracts"``, …).
+
+        Raises:
+            KeyError: No entity in that collection has that id.
+
+        >>> Programme("p", "P", "EUR", dt.date(2021, 1, 1), 20).find("funds", "x")
+        Traceback (most recent call last):
+        ...
+        KeyError: "no funds entity with id 'x'"
+        """
+        for entity in getattr(self, collection):
+            if entity.id == entity_id:
+                return entity
+        raise KeyError(f"no {collection} entity with id {entity_id!r}")
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from identifier("id", self.id)
+        yield from text("name", self.name)
+        if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
+            yield Problem("currency", "an ISO 4217 code of three capital letters", self.currency)
+        yield from first_of_month("start", self.start)
+        yield from self._horizon_problems()
+        month = self.fiscal_year_start_month
+        if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
+            yield Problem("fiscal_year_start_month", "a month number from 1 to 12", month)
+        if self.price_base_date is not None:
+            yield from first_of_month("price_base_date", self.price_base_date)
+        rate = self.discount_rate
+        if isinstance(rate, str):
+            if rate not in DISCOUNT_PRESETS:
+                yield Problem(
+                    "discount_rate", f"a rate or one of {', '.join(DISCOUNT_PRESETS)}", rate
+                )
+        elif not is_number(rate) or not math.isfinite(rate) or not -1 < rate <= 1:
+            yield Problem("discount_rate", "a rate in (−1, 1] or a preset name", rate)
+        for name in ("shared_interest", "description"):
+            value = getattr(self, name)
+            if value is not None:
+                yield from text(name, value)
+
+    def _horizon_problems(self) -> Iterator[Problem]:
+        # Exactly one of the two, as a contract's end or duration: a file that gave both
+        # could only be read by a precedence rule, and one of its figures would be ignored.
+        years, months = self.horizon_years, self.horizon_months
+        if years is None and months is None:
+            yield Problem(
+                "horizon_years",
+                "exactly one of horizon_years or horizon_months",
+                described("neither"),
+            )
+        elif years is not None and months is not None:
+            yield Problem(
+                "horizon_months",
+                "exactly one of horizon_years or horizon_months",
+                described("both"),
+            )
+        elif years is not None:
+            horizon = list(integer_at_least("horizon_years", years, 1))
+            if not horizon and years > 100:
+                horizon.append(Problem("horizon_years", "at most 100 years", years))
+            yield from horizon
+        elif months is not None:
+            yield from months_count("horizon_months", months, 1)  # 1200 months = 100 years
+
+
+COLLECTIONS: tuple[str, ...] = (
+    "parameters",
+    "areas",
+    "phases",
+    "stakeholders",
+    "interests",
+    "engagements",
+    "funds",
+    "initiatives",
+    "contracts",
+    "gates",
+)
+
+
+def _programme_problems(programme: Programme) -> Iterator[Problem]:
+    """Every problem of the programme: of each entity on its own, then between entities."""
+    wrong = list(wrong_entities(programme))
+    if wrong:  # an entry that is not an entity (None, a dict): nothing else can be checked
+        yield from wrong
+        return
+    parameters = programme.parameter_distributions
+    yield from _tree_problems(programme, "", parameters)
+    if not _well_formed_time(programme):
+        return  # the time frame is broken: the checks against it would only add noise
+    yield from _References(programme).problems()
+
+
+def _tree_problems(
+    root: Any, root_path: str, parameters: Mapping[str, Distribution]
+) -> Iterator[Problem]:
+    # Depth first, each entity before the entities inside it, in field order: the order of a
+    # recursive walk, with an explicit stack, as a programme can hold a million entities.
+    stack: list[tuple[Any, str]] = [(root, root_path)]
+    while stack:
+        obj, path = stack.pop()
+        if isinstance(obj, Checked):
+            for problem in obj.problems(parameters):
+                yield problem.under(path)
+        if isinstance(obj, Ref) and obj.name not in parameters:
+            known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
+            yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
+        inside: list[tuple[Any, str]] = []
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            # Most fields hold plain values: they are passed over before any path is built.
+            if isinstance(value, tuple):
+                sub = f"{path}.{name}" if path else name
+                for index, item in enumerate(value):
+                    if hasattr(type(item), "__attrs_attrs__"):
+                        inside.append((item, f"{sub}[{index}]"))
+                    elif (
+                        isinstance(item, tuple)
+                        and len(item) == 2
+                        and hasattr(type(item[1]), "__attrs_attrs__")
+                    ):
+                        inside.append((item[1], f"{sub}[{item[0]}]"))
+            elif hasattr(type(value), "__attrs_attrs__"):
+                inside.append((value, f"{path}.{name}" if path else name))
+        stack.extend(reversed(inside))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _some(ids: Sequence[str], shown: int = 8) -> str:
+    """The first ``shown`` ids, quoted, and "…" if there are more: a message stays short."""
+    return ", ".join(repr(k) for k in ids[:shown]) + (", …" if len(ids) > shown else "")
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The names of an attrs class's fields, looked up once per class (the tree is large)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
+    return names
+
+
+def _months_ok(value: object) -> bool:
+    """Whether a month count is valid (else its entity reports it; dates are not computed)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_MONTHS
+
+
+def _well_formed_time(programme: Programme) -> bool:
+    return not any(
+        True
+        for problem in programme._problems()
+        if problem.path in ("start", "horizon_years", "horizon_months", "fiscal_year_start_month")
+    )
+
+
+class _References:
+    """The checks between entities: references, uniqueness, shares, dates, phases, gates."""
+
+    def __init__(self, programme: Programme) -> None:
+        self.p = programme
+        self.ids: dict[str, list[str]] = {
+            name: [entity.id for entity in getattr(programme, name)] for name in COLLECTIONS
+        }
+        # Sets for look-ups: a list would make references quadratic in the programme's size.
+        self.known = {
+            name: {i for i in ids if isinstance(i, str)} for name, ids in self.ids.items()
+        }
+
+    def problems(self) -> Iterator[Problem]:
+        yield from self._unique_ids()
+        yield from self._interests_and_engagements()
+        yield from self._funds()
+        yield from self._initiatives()
+        yield from self._contracts()
+        yield from self._gates()
+        yield from self._phases()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def ref(self, path: str, collection: str, value: str | None) -> Iterator[Problem]:
+        """A problem if ``value`` is set and is not the id of an entity of ``collection``."""
+        if value is None or self.has(collection, value):
+            return
+        known = self.ids[collection]
+        listing = _some(known)
+        what = f"the id of one of the programme's {collection}"
+        yield Problem(path, f"{what} ({listing})" if known else f"{what} (there are none)", value)
+
+    def has(self, collection: str, value: object) -> bool:
+        """Whether ``value`` is the id of an entity of ``collection``."""
+        if isinstance(value, str):
+            return value in self.known[collection]
+        return value in self.ids[collection]  # not an id at all: reported by its entity
+
+    def refs(self, path: str, collection: str, values: Iterable[str]) -> Iterator[Problem]:
+        for index, value in enumerate(values):
+            yield from self.ref(f"{path}[{index}]", collection, value)
+
+    def inside(self, path: str, month: dt.date, what: str = "a month") -> Iterator[Problem]:
+        """A problem if ``month`` lies outside the programme's horizon."""
+        if not isinstance(month, dt.date) or month.day != 1:
+            return  # reported by the entity itself
+        first, last = self.p.start, self.p.last_month
+        if not first <= month <= last:
+            yield Problem(
+                path,
+                f"{what} inside the horizon ({first.isoformat()} to {last.isoformat()})",
+                described(month.isoformat()),
+            )
+
+    def years(self, path: str, pairs: Iterable[tuple[int, float]]) -> Iterator[Problem]:
+        years = self.p.fiscal_years
+        for year, _ in pairs:
+            if year not in years:
+                yield Problem(
+                    f"{path}[{year}]",
+                    f"a fiscal year of the programme ({years[0]} to {years[-1]})",
+                    year,
+                )
+
+    @staticmethod
+    def shares_sum(path: str, shares: list[float]) -> Iterator[Problem]:
+        if not shares or not all(is_number(share) for share in shares):
+            return
+        total = math.fsum(shares)
+        if abs(total - 1.0) > _SHARE_TOLERANCE:
+            yield Problem(path, "shares that sum to 1", total)
+
+    # -- rules --------------------------------------------------------------------------------
+
+    def _unique_ids(self) -> Iterator[Problem]:
+        for collection, ids in self.ids.items():
+            seen: set[str] = set()
+            for index, entity_id in enumerate(ids):
+                try:
+                    again = entity_id in seen
+                    seen.add(entity_id)
+                except TypeError:  # not an id at all (reported by its entity)
+                    again = entity_id in ids[:index]
+                if again:
+                    yield Problem(
+                        f"{collection}[{index}].id",
+                        f"an id unique among the programme's {collection}",
+                        entity_id,
+                    )
+
+    def _interests_and_engagements(self) -> Iterator[Problem]:
+        for i, interest in enumerate(self.p.interests):
+            yield from self.ref(f"interests[{i}].stakeholder", "stakeholders", interest.stakeholder)
+            yield from self.refs(f"interests[{i}].areas", "areas", interest.areas)
+        for i, engagement in enumerate(self.p.engagements):
+            path = f"engagements[{i}]"
+            yield from self.ref(f"{path}.stakeholder", "stakeholders", engagement.stakeholder)
+            yield from self.ref(f"{path}.phase", "phases", engagement.phase)
+
+    def _funds(self) -> Iterator[Problem]:
+        for i, fund in enumerate(self.p.funds):
+            yield from self.ref(f"funds[{i}].owner", "stakeholders", fund.owner)
+            yield from self.years(f"funds[{i}].amounts", fund.amounts)
+
+    def _initiatives(self) -> Iterator[Problem]:
+        paid_by: dict[str, list[str]] = {}
+        for contract in self.p.contracts:
+            for initiative_id in contract.initiatives:
+                paid_by.setdefault(initiative_id, []).append(contract.id)
+        for i, initiative in enumerate(self.p.initiatives):
+            path = f"initiatives[{i}]"
+            yield from self.ref(f"{path}.owner", "stakeholders", initiative.owner)
+            yield from self.refs(f"{path}.areas", "areas", initiative.areas)
+            yield from self.refs(f"{path}.interests", "interests", initiative.interests)
+            for j, share in enumerate(initiative.funds):
+                yield from self.ref(f"{path}.funds[{j}].fund", "funds", share.fund)
+            yield from self.inside(f"{path}.start", initiative.start, "a start month")
+            if _months_ok(initiative.duration_months):
+                yield from self.inside(f"{path}.duration_months", initiative.end, "an end month")
+            contracts = paid_by.get(initiative.id, [])
+            if len(contracts) > 1:
+                yield Problem(
+                    f"{path}.id",
+                    "an initiative paid for by at most one contract",
+                    described(f"{initiative.id!r}, paid for by {_some(contracts)}"),
+                )
+            if contracts and initiative.funds:
+                yield Problem(
+                    f"{path}.funds",
+                    f"no funds: contract {contracts[0]!r} pays for this initiative",
+                    described(f"{len(initiative.funds)} fund share(s)"),
+                )
+            elif not contracts and not initiative.funds:
+                yield Problem(
+                    f"{path}.funds",
+                    "the funds that pay for it (or a contract that lists it in initiatives)",
+                    [],
+                )
+            yield from self.shares_sum(f"{path}.funds", [s.share for s in initiative.funds])
+
+    def _contracts(self) -> Iterator[Problem]:
+        for i, contract in enumerate(self.p.contracts):
+            path = f"contracts[{i}]"
+            yield from self.ref(f"{path}.provider", "stakeholders", contract.provider)
+            yield from self.refs(f"{path}.initiatives", "initiatives", contract.initiatives)
+            yield from self.refs(f"{path}.interests", "interests", contract.interests)
+            yield from self.refs(f"{path}.areas", "areas", contract.areas)
+            yield from self.inside(f"{path}.start", contract.start, "a start month")
+            if (contract.end is None) != (contract.duration_months is None) and (
+                contract.end is not None or _months_ok(contract.duration_months)
+            ):
+                where = "end" if contract.end is not None else "duration_months"
+                outside = list(self.inside(f"{path}.{where}", contract.last_month, "an end month"))
+                yield from outside
+                if not outside:
+                    yield from self._settlement(path, contract)
+            for j, payer in enumerate(contract.payers):
+                yield from self.ref(f"{path}.payers[{j}].payer", "stakeholders", payer.payer)
+                yield from self.ref(f"{path}.payers[{j}].fund", "funds", payer.fund)
+                yield from self.years(
+                    f"{path}.payers[{j}].fiscal_year_caps", payer.fiscal_year_caps
+                )
+            pairs = [(payer.payer, payer.fund) for payer in contract.payers]
+            for j, pair in enumerate(pairs):
+                if pair in pairs[:j]:
+                    yield Problem(
+                        f"{path}.payers[{j}]",
+                        "each payer and fund pair listed once",
+                        described(f"payer {pair[0]!r} with fund {pair[1]!r} again"),
+                    )
+            yield from self.shares_sum(f"{path}.payers", [s.share for s in contract.payers])
+            yield from self._financing(path, contract)
+
+    def _settlement(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
+        """A problem if the contract, ending inside the horizon, settles after it (§4.8.2).
+
+        Guarantees, advance refunds and forfeited carried excess all fall in the settlement
+        month; settled at a month the horizon cuts, they would be figures of the cut.
+        """
+        last, run_off = contract.last_month, contract.run_off_months
+        if not isinstance(last, dt.date) or last.day != 1 or not self.p.start <= last:
+            return  # reported by the contract itself, or as an end outside the horizon
+        if (
+            not isinstance(run_off, int)
+            or isinstance(run_off, bool)
+            or not 0 <= run_off <= MAX_MONTHS
+        ):
+            return  # reported by the contract itself
+        settlement = contract.settlement_month
+        horizon_end = self.p.last_month
+        if settlement <= horizon_end:
+            return
+        months = month_index(self.p.start, settlement) + 1
+        if self.p.horizon_months is None:
+            horizon = f"horizon_years = {self.p.horizon_years}"
+            needed = f"horizon_years ≥ {-(-months // 12)} or horizon_months ≥ {months}"
+        else:
+            horizon = f"horizon_months = {self.p.horizon_months}"
+            needed = f"horizon_months ≥ {months}"
+        yield Problem(
+            f"{path}.run_off_months",
+            f"a settlement month (end + run_off_months) inside the horizon, which ends "
+            f"{horizon_end:%Y-%m} ({horizon})",
+            described(
+                f"{run_off} months: contract {contract.id!r} settles in {settlement:%Y-%m}, "
+                f"which needs {needed}"
+            ),
+        )
+
+    def _financing(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
+        financing = contract.financing
+        fpath = f"{path}.financing"
+        if isinstance(financing, InvestorFinancing):
+            yield from self.ref(f"{fpath}.investor", "stakeholders", financing.investor)
+            yield from self.ref(f"{fpath}.guarantor", "stakeholders", financing.guarantor)
+            yield from self.ref(f"{fpath}.guarantor_fund", "funds", financing.guarantor_fund)
+        elif isinstance(financing, Prefinancing):
+            yield from self.ref(f"{fpath}.partner", "stakeholders", financing.partner)
+            yield from self.ref(f"{fpath}.partner_fund", "funds", financing.partner_fund)
+            yield from self.ref(f"{fpath}.step_in_payer", "stakeholders", financing.step_in_payer)
+            yield from self.ref(f"{fpath}.step_in_fund", "funds", financing.step_in_fund)
+            yield from self.ref(f"{fpath}.gate", "gates", financing.gate)
+            yield from self._prefinancing_gate(fpath, contract, financing)
+
+    def _prefinancing_gate(
+        self, fpath: str, contract: OutcomeContract, financing: Prefinancing
+    ) -> Iterator[Problem]:
+        if financing.gate is None or financing.gate not in self.ids["gates"]:
+            return
+        gate: Gate = self.p.find("gates", financing.gate)
+        if gate.contract != contract.id:
+            yield Problem(
+                f"{fpath}.gate",
+                f"a gate that acts on this contract ({contract.id!r})",
+                described(f"{gate.id!r}, which acts on {gate.contract or gate.initiative!r}"),
+            )
+        if gate.if_met.action is not Action.STEP_IN or gate.if_not_met.action is not Action.STOP:
+            yield Problem(
+                f"{fpath}.gate",
+                "a pre-financing gate that decides 'step-in' if met and 'stop' if not",
+                described(
+                    f"{gate.id!r}, deciding {gate.if_met.action.value!r} if met and "
+                    f"{gate.if_not_met.action.value!r} if not"
+                ),
+            )
+        if isinstance(gate.month, dt.date) and isinstance(contract.start, dt.date):
+            if gate.month <= contract.start:
+                yield Problem(
+                    f"{fpath}.gate",
+                    f"a gate month after the contract's start ({contract.start.isoformat()})",
+                    described(f"{gate.id!r} in {gate.month.isoformat()}"),
+                )
+            elif financing.months is not None and _months_ok(financing.months):
+                planned = add_months(contract.start, financing.months)
+                if planned != gate.month:
+                    yield Problem(
+                        f"{fpath}.months",
+                        f"months that end at the gate month {gate.month.isoformat()} "
+                        f"({month_index(contract.start, gate.month)} months), or no months",
+                        financing.months,
+                    )
+
+    def _gates(self) -> Iterator[Problem]:
+        financing_gates = {
+            contract.financing.gate: contract.id
+            for contract in self.p.contracts
+            if isinstance(contract.financing, Prefinancing) and contract.financing.gate
+        }
+        for i, gate in enumerate(self.p.gates):
+            path = f"gates[{i}]"
+            yield from self.inside(f"{path}.month", gate.month, "a gate month")
+            yield from self.ref(f"{path}.phase", "phases", gate.phase)
+            yield from self.ref(f"{path}.contract", "contracts", gate.contract)
+            yield from self.ref(f"{path}.initiative", "initiatives", gate.initiative)
+            condition = gate.condition
+            yield from self.ref(f"{path}.condition.contract", "contracts", condition.contract)
+            if condition.contract in self.ids["contracts"]:
+                contract: OutcomeContract = self.p.find("contracts", condition.contract)
+                metrics = [metric.id for metric in contract.metrics]
+                if condition.metric not in metrics:
+                    yield Problem(
+                        f"{path}.condition.metric",
+                        f"the id of one of contract {contract.id!r}'s metrics "
+                        f"({', '.join(map(repr, metrics))})",
+                        condition.metric,
+                    )
+            for name in ("if_met", "if_not_met"):
+                decision = getattr(gate, name)
+                if decision.action is Action.STEP_IN and gate.id not in financing_gates:
+                    yield Problem(
+                        f"{path}.{name}.action",
+                        "continue, scale or stop ('step-in' is for the gate a contract's "
+                        "pre-financing names)",
+                        Action.STEP_IN.value,
+                    )
+        seen: dict[str, str] = {}
+        for contract in self.p.contracts:
+            financing = contract.financing
+            if isinstance(financing, Prefinancing) and financing.gate:
+                if financing.gate in seen:
+                    i = self.ids["contracts"].index(contract.id)
+                    yield Problem(
+                        f"contracts[{i}].financing.gate",
+                        "a gate named by one contract's pre-financing only",
+                        described(f"{financing.gate!r}, also named by {seen[financing.gate]!r}"),
+                    )
+                seen[financing.gate] = contract.id
+
+    def _phases(self) -> Iterator[Problem]:
+        phases = [
+            (i, phase)
+            for i, phase in enumerate(self.p.phases)
+            if isinstance(phase.start, dt.date) and isinstance(phase.end, dt.date)
+        ]
+        for i, phase in phases:
+            yield from self.inside(f"phases[{i}].start", phase.start, "a start month")
+            yield from self.inside(f"phases[{i}].end", phase.end, "an end month")
+        for a, (_, first) in enumerate(phases):
+            for j, second in phases[a + 1 :]:
+                if first.parallel or second.parallel:
+                    continue
+                if first.start <= second.end and second.start <= first.end:
+                    yield Problem(
+                        f"phases[{j}]",
+                        f"a phase that does not overlap phase {first.id!r} "
+                        f"({first.start.isoformat()} to {first.end.isoformat()}) "
+                        "unless one of them is marked parallel",
+                        described(f"{second.start.isoformat()} to {second.end.isoformat()}"),
+                    )

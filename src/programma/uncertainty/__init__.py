@@ -1,0 +1,1 @@
+"""Uncertainty: reproducible keyed draws of every distribution, and their CDFs (§4.1)."""
