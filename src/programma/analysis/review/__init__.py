@@ -19,16 +19,16 @@ from typing import Any, Literal
 
 import attrs
 
-from .._errors import Problem, ValidationError
-from ..engine.projection import Projection
-from ..model.checks import MAX_MONTHS, Checked, add_months, integer_at_least, raise_problems
-from ..model.distributions import mean_of
-from ..model.financing import Prefinancing
-from ..model.programme import Programme
-from ..model.stakeholders import Engagement
-from ..model.vocabulary import ExperienceKind, InterestScale, PhaseKind, Role, StakeholderKind
-from . import coverage as _analysis
-from .coverage import Coverage, chronological_phases, table_group
+from ..._errors import Problem, ValidationError
+from ...engine.projection import Projection
+from ...model.checks import MAX_MONTHS, Checked, add_months, integer_at_least, raise_problems
+from ...model.distributions import mean_of
+from ...model.financing import Prefinancing
+from ...model.programme import Programme
+from ...model.stakeholders import Engagement
+from ...model.vocabulary import ExperienceKind, InterestScale, PhaseKind, Role, StakeholderKind
+from .. import coverage as _analysis
+from ..coverage import Coverage, chronological_phases, table_group
 
 __all__ = [
     "LESSONS",
