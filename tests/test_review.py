@@ -234,6 +234,32 @@ class TestBase:
         assert set(LESSONS) == set(lessons)
         assert sorted(lessons) == lessons
 
+    def test_rule_order(self) -> None:
+        """The rules, and so the findings, keep their order, lesson by lesson and within one."""
+        assert [
+            "phase-without-engagement",
+            "engagement-without-reason",
+            "no-critical-friend",
+            "implementation-late",
+            "target-group-absent",
+            "expert-without-question",
+            "expert-without-role",
+            "expert-experience-unclear",
+            "no-specific-experience",
+            "large-first-group",
+            "group-does-not-grow",
+            "no-risk-coverers",
+            "pilot-without-safeguard",
+            "no-shared-interest",
+            "stakeholder-without-interest",
+            "neighbourhood-interest-idle",
+            "no-quick-win",
+            "municipality-owns-everything",
+            "no-peer-municipality",
+            "money-spread-thin",
+            "serves-no-interest",
+        ] == [rule.id for rule in RULES.values()]
+
     def test_rules_are_data(self) -> None:
         """Every rule has an id, a lesson, a severity, a summary and a condition."""
         for rule_id, rule in RULES.items():
