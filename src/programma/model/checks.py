@@ -245,6 +245,20 @@ def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
         yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
+def per_month_or_total(per_month: object, total: object) -> Iterator[Problem]:
+    """A problem unless a window gives exactly one of its amount per month and its total.
+
+    >>> [p.expected for p in per_month_or_total(None, None)]
+    ['exactly one of per_month or total']
+    """
+    if (per_month is None) == (total is None):
+        yield Problem(
+            "per_month",
+            "exactly one of per_month or total",
+            described("both" if total is not None else "neither"),
+        )
+
+
 def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:
     """Problems if ``value`` is set and not a finite number ≥ ``low``."""
     if value is not None:
