@@ -12,7 +12,6 @@ from typing import Literal, TypeAlias
 
 import attrs
 import numpy as np
-from dateutil.relativedelta import relativedelta
 
 from ..model.checks import add_months, month_index, month_number, year_and_month
 from ..model.recurrence import occurrence_months
@@ -142,11 +141,8 @@ class TimeGrid:
         raise ValueError(f"unknown payment schedule {kind!r}")
 
     def _rrule_months(self, rule: str, first: int, extent: int) -> np.ndarray:
-        anchor = self.month(first)
-        start = dt.datetime(anchor.year, anchor.month, 1)
-        # Anchor each bound on the start month (never step month by month: relativedelta clips).
-        stop = dt.datetime.combine(self.month(extent - 1), dt.time()) + relativedelta(months=1)
-        months = occurrence_months(rule, start.date(), stop.date())
+        # Both bounds counted from the grid's start (firsts of months: nothing to clip).
+        months = occurrence_months(rule, self.month(first), self.month(extent))
         indices = {self.index(month) for month in months}
         return np.array(sorted(i for i in indices if first <= i < extent), dtype=np.int64)
 
