@@ -4,6 +4,11 @@ Every domain class lists its own problems (``_problems``, paths relative to itse
 ``__attrs_post_init__`` raises them as one :class:`~programma.ValidationError`. While a file is
 being read the raising is deferred, so that the programme, once assembled, can report the
 problems of every entity in the file together with its cross-reference problems.
+
+The package's month arithmetic is here too (:func:`month_number`, :func:`year_and_month`,
+:func:`month_index`, :func:`add_months`), once: the model is the lowest layer that needs it (a
+contract's last month, a phase's length), and every validating module imports this one already,
+so the periods, engine and analysis take it from here without reaching above their own layer.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import attrs
+import numpy as np
 
 from .._errors import Problem, ValidationError, described
 
@@ -239,6 +245,20 @@ def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
         yield Problem(path, MAGNITUDE_EXPECTED, value)
 
 
+def per_month_or_total(per_month: object, total: object) -> Iterator[Problem]:
+    """A problem unless a window gives exactly one of its amount per month and its total.
+
+    >>> [p.expected for p in per_month_or_total(None, None)]
+    ['exactly one of per_month or total']
+    """
+    if (per_month is None) == (total is None):
+        yield Problem(
+            "per_month",
+            "exactly one of per_month or total",
+            described("both" if total is not None else "neither"),
+        )
+
+
 def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:
     """Problems if ``value`` is set and not a finite number ≥ ``low``."""
     if value is not None:
@@ -289,15 +309,47 @@ def first_of_month(path: str, value: dt.date) -> Iterator[Problem]:
         yield Problem(path, "the first day of a month", described(value.isoformat()))
 
 
+def month_number(month: dt.date) -> int:
+    """The month's place on one unbroken count of months (January of year 0 is 0).
+
+    >>> month_number(dt.date(2021, 3, 1)) - month_number(dt.date(2020, 12, 1))
+    3
+    """
+    return month.year * 12 + month.month - 1
+
+
+@typing.overload
+def year_and_month(number: int) -> tuple[int, int]: ...
+@typing.overload
+def year_and_month(number: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+def year_and_month(number: int | np.ndarray) -> tuple[int | np.ndarray, int | np.ndarray]:
+    """The calendar year and month (1-12) of a :func:`month_number` (or an array of them).
+
+    >>> year_and_month(month_number(dt.date(2021, 12, 1)) + 1)
+    (2022, 1)
+    """
+    return number // 12, number % 12 + 1
+
+
 def month_index(start: dt.date, month: dt.date) -> int:
-    """The number of whole months from ``start`` to ``month`` (both firsts of months)."""
+    """The number of whole months from ``start`` to ``month`` (both firsts of months).
+
+    >>> month_index(dt.date(2021, 11, 1), dt.date(2023, 2, 1))
+    15
+    """
     return (month.year - start.year) * 12 + (month.month - start.month)
 
 
 def add_months(month: dt.date, count: int) -> dt.date:
-    """The first of the month ``count`` months after ``month`` (which is a first of month)."""
-    index = month.year * 12 + (month.month - 1) + count
-    return dt.date(index // 12, index % 12 + 1, 1)
+    """The first of the month ``count`` months after ``month`` (which is a first of month).
+
+    >>> add_months(dt.date(2021, 11, 1), 14)
+    datetime.date(2023, 1, 1)
+    >>> add_months(dt.date(2021, 1, 1), -1)
+    datetime.date(2020, 12, 1)
+    """
+    year, calendar_month = year_and_month(month_number(month) + count)
+    return dt.date(year, calendar_month, 1)
 
 
 def fmt_number(number: float) -> str:

@@ -20,6 +20,7 @@ from .checks import (
     identifiers,
     months_count,
     optional_at_least,
+    per_month_or_total,
     text,
     to_year_amounts,
     vocabulary,
@@ -65,12 +66,7 @@ class EnrolmentWindow(Checked):
     def _problems(self) -> Iterator[Problem]:
         yield from first_of_month("start", self.start)
         yield from months_count("months", self.months)
-        if (self.per_month is None) == (self.total is None):
-            yield Problem(
-                "per_month",
-                "exactly one of per_month or total",
-                described("both" if self.total is not None else "neither"),
-            )
+        yield from per_month_or_total(self.per_month, self.total)
 
 
 @attrs.frozen

@@ -18,7 +18,7 @@ from typing import ClassVar, TypeAlias
 
 import attrs
 
-from .._errors import Problem, described
+from .._errors import Problem
 from .checks import (
     Checked,
     add_months,
@@ -31,6 +31,7 @@ from .checks import (
     is_number,
     months_count,
     optional_at_least,
+    per_month_or_total,
 )
 from .vocabulary import FinancingMode, UnearnedAdvance
 
@@ -162,12 +163,7 @@ class AdvanceWindow(Checked):
         yield from months_count("months", self.months)
         yield from optional_at_least("per_month", self.per_month, 0.0)
         yield from optional_at_least("total", self.total, 0.0)
-        if (self.per_month is None) == (self.total is None):
-            yield Problem(
-                "per_month",
-                "exactly one of per_month or total",
-                described("both" if self.total is not None else "neither"),
-            )
+        yield from per_month_or_total(self.per_month, self.total)
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ import attrs
 from .._errors import Problem, described
 from .checks import (
     Checked,
+    add_months,
     as_float,
     as_floats,
     as_tuple,
@@ -111,8 +112,7 @@ class Initiative(Checked):
     @property
     def end(self) -> dt.date:
         """The planned last month (before any delay)."""
-        index = self.start.year * 12 + self.start.month - 1 + self.duration_months - 1
-        return dt.date(index // 12, index % 12 + 1, 1)
+        return add_months(self.start, self.duration_months - 1)
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("id", self.id)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import attrs
 
 from .._errors import Problem, described
-from .checks import Checked, first_of_month, identifier, text, vocabulary
+from .checks import Checked, first_of_month, identifier, month_index, text, vocabulary
 from .vocabulary import PhaseKind
 
 __all__ = ["Phase"]
@@ -36,7 +36,7 @@ class Phase(Checked):
     @property
     def months(self) -> int:
         """The number of months in the phase."""
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        return month_index(self.start, self.end) + 1
 
     def _problems(self) -> Iterator[Problem]:
         yield from identifier("id", self.id)

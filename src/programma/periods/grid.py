@@ -12,9 +12,8 @@ from typing import Literal, TypeAlias
 
 import attrs
 import numpy as np
-from dateutil.relativedelta import relativedelta
 
-from ..model.checks import add_months
+from ..model.checks import add_months, month_index, month_number, year_and_month
 from ..model.recurrence import occurrence_months
 
 __all__ = ["RESOLUTIONS", "Resolution", "TimeGrid"]
@@ -55,12 +54,11 @@ class TimeGrid:
 
     def index(self, month: dt.date) -> int:
         """The index of ``month`` (a first of month) on the grid (may lie outside it)."""
-        return (month.year - self.start.year) * 12 + month.month - self.start.month
+        return month_index(self.start, month)
 
     def fiscal_year_of(self, index: int | np.ndarray) -> np.ndarray:
         """The fiscal year of month ``index`` (works for indices beyond the grid too)."""
-        absolute = self.start.year * 12 + self.start.month - 1 + np.asarray(index)
-        year, month = absolute // 12, absolute % 12 + 1
+        year, month = year_and_month(month_number(self.start) + np.asarray(index))
         return np.where(month >= self.fiscal_year_start_month, year, year - 1)
 
     @property
@@ -70,11 +68,11 @@ class TimeGrid:
 
     def groups(self, resolution: Resolution) -> tuple[np.ndarray, tuple[str, ...]]:
         """For each month the index of its period, and the period labels, in order."""
-        absolute = self.start.year * 12 + self.start.month - 1 + np.arange(self.months)
-        year, month = absolute // 12, absolute % 12 + 1
+        absolute = month_number(self.start) + np.arange(self.months)
+        year, month = year_and_month(absolute)
         if resolution == "month":
             keys = absolute
-            label = [f"{a // 12:04d}-{a % 12 + 1:02d}" for a in np.unique(keys)]
+            label = [f"{y:04d}-{m:02d}" for y, m in map(year_and_month, np.unique(keys).tolist())]
         elif resolution == "quarter":
             keys = year * 4 + (month - 1) // 3
             label = [f"{k // 4:04d}Q{k % 4 + 1}" for k in np.unique(keys)]
@@ -130,8 +128,7 @@ class TimeGrid:
         [1, 7, 13, 19]
         """
         months = np.arange(first, extent)
-        absolute = self.start.year * 12 + self.start.month - 1 + months
-        calendar_month = absolute % 12 + 1
+        _, calendar_month = year_and_month(month_number(self.start) + months)
         if kind == "monthly":
             return months
         if kind == "quarterly":
@@ -144,11 +141,8 @@ class TimeGrid:
         raise ValueError(f"unknown payment schedule {kind!r}")
 
     def _rrule_months(self, rule: str, first: int, extent: int) -> np.ndarray:
-        anchor = self.month(first)
-        start = dt.datetime(anchor.year, anchor.month, 1)
-        # Anchor each bound on the start month (never step month by month: relativedelta clips).
-        stop = dt.datetime.combine(self.month(extent - 1), dt.time()) + relativedelta(months=1)
-        months = occurrence_months(rule, start.date(), stop.date())
+        # Both bounds counted from the grid's start (firsts of months: nothing to clip).
+        months = occurrence_months(rule, self.month(first), self.month(extent))
         indices = {self.index(month) for month in months}
         return np.array(sorted(i for i in indices if first <= i < extent), dtype=np.int64)
 

@@ -28,6 +28,7 @@ from ..model.distributions import (
     Scalar,
     Triangular,
     Uniform,
+    normal_cdf,
 )
 
 __all__ = ["POISSON_EXACT_MAX", "cdf", "month_pmf", "normal_ppf", "point_mass_at", "poisson_ppf"]
@@ -79,10 +80,6 @@ def betainc(a: float, b: float, x: float) -> float:
     return 1.0 - front * _betacf(b, a, 1.0 - x) / b
 
 
-def _phi(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
 def point_mass_at(dist: Scalar) -> float | None:
     """Where a degenerate distribution puts all its mass; ``None`` if it is not degenerate."""
     match dist:
@@ -129,10 +126,10 @@ def cdf(dist: Scalar, x: float) -> float:
             hi = math.inf if high is None else (high - mean) / sd
             z = min(max((x - mean) / sd, lo), hi)
             if lo > 0:  # upper tail: differences of survival functions keep precision
-                return (_phi(-lo) - _phi(-z)) / (_phi(-lo) - _phi(-hi))
-            return (_phi(z) - _phi(lo)) / (_phi(hi) - _phi(lo))
+                return (normal_cdf(-lo) - normal_cdf(-z)) / (normal_cdf(-lo) - normal_cdf(-hi))
+            return (normal_cdf(z) - normal_cdf(lo)) / (normal_cdf(hi) - normal_cdf(lo))
         case LogNormal(mu=mu, sigma=sigma):
-            return 0.0 if x <= 0 else _phi((math.log(x) - mu) / sigma)
+            return 0.0 if x <= 0 else normal_cdf((math.log(x) - mu) / sigma)
         case Beta(alpha=a, beta=b, low=low, high=high):
             return betainc(a, b, (x - low) / (high - low))
         case Poisson(lam=lam):

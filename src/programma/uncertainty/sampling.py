@@ -39,6 +39,7 @@ from ..model.distributions import (
     Uniform,
     Yearly,
     mean_of,
+    normal_cdf,
 )
 from .cdf import normal_ppf, poisson_ppf
 
@@ -63,10 +64,6 @@ def stream(seed: int, block: int, key: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
 
 
-def _normal_cdf(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
 def _truncated_normal(dist: Normal, rng: np.random.Generator, n: int) -> np.ndarray:
     """Inverse-CDF sampling; the upper tail is sampled through its mirror for precision."""
     low = -math.inf if dist.low is None else (dist.low - dist.mean) / dist.sd
@@ -74,7 +71,7 @@ def _truncated_normal(dist: Normal, rng: np.random.Generator, n: int) -> np.ndar
     mirrored = low > 0
     if mirrored:
         low, high = -high, -low
-    lo_p, hi_p = _normal_cdf(low), _normal_cdf(high)
+    lo_p, hi_p = normal_cdf(low), normal_cdf(high)
     u = lo_p + (hi_p - lo_p) * rng.random(n)
     z = normal_ppf(np.clip(u, np.nextafter(0.0, 1.0), np.nextafter(1.0, 0.0)))
     z = -z if mirrored else z
