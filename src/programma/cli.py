@@ -149,6 +149,15 @@ class _InvalidError(Exception):
         self.name, self.error = name, error
 
 
+def _programme_or_example(
+    args: argparse.Namespace, form: Format | None, stdin: TextIO
+) -> Programme:
+    """The programme of ``args.file`` read as ``form``, or the embedded example without a file."""
+    if args.file is None:
+        return leeuwarden_oost()
+    return _read_programme(args.file, form, stdin, args.max_input_bytes)
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = _read_programme(args.file, args.format, stdin, args.max_input_bytes)
     out.write(
@@ -159,21 +168,13 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _cmd_show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    programme = (
-        leeuwarden_oost()
-        if args.file is None
-        else _read_programme(args.file, args.format, stdin, args.max_input_bytes)
-    )
+    programme = _programme_or_example(args, args.format, stdin)
     out.write(describe_programme(programme))
     return EXIT_OK
 
 
 def _cmd_review(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    programme = (
-        leeuwarden_oost()
-        if args.file is None
-        else _read_programme(args.file, args.input_format, stdin, args.max_input_bytes)
-    )
+    programme = _programme_or_example(args, args.input_format, stdin)
     try:
         config = ReviewConfig.from_options(
             disable=args.disable or (), severity=args.severity or (), settings=args.set or ()
@@ -301,11 +302,7 @@ def _end_workers(pool: ProcessPoolExecutor, main: bool) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    programme = (
-        leeuwarden_oost()
-        if args.file is None
-        else _read_programme(args.file, args.input_format, stdin, args.max_input_bytes)
-    )
+    programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before a long run, not after it
     err: TextIO = args.stderr
