@@ -164,6 +164,75 @@ class TestBadPaths:
         assert ("contracts[0].metrics[1].price",) == caught.value.paths
 
 
+class TestMalformedPaths:
+    """Text that is not a path, and paths that go where no field is, say what a path is."""
+
+    PATH = "a path of field names and [index or id] keys, such as contracts[werk].metrics[0].price"
+
+    @pytest.mark.parametrize(
+        "path", ["contracts[]", "contracts[0", "contracts[0]x", "contracts.[0]", "9abc"]
+    )
+    def test_not_a_path(self, example: Programme, path: str) -> None:
+        """An empty key, an open bracket, text after a key or a bad name is not a path."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values({path: 1})
+        assert [f"{path}: expected {self.PATH}, got {path!r}"] == [
+            str(problem) for problem in caught.value.problems
+        ]
+
+    def test_empty_path(self, example: Programme) -> None:
+        """An empty path is refused at the programme itself."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values({"": 1})
+        assert [f"expected {self.PATH}, got ''"] == [str(p) for p in caught.value.problems]
+
+    def test_not_a_mapping(self, example: Programme) -> None:
+        """Values given as anything but a mapping of paths are refused."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values([("name", "x")])  # type: ignore[arg-type]
+        assert ["expected a mapping of paths to values, got list"] == [
+            str(p) for p in caught.value.problems
+        ]
+
+    def test_into_variants(self, example: Programme) -> None:
+        """A path into the variants themselves is refused."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values({"variants.low": 1})
+        assert ["variants: expected a path to a field other than variants, got 'variants.low'"] == [
+            str(p) for p in caught.value.problems
+        ]
+
+    def test_year_not_in_table(self, example: Programme) -> None:
+        """A year a table does not hold is refused with the years it does."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values({"funds[0].amounts[1999]": 1})
+        (problem,) = caught.value.problems
+        years = ", ".join(str(year) for year, _ in example.funds[0].amounts)
+        assert f"funds[0].amounts[1999]: expected one of the years given ({years}), got '1999'" == (
+            str(problem)
+        )
+
+    def test_inside_a_plain_or_unset_value(self, example: Programme) -> None:
+        """A path may not go on past an id or an unset field."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values({"contracts[0].initiatives[0].x": 1, "areas[0].code.x": 1})
+        assert [
+            "contracts[0].initiatives[0].x: expected a path that stops at "
+            "contracts[0].initiatives[0] (a field inside a table of fields only), got a field "
+            f"'x' inside a plain value ({example.contracts[0].initiatives[0]!r})",
+            "areas[0].code.x: expected a path that stops at areas[0].code (a field inside a "
+            "table of fields only), got a field 'x' inside an unset value",
+        ] == [str(p) for p in caught.value.problems]
+
+    def test_a_list_where_a_value_was(self, example: Programme) -> None:
+        """A plain number in place of a list of entities is refused at that field."""
+        with pytest.raises(ValidationError) as caught:
+            example.with_values({"contracts[0].metrics": 1})
+        assert ["contracts[0].metrics: expected a list, got 1"] == [
+            str(p) for p in caught.value.problems
+        ]
+
+
 class TestVariants:
     def test_variant_applies_its_values(self, example: Programme) -> None:
         """A variant is the programme with its values set, and without variants."""
