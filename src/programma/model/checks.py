@@ -19,7 +19,7 @@ import functools
 import math
 import re
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -162,6 +162,15 @@ def vocabulary(kind: type[enum.Enum]) -> dict[str, Any]:
 def as_float(value: float) -> float:
     """A number as ``float`` (other values are left for validation to report)."""
     return float(value) if is_number(value) else value
+
+
+def some_ids(ids: Sequence[object], shown: int = 8) -> str:
+    """The first ``shown`` ids, quoted, and "…" if there are more: a message stays short.
+
+    >>> some_ids(["a", "b"], shown=1)
+    "'a', …"
+    """
+    return ", ".join(repr(k) for k in ids[:shown]) + (", …" if len(ids) > shown else "")
 
 
 def as_floats(values: Iterable[float]) -> tuple[float, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -25,6 +25,7 @@ from .checks import (
     month_index,
     months_count,
     raise_problems,
+    some_ids,
     text,
     wrong_entities,
 )
@@ -412,11 +413,6 @@ def _tree_problems(
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _some(ids: Sequence[str], shown: int = 8) -> str:
-    """The first ``shown`` ids, quoted, and "…" if there are more: a message stays short."""
-    return ", ".join(repr(k) for k in ids[:shown]) + (", …" if len(ids) > shown else "")
-
-
 def _field_names(kind: type) -> tuple[str, ...]:
     """The names of an attrs class's fields, looked up once per class (the tree is large)."""
     names = _FIELD_NAMES.get(kind)
@@ -467,7 +463,7 @@ class _References:
         if value is None or self.has(collection, value):
             return
         known = self.ids[collection]
-        listing = _some(known)
+        listing = some_ids(known)
         what = f"the id of one of the programme's {collection}"
         yield Problem(path, f"{what} ({listing})" if known else f"{what} (there are none)", value)
 
@@ -563,7 +559,7 @@ class _References:
                 yield Problem(
                     f"{path}.id",
                     "an initiative paid for by at most one contract",
-                    described(f"{initiative.id!r}, paid for by {_some(contracts)}"),
+                    described(f"{initiative.id!r}, paid for by {some_ids(contracts)}"),
                 )
             if contracts and initiative.funds:
                 yield Problem(

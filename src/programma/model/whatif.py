@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._errors import Problem, ValidationError, described
-from .checks import ID_EXPECTED, ID_PATTERN, YearAmounts, deferred_checks
+from .checks import ID_EXPECTED, ID_PATTERN, YearAmounts, deferred_checks, some_ids
 
 if TYPE_CHECKING:
     from .programme import Programme
@@ -222,8 +222,7 @@ def _locate(items: tuple[Any, ...], item_hint: Any, key: str, here: str) -> tupl
         raise _PathError([Problem(here, f"an index from 0 ({kind})", key)])
     if key in ids:
         return ids.index(key), False
-    listing = ", ".join(map(repr, ids[:8])) + (", …" if len(ids) > 8 else "")
-    raise _PathError([Problem(here, f"an index or the id of an entry ({listing})", key)])
+    raise _PathError([Problem(here, f"an index or the id of an entry ({some_ids(ids)})", key)])
 
 
 # -- converting a value -----------------------------------------------------------------------
