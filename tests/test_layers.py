@@ -25,6 +25,8 @@ LAYERS = {
     "programma.analysis": 5,
     "programma.files": 6,
     "programma.report": 6,
+    "programma.export": 6,
+    "programma.plot": 6,
     "programma.examples": 6,
     "programma.cli": 6,
     "programma.__main__": 6,
