@@ -1437,3 +1437,29 @@ class TestHorizonShown:
             "  2021-01-01 to 2025-12-01: 5 years, 60 months; fiscal years start in month 1"
             == (lines[1])
         )
+
+
+class TestNestedFields:
+    def test_every_field_holding_an_entity_is_walked(self) -> None:
+        """The validation walk looks into every field of the example that holds attrs values."""
+        import attrs
+
+        from programma.examples import leeuwarden_oost
+        from programma.model.checks import nested_fields
+
+        missed = set()
+        stack: list[object] = [leeuwarden_oost()]
+        while stack:
+            obj = stack.pop()
+            for field in attrs.fields(type(obj)):
+                value = getattr(obj, field.name)
+                items = value if isinstance(value, tuple) else (value,)
+                held = [
+                    item[1] if isinstance(item, tuple) and len(item) == 2 else item
+                    for item in items
+                ]
+                held = [item for item in held if attrs.has(type(item))]
+                if held and field.name not in nested_fields(type(obj)):
+                    missed.add(f"{type(obj).__name__}.{field.name}")
+                stack.extend(held)
+        assert set() == missed

@@ -677,34 +677,53 @@ def _check_max_bytes(max_bytes: object) -> None:
         raise ValueError(f"max_bytes must be a whole number ≥ 1, got {max_bytes!r}")
 
 
-class _Pairs(list[tuple[str, Any]]):
-    """A JSON object's members in order, duplicates kept (turned into a dict by _unique)."""
+class _Repeated(dict[str, Any]):
+    """A JSON object in which a key occurs more than once; its members kept in order."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
 
 
 def _json(text: str) -> Any:
     """Parse JSON, refusing a key repeated in one object (TOML refuses that too)."""
-    data = json.loads(text, object_pairs_hook=_Pairs)
-    problems: list[Problem] = []
-    result = _unique(data, "", problems)
-    if problems:
+    repeated = False
+
+    def members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        built = dict(pairs)
+        if len(built) == len(pairs):  # most files repeat no key: one dict, nothing kept
+            return built
+        repeated = True
+        return _Repeated(pairs)
+
+    data = json.loads(text, object_pairs_hook=members)
+    if repeated:
+        problems: list[Problem] = []
+        _repeated_keys(data, "", problems)
         raise ParseError(problems)
-    return result
+    return data
 
 
-def _unique(value: Any, path: str, problems: list[Problem]) -> Any:
-    if isinstance(value, _Pairs):
-        out: dict[str, Any] = {}
-        for key, item in value:
-            where = _join(path, key)
-            if key in out:
-                problems.append(
-                    Problem(where, "each key once in an object", described("the key again"))
-                )
-            out[key] = _unique(item, where, problems)
-        return out
-    if isinstance(value, list):
-        return [_unique(item, f"{path}[{index}]", problems) for index, item in enumerate(value)]
-    return value
+def _repeated_keys(value: Any, path: str, problems: list[Problem]) -> None:
+    """Report each repeated key with its path (a walk made only when the parser saw one)."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:  # depth first, in the order of the text, without recursion
+        value, path = stack.pop()
+        inside: list[tuple[Any, str]] = []
+        if isinstance(value, dict):
+            seen: set[str] = set()
+            for key, item in value.pairs if isinstance(value, _Repeated) else value.items():
+                where = _join(path, key)
+                if key in seen:
+                    problems.append(
+                        Problem(where, "each key once in an object", described("the key again"))
+                    )
+                seen.add(key)
+                inside.append((item, where))
+        elif isinstance(value, list):
+            inside = [(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        stack.extend(reversed(inside))
 
 
 def dumps(programme: Programme, *, format: Format = "toml") -> str:

@@ -74,16 +74,17 @@ class Checked:
         programme's named parameters when known, to resolve references to them; a field left
         at None is checked only if its metadata says it is ``"required"``.
         """
-        wrong = list(wrong_entities(self))
-        if wrong:  # the checks below would trip over an entity of the wrong type
-            yield from wrong
-            return
+        kind = type(self)
+        if _entity_fields(kind):
+            wrong = list(wrong_entities(self))
+            if wrong:  # the checks below would trip over an entity of the wrong type
+                yield from wrong
+                return
         yield from self._problems()
-        for field in attrs.fields(type(self)):  # type: ignore[arg-type]
-            check: FieldCheck | None = field.metadata.get("check")
-            value = getattr(self, field.name)
-            if check is not None and (value is not None or field.metadata.get("required")):
-                yield from check(field.name, value, parameters)
+        for name, check, required in _field_checks(kind):
+            value = getattr(self, name)
+            if value is not None or required:
+                yield from check(name, value, parameters)
 
     def problems_of_own_fields(self) -> list[Problem]:
         """The problems of this object's own fields (no parameters known), as a list."""
@@ -91,6 +92,41 @@ class Checked:
 
     def __attrs_post_init__(self) -> None:
         raise_problems(self.problems())
+
+
+@functools.cache
+def _field_checks(cls: Any) -> tuple[tuple[str, FieldCheck, bool], ...]:
+    """``(name, check, required)`` for each field of ``cls`` whose metadata holds a check."""
+    return tuple(
+        (field.name, field.metadata["check"], bool(field.metadata.get("required")))
+        for field in attrs.fields(cls)
+        if field.metadata.get("check") is not None
+    )
+
+
+@functools.cache
+def nested_fields(cls: Any) -> tuple[str, ...]:
+    """The fields of an attrs class that may hold attrs values: entities, distributions.
+
+    Read from the type hints, so a walk over a programme's entities passes over fields that
+    hold only plain values (names, dates, numbers). A class whose hints cannot be resolved
+    has every field listed.
+    """
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # a hint that cannot be resolved: look into every field
+        return tuple(field.name for field in attrs.fields(cls))
+    return tuple(
+        field.name for field in attrs.fields(cls) if _may_hold_attrs(hints.get(field.name))
+    )
+
+
+def _may_hold_attrs(hint: Any) -> bool:
+    if hint is None or hint is Any or isinstance(hint, typing.TypeVar):
+        return True  # nothing known: look
+    if isinstance(hint, type) and attrs.has(hint):
+        return True
+    return any(_may_hold_attrs(arg) for arg in typing.get_args(hint) if arg is not Ellipsis)
 
 
 @functools.cache

@@ -24,6 +24,7 @@ from .checks import (
     is_number,
     month_index,
     months_count,
+    nested_fields,
     raise_problems,
     some_ids,
     text,
@@ -391,9 +392,8 @@ def _tree_problems(
             known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
             yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
         inside: list[tuple[Any, str]] = []
-        for name in _field_names(type(obj)):
+        for name in nested_fields(type(obj)):
             value = getattr(obj, name)
-            # Most fields hold plain values: they are passed over before any path is built.
             if isinstance(value, tuple):
                 sub = f"{path}.{name}" if path else name
                 for index, item in enumerate(value):
@@ -408,17 +408,6 @@ def _tree_problems(
             elif hasattr(type(value), "__attrs_attrs__"):
                 inside.append((value, f"{path}.{name}" if path else name))
         stack.extend(reversed(inside))
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    """The names of an attrs class's fields, looked up once per class (the tree is large)."""
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
-    return names
 
 
 def _months_ok(value: object) -> bool:
