@@ -74,7 +74,7 @@ class Checked:
         programme's named parameters when known, to resolve references to them; a field left
         at None is checked only if its metadata says it is ``"required"``.
         """
-        kind = type(self)
+        kind: Any = type(self)
         if _entity_fields(kind):
             wrong = list(wrong_entities(self))
             if wrong:  # the checks below would trip over an entity of the wrong type

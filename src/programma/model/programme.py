@@ -392,7 +392,8 @@ def _tree_problems(
             known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
             yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
         inside: list[tuple[Any, str]] = []
-        for name in nested_fields(type(obj)):
+        kind: Any = type(obj)
+        for name in nested_fields(kind):
             value = getattr(obj, name)
             if isinstance(value, tuple):
                 sub = f"{path}.{name}" if path else name
