@@ -1225,3 +1225,23 @@ class TestTerminalText:
         path = tmp_path / "p.json"
         dump(self.hostile(), path)
         assert self.hostile() == load(path)
+
+
+class TestCycleCollector:
+    def test_state_restored_after_reading(self) -> None:
+        """Reading a programme, valid or not, leaves the cycle collector as it found it."""
+        import gc
+
+        from programma import ValidationError, dumps, loads
+        from programma.examples import leeuwarden_oost
+
+        text = dumps(leeuwarden_oost())
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            try:
+                loads(text)
+                with pytest.raises(ValidationError):
+                    loads(text.replace('currency = "EUR"', 'currency = "euro"'))
+                assert enabled == gc.isenabled()
+            finally:
+                gc.enable()
