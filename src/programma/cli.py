@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from ._errors import SHOWN_PER_KIND, ProgrammaError, ValidationError
+from ._errors import SHOWN_PER_KIND, Problem, ProgrammaError, ValidationError
 from ._text import printable
 from .analysis.review import ReviewConfig, review
 from .analysis.summary import Summary
 from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
 from .engine.projection import Projection
 from .examples import example_text, leeuwarden_oost
+from .export.iati import ORGANISATION_TYPES, ExportError, iati
 from .files.atomic import atomic_writer, check_output_path, terminating_cleanly
 from .files.programme_files import (
     FORMATS,
@@ -355,6 +356,66 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+_EXPORT_OPTIONS = {
+    "organisation_prefix": "--organisation-prefix",
+    "reporting_org": "--reporting-org",
+    "reporting_org_type": "--reporting-org-type",
+    "quantile": "--quantile",
+}
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    raise AssertionError("argparse requires a standard")  # pragma: no cover
+
+
+def _cmd_export_iati(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = _programme_or_example(args, args.input_format, stdin)
+    path = None if args.out in (None, "-") else args.out
+    if path is not None:
+        check_output_path(path)  # before the projection, not after it
+    fiscal_quarters = programme.fiscal_year_start_month % 3 == 1
+    try:
+        projection = project(
+            programme,
+            scenarios=args.scenarios,
+            seed=args.seed,
+            resolution="quarter" if fiscal_quarters else "month",
+        )
+    except ProjectionError as error:
+        raise _InputError(f"{args.file or 'the example'}: {error}") from None
+    try:
+        document = iati(
+            programme,
+            projection,
+            organisation_prefix=args.organisation_prefix,
+            reporting_org=args.reporting_org,
+            reporting_org_type=args.reporting_org_type,
+            quantile=args.quantile,
+        )
+    except ExportError as error:  # an option's problem names the option; a file's, the file
+        err: TextIO = args.messages
+        name = "the example" if args.file is None else args.file
+        for problem in error.problems:
+            option = _EXPORT_OPTIONS.get(problem.path)
+            shown = Problem(option, problem.expected, problem.given) if option else problem
+            err.write(f"programma export iati: {'' if option else name + ': '}{shown}\n")
+        options = all(problem.path in _EXPORT_OPTIONS for problem in error.problems)
+        return EXIT_USAGE if options else EXIT_INVALID
+    _write(path, out, lambda stream: stream.write(document.decode("utf-8")), newline="")
+    return EXIT_OK
+
+
+def _quantile(text: str) -> float:
+    """An argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text}")
+    return value
+
+
 def _write(
     path: str | None, out: TextIO, emit: Callable[[TextIO], object], newline: str | None = None
 ) -> None:
@@ -597,7 +658,59 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RULE=LEVEL",
         help="give a rule's findings another severity: error, warning or info (repeatable)",
     )
-    for reader in (validate, show, simulate, review_):
+    export = command("export", "write a programme in a data standard", _cmd_export)
+    standards = export.add_subparsers(dest="standard", metavar="STANDARD", required=True)
+    export_iati = standards.add_parser(
+        "iati",
+        help="an IATI 2.03 activity file (the example without FILE)",
+        description="Write the programme, its contracts and initiatives as IATI 2.03 activities.",
+    )
+    export_iati.set_defaults(run=_cmd_export_iati)
+    export_iati.add_argument(
+        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
+    )
+    export_iati.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    problems_option(export_iati)
+    export_iati.add_argument(
+        "--organisation-prefix",
+        required=True,
+        metavar="ID",
+        help="the reporting organisation's IATI identifier, e.g. NL-KVK-12345678",
+    )
+    export_iati.add_argument(
+        "--reporting-org",
+        metavar="STAKEHOLDER",
+        help="the id of the reporting stakeholder (default: the programme's one municipality)",
+    )
+    export_iati.add_argument(
+        "--reporting-org-type",
+        choices=ORGANISATION_TYPES,
+        metavar="CODE",
+        help="its IATI OrganisationType code (default: 11, local government, for a municipality)",
+    )
+    export_iati.add_argument(
+        "--scenarios",
+        type=_positive,
+        metavar="N",
+        help="Monte Carlo scenarios for the disbursements (default: expected mode)",
+    )
+    export_iati.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)"
+    )
+    export_iati.add_argument(
+        "--quantile",
+        type=_quantile,
+        default=0.5,
+        metavar="Q",
+        help="the quantile over scenarios of projected amounts (default 0.5, the P50)",
+    )
+    export_iati.add_argument(
+        "--out",
+        type=_out_path,
+        metavar="PATH",
+        help="write to PATH (atomically); - or none for stdout",
+    )
+    for reader in (validate, show, simulate, review_, export_iati):
         reader.add_argument(
             "--max-input-bytes",
             type=_positive,

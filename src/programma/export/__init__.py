@@ -1,0 +1,3 @@
+"""Exports of a programme to the data standards others read, one module per standard."""
+
+from .iati import iati as iati
