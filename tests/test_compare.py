@@ -10,9 +10,9 @@ from pathlib import Path
 import attrs
 import numpy as np
 import pytest
-from builders import D, base_programme, contract
 
 import programma as pg
+from builders import D, base_programme, contract
 from programma import (
     PROGRAMME_WIDE,
     Area,
@@ -102,9 +102,7 @@ class TestExactness:
             for name, p in (("a", a), ("b", b))
         }
         np.testing.assert_allclose(paid["b"] - paid["a"], changed.values, rtol=1e-12)
-        assert np.array_equal(
-            np.zeros(300), uncertain_price.area_outflow(PROGRAMME_WIDE).values
-        )
+        assert np.array_equal(np.zeros(300), uncertain_price.area_outflow(PROGRAMME_WIDE).values)
 
     def test_an_added_contract_is_the_whole_difference(self) -> None:
         """A contract only in B: its fund pays exactly its payments more, each compared to 0."""
@@ -326,9 +324,9 @@ class TestResult:
         """An unknown fund, year or contract is a KeyError naming the known ones."""
         with pytest.raises(KeyError, match="fund: expected one of the compared ones"):
             uncertain_price.fund_outflow("nope")
-        with pytest.raises(KeyError, match="year: .*'FY2021'"):
+        with pytest.raises(KeyError, match=r"year: .*'FY2021'"):
             uncertain_price.fund_outflow("pilotfonds", "FY1999")
-        with pytest.raises(KeyError, match="contract: .*'sib-werkroute'"):
+        with pytest.raises(KeyError, match=r"contract: .*'sib-werkroute'"):
             uncertain_price.outcome_payments("nope")
 
     def test_records(self, uncertain_price: pg.DesignComparison) -> None:

@@ -220,7 +220,9 @@ class DesignComparison:
         yield from self.investors
         yield from self.areas
 
-    def _find(self, rows: Sequence[Difference], measure: str, field: str, wanted: str) -> Difference:
+    def _find(
+        self, rows: Sequence[Difference], measure: str, field: str, wanted: str
+    ) -> Difference:
         """The row of ``measure`` whose ``field`` is ``wanted`` (the first, for a fund)."""
         for row in rows:
             if row.measure == measure and getattr(row, field) == wanted:
@@ -330,7 +332,9 @@ def _label(programme: Programme, variant: str | None) -> str:
 
 def _resolve(programme: object, variant: str | None, which: str) -> Programme:
     if not isinstance(programme, Programme):
-        raise TypeError(f"compare() needs two Programmes, got {type(programme).__name__} as {which}")
+        raise TypeError(
+            f"compare() needs two Programmes, got {type(programme).__name__} as {which}"
+        )
     if variant is None:
         return programme
     if not isinstance(variant, str) or variant not in programme.variants:
@@ -351,7 +355,9 @@ def _check_comparable(a: Programme, b: Programme) -> None:
         problems.append(Problem("b.start", f"A's start, {a.start.isoformat()}", b.start))
     if b.months != a.months:
         problems.append(
-            Problem("b.horizon", f"A's horizon of {a.months} months", described(f"{b.months} months"))
+            Problem(
+                "b.horizon", f"A's horizon of {a.months} months", described(f"{b.months} months")
+            )
         )
     if b.fiscal_year_start_month != a.fiscal_year_start_month:
         problems.append(
@@ -546,7 +552,9 @@ def _investor_figures(projection: Projection) -> dict[tuple[str, str], dict[str,
             scalar = projection.scalars
             prefix = f"investor/{contract.id}/"
             net = (
-                scalar[prefix + "distributed"] + scalar[prefix + "guarantee"] - scalar[prefix + "drawn"]
+                scalar[prefix + "distributed"]
+                + scalar[prefix + "guarantee"]
+                - scalar[prefix + "drawn"]
             )
             found[contract.id, contract.financing.investor] = {
                 "investor_irr": np.asarray(scalar[prefix + "irr"]),

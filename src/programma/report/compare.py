@@ -150,9 +150,9 @@ def comparison_report(
     rows = [[_name(row.area, row), *_amounts(row, monte_carlo)] for row in c.areas]
     out["areas"] = "\n".join(
         [
-            "Areas: fund outflow over the horizon by the areas of each payment's contract or "
-            f"initiative, split equally where it has several; {PROGRAMME_WIDE}: those naming "
-            "none",
+            "Areas: fund outflow over the horizon, by the areas of each payment's contract or "
+            "initiative",
+            f"(split equally where it has several; {PROGRAMME_WIDE}: where it names none)",
             table(["area", *columns], rows),
         ]
     )
