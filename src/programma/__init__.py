@@ -8,6 +8,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
+from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, compare
 from .analysis.coverage import Amounts, Coverage
 from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
@@ -77,6 +78,7 @@ from .model.vocabulary import (
     StakeholderKind,
     UnearnedAdvance,
 )
+from .report.compare import comparison_report
 from .uncertainty.sampling import BLOCK_SIZE
 
 try:
@@ -163,6 +165,12 @@ __all__ = [
     "project",
     "project_variants",
     "VariantProjections",
+    # comparing two designs
+    "PROGRAMME_WIDE",
+    "DesignComparison",
+    "Difference",
+    "compare",
+    "comparison_report",
     # design review
     "LESSONS",
     "RULES",

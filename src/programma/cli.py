@@ -8,6 +8,7 @@ error, 3 the design review found errors, 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from typing import TextIO
 from . import __version__
 from ._errors import SHOWN_PER_KIND, Problem, ProgrammaError, ValidationError
 from ._text import printable
+from .analysis.compare import RECORD_FIELDS, DesignComparison, compare
 from .analysis.review import ReviewConfig, review
 from .analysis.summary import Summary
 from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
@@ -44,6 +46,7 @@ from .files.programme_files import (
 from .files.schema import schema
 from .model.programme import Programme
 from .periods.grid import RESOLUTIONS
+from .report.compare import comparison_report
 from .report.programme import describe_programme
 from .report.projection import period_means, projection_report
 
@@ -416,6 +419,49 @@ def _quantile(text: str) -> float:
     return value
 
 
+def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.a == "-" and args.b == "-":
+        args.messages.write("programma compare: only one of A and B can be - (standard input)\n")
+        return EXIT_USAGE
+    first = _read_programme(args.a, args.input_format, stdin, args.max_input_bytes)
+    second = _read_programme(args.b, args.input_format, stdin, args.max_input_bytes)
+    if args.out is not None:
+        check_output_path(args.out)  # before the runs, not after them
+    try:
+        comparison = compare(
+            first,
+            second,
+            scenarios=args.scenarios,
+            seed=args.seed,
+            variant_a=args.variant_a,
+            variant_b=args.variant_b,
+        )
+    except ValidationError as error:  # the two designs do not share a currency or a grid
+        lines = "\n  ".join(str(problem) for problem in error.problems)
+        raise _InputError(f"{args.b} cannot be compared with {args.a}:\n  {lines}") from None
+    except ProjectionError as error:
+        raise _InputError(str(error)) from None
+    if args.format == "csv":
+        _write(args.out, out, lambda stream: _comparison_csv(comparison, stream), newline="")
+    elif args.format == "json":
+        document = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+        _write(args.out, out, lambda stream: stream.write(document + "\n"))
+    else:
+        text = comparison_report(comparison) + "\n"
+        _write(args.out, out, lambda stream: stream.write(text))
+    return EXIT_OK
+
+
+def _comparison_csv(comparison: DesignComparison, stream: TextIO) -> None:
+    """One row per difference; numbers as Python's ``repr`` (exact), NaN as ``nan``."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(RECORD_FIELDS)
+    for record in comparison.to_records():
+        writer.writerow(
+            [repr(v) if isinstance(v, float) else v for v in (record[f] for f in RECORD_FIELDS)]
+        )
+
+
 def _write(
     path: str | None, out: TextIO, emit: Callable[[TextIO], object], newline: str | None = None
 ) -> None:
@@ -626,6 +672,43 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="the memory the run may use, e.g. 2GiB or 500MB (default: "
         f"{MEMORY_SHARE:.0%} of the memory available)",
+    )
+
+    compare_ = command(
+        "compare",
+        "compare two designs scenario by scenario, with the same seed: B − A",
+        _cmd_compare,
+    )
+    compare_.add_argument("a", metavar="A", help="design A, the reference: a .toml or .json file")
+    compare_.add_argument("b", metavar="B", help="design B: a .toml or .json file (one may be -)")
+    compare_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    problems_option(compare_)
+    compare_.add_argument(
+        "--scenarios",
+        type=_positive,
+        metavar="N",
+        help="Monte Carlo scenarios (default: expected mode, exact differences of the means)",
+    )
+    compare_.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="the seed of both runs (default 0)"
+    )
+    compare_.add_argument("--variant-a", metavar="NAME", help="compare A with its variant NAME")
+    compare_.add_argument("--variant-b", metavar="NAME", help="compare B with its variant NAME")
+    compare_.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="readable tables (default), or every difference as JSON or CSV rows",
+    )
+    compare_.add_argument(
+        "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
+    )
+    compare_.add_argument(
+        "--max-input-bytes",
+        type=_positive,
+        default=MAX_INPUT_BYTES,
+        metavar="N",
+        help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
     )
 
     review_ = command(
