@@ -30,6 +30,7 @@ from .analysis.summary import Summary
 from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
 from .engine.projection import Projection
 from .examples import example_text, leeuwarden_oost
+from .export.indigo import indigo, indigo_text
 from .files.atomic import atomic_writer, check_output_path, terminating_cleanly
 from .files.programme_files import (
     FORMATS,
@@ -355,6 +356,29 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_export_indigo(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = _programme_or_example(args, args.input_format, stdin)
+    if args.out is not None:
+        check_output_path(args.out)  # before the projection, not after it
+    projection = None
+    if not args.no_plan:
+        projection = project(
+            programme,
+            scenarios=args.scenarios,
+            seed=args.seed,
+            resolution=args.by.replace("-", "_") if args.by else None,
+        )
+    document = indigo(
+        programme,
+        projection,
+        organisation_prefix=args.organisation_prefix,
+        quantile=args.quantile,
+    )
+    text = indigo_text(document)
+    _write(args.out, out, lambda stream: stream.write(text))
+    return EXIT_OK
+
+
 def _write(
     path: str | None, out: TextIO, emit: Callable[[TextIO], object], newline: str | None = None
 ) -> None:
@@ -410,6 +434,17 @@ def _out_path(text: str) -> str:
 
 _positive = _whole(1)
 _seed = _whole(0)
+
+
+def _quantile(text: str) -> float:
+    """An argparse type: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
 
 
 def _workers(text: str) -> int:
@@ -605,6 +640,64 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
         )
+    export = command("export", "write a programme in a data standard", _cmd_export_indigo)
+    standards = export.add_subparsers(dest="standard", metavar="STANDARD", required=True)
+
+    def standard(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = standards.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        sub.add_argument(
+            "file",
+            metavar="FILE",
+            nargs="?",
+            help="a .toml or .json file, or - (default: the example)",
+        )
+        sub.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+        problems_option(sub)
+        sub.add_argument(
+            "--max-input-bytes",
+            type=_positive,
+            default=MAX_INPUT_BYTES,
+            metavar="N",
+            help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
+        )
+        sub.add_argument(
+            "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
+        )
+        return sub
+
+    indigo_ = standard(
+        "indigo",
+        "outcome contracts as INDIGO projects, with organisations, funds and a payment plan",
+        _cmd_export_indigo,
+    )
+    indigo_.add_argument(
+        "--organisation-prefix",
+        default="INDIGO",
+        metavar="PREFIX",
+        help="the prefix of every identifier, e.g. your org-id (default INDIGO)",
+    )
+    indigo_.add_argument(
+        "--scenarios",
+        type=_positive,
+        metavar="N",
+        help="plan from N Monte Carlo scenarios (default: expected mode)",
+    )
+    indigo_.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+    indigo_.add_argument(
+        "--by",
+        choices=[r.replace("_", "-") for r in RESOLUTIONS],
+        help="the plan's periods (default: month in expected mode, fiscal-year in Monte Carlo)",
+    )
+    indigo_.add_argument(
+        "--quantile",
+        type=_quantile,
+        metavar="Q",
+        help="plan each payment as the Q quantile of the scenarios (default: their mean)",
+    )
+    indigo_.add_argument(
+        "--no-plan", action="store_true", help="leave out the projected outcome payment plan"
+    )
     review_.add_argument(
         "--set",
         action="append",

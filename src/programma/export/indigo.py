@@ -335,7 +335,9 @@ def _fund(programme: Programme, fund_id: str, ids: _Ids) -> dict[str, Any]:
 def _project(
     programme: Programme, contract: OutcomeContract, ids: _Ids, plan: _Plan | None
 ) -> dict[str, Any]:
-    currency = _value(programme.currency)
+    def currency() -> dict[str, Any]:  # a new one at each use: no part of the data is shared
+        return _value(programme.currency)
+
     data: dict[str, Any] = {"name": _value(contract.name)}
     if contract.description is not None:
         data["notes"] = _value(contract.description)
@@ -350,13 +352,13 @@ def _project(
     finance: dict[str, Any] = {}
     if contract.cap is not None:
         finance["maximum_potential_outcome_payment_v2"] = {
-            "currency": currency,
+            "currency": currency(),
             "amount": _value(contract.cap),
         }
     financing = contract.financing
     if isinstance(financing, InvestorFinancing):
         finance["total_investment_commitment"] = {
-            "currency": currency,
+            "currency": currency(),
             "amount": {"exact": _value(financing.commitment)},
         }
         data["investments"] = [_investment(programme, financing, ids)]
@@ -378,7 +380,9 @@ def _project(
     ]
     data["outcome_metrics"] = [_metric(metric) for metric in contract.metrics]
     base = _month(programme.price_base_date or programme.start)
-    data["outcome_pricings"] = [_pricing(metric, currency, base) for metric in contract.metrics]
+    data["outcome_pricings"] = [
+        _pricing(metric, programme.currency, base) for metric in contract.metrics
+    ]
     if plan is not None:
         data.update(plan.for_contract(contract, programme.currency, ids))
     return data
@@ -488,8 +492,8 @@ def _metric(metric: OutcomeMetric) -> dict[str, Any]:
     return entry
 
 
-def _pricing(metric: OutcomeMetric, currency: dict[str, Any], base: str) -> dict[str, Any]:
-    pricing: dict[str, Any] = {"outcome_metric_id": _value(metric.id), "currency": currency}
+def _pricing(metric: OutcomeMetric, currency: str, base: str) -> dict[str, Any]:
+    pricing: dict[str, Any] = {"outcome_metric_id": _value(metric.id), "currency": _value(currency)}
     if isinstance(metric.price, Fixed):
         pricing["price_per_unit"] = {"amount": _value(metric.price.value)}
         pricing["price_description"] = _value(f"per payable outcome, at {base} prices")
