@@ -33,6 +33,7 @@ from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, pr
 from .engine.projection import Projection
 from .examples import example_text, leeuwarden_oost
 from .export.iati import ORGANISATION_TYPES, ExportError, iati
+from .export.indigo import indigo, indigo_text
 from .files.atomic import atomic_writer, check_output_path, terminating_cleanly
 from .files.programme_files import (
     FORMATS,
@@ -408,6 +409,33 @@ def _cmd_export_iati(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
     return EXIT_OK
 
 
+def _cmd_export_indigo(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = _programme_or_example(args, args.input_format, stdin)
+    path = None if args.out in (None, "-") else args.out
+    if path is not None:
+        check_output_path(path)  # before the projection, not after it
+    projection = None
+    if not args.no_plan:
+        try:
+            projection = project(
+                programme,
+                scenarios=args.scenarios,
+                seed=args.seed,
+                resolution=args.by.replace("-", "_") if args.by else None,
+            )
+        except ProjectionError as error:
+            raise _InputError(f"{args.file or 'the example'}: {error}") from None
+    document = indigo(
+        programme,
+        projection,
+        organisation_prefix=args.organisation_prefix,
+        quantile=args.quantile,
+    )
+    text = indigo_text(document)
+    _write(path, out, lambda stream: stream.write(text))
+    return EXIT_OK
+
+
 def _quantile(text: str) -> float:
     """An argparse type: a number from 0 to 1."""
     try:
@@ -743,17 +771,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     export = command("export", "write a programme in a data standard", _cmd_export)
     standards = export.add_subparsers(dest="standard", metavar="STANDARD", required=True)
-    export_iati = standards.add_parser(
+
+    def standard(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        """A sub-command of ``export``: a programme in, a document in one standard out."""
+        sub = standards.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        sub.add_argument(
+            "file",
+            metavar="FILE",
+            nargs="?",
+            help="a .toml or .json file, or - (default: the example)",
+        )
+        sub.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+        problems_option(sub)
+        sub.add_argument(
+            "--scenarios",
+            type=_positive,
+            metavar="N",
+            help="project N Monte Carlo scenarios for the planned amounts (default: expected mode)",
+        )
+        sub.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+        sub.add_argument(
+            "--out",
+            type=_out_path,
+            metavar="PATH",
+            help="write to PATH (atomically); - or none for stdout",
+        )
+        return sub
+
+    export_iati = standard(
         "iati",
-        help="an IATI 2.03 activity file (the example without FILE)",
-        description="Write the programme, its contracts and initiatives as IATI 2.03 activities.",
+        "the programme, its contracts and initiatives as IATI 2.03 activities",
+        _cmd_export_iati,
     )
-    export_iati.set_defaults(run=_cmd_export_iati)
-    export_iati.add_argument(
-        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
-    )
-    export_iati.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    problems_option(export_iati)
     export_iati.add_argument(
         "--organisation-prefix",
         required=True,
@@ -772,28 +822,38 @@ def _parser() -> argparse.ArgumentParser:
         help="its IATI OrganisationType code (default: 11, local government, for a municipality)",
     )
     export_iati.add_argument(
-        "--scenarios",
-        type=_positive,
-        metavar="N",
-        help="Monte Carlo scenarios for the disbursements (default: expected mode)",
-    )
-    export_iati.add_argument(
-        "--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)"
-    )
-    export_iati.add_argument(
         "--quantile",
         type=_quantile,
         default=0.5,
         metavar="Q",
         help="the quantile over scenarios of projected amounts (default 0.5, the P50)",
     )
-    export_iati.add_argument(
-        "--out",
-        type=_out_path,
-        metavar="PATH",
-        help="write to PATH (atomically); - or none for stdout",
+    export_indigo = standard(
+        "indigo",
+        "outcome contracts as INDIGO projects, with organisations, funds and a payment plan",
+        _cmd_export_indigo,
     )
-    for reader in (validate, show, simulate, review_, export_iati):
+    export_indigo.add_argument(
+        "--organisation-prefix",
+        default="INDIGO",
+        metavar="PREFIX",
+        help="the prefix of every identifier, e.g. your org-id (default INDIGO)",
+    )
+    export_indigo.add_argument(
+        "--by",
+        choices=[r.replace("_", "-") for r in RESOLUTIONS],
+        help="the plan's periods (default: month in expected mode, fiscal-year in Monte Carlo)",
+    )
+    export_indigo.add_argument(
+        "--quantile",
+        type=_quantile,
+        metavar="Q",
+        help="plan each payment as the Q quantile of the scenarios (default: their mean)",
+    )
+    export_indigo.add_argument(
+        "--no-plan", action="store_true", help="leave out the projected outcome payment plan"
+    )
+    for reader in (validate, show, simulate, review_, export_iati, export_indigo):
         reader.add_argument(
             "--max-input-bytes",
             type=_positive,
