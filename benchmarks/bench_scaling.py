@@ -83,7 +83,7 @@ def benchmark(quick: bool, runs: int, timeout: float) -> str:
                     fixed,
                     label,
                     seconds(time_),
-                    f"{seconds(time_ / size)} a {unit}",
+                    f"{seconds(time_ / size)} per {unit}",
                     ratio(time_ / median_of(first, "seconds")),
                     mib(rise),
                     ratio(rise / max(median_of(first, "rise_mib"), 0.1)),
