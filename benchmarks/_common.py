@@ -14,6 +14,7 @@ import os
 import platform
 import pstats
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -94,6 +95,85 @@ def measure_in_subprocess(script: Path, arguments: Sequence[str]) -> dict[str, A
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_fresh(script: Path, arguments: Sequence[str], timeout: float) -> dict[str, Any]:
+    """One measurement: ``script --measure …`` in a fresh interpreter, within ``timeout`` seconds.
+
+    Returns the JSON the child prints last, or ``{"status": "timeout"}`` when it ran out of time
+    (the child is killed), or ``{"status": "failed", "error": …}`` when it failed.
+    """
+    command = [sys.executable, str(script), "--measure", *arguments]
+    try:
+        done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "timeout": timeout}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"status": "failed", "error": error}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def interleaved(
+    script: Path,
+    cases: Sequence[tuple[str, Sequence[str]]],
+    runs: int,
+    timeout: float,
+    log: Callable[[str], object] = lambda line: print(line, file=sys.stderr, flush=True),
+) -> dict[str, list[dict[str, Any]]]:
+    """``runs`` fresh-process runs of each case, interleaved (A, B, C, A, B, C, …).
+
+    A case whose run times out, fails or is refused is not run again: the one result says why.
+    """
+    results: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in cases}
+    for _ in range(runs):
+        for label, arguments in cases:
+            done = results[label]
+            if done and done[-1].get("status", "ok") != "ok":
+                continue
+            result = run_fresh(script, arguments, timeout)
+            result.setdefault("status", "ok")
+            done.append(result)
+            log(f"{label}: {json.dumps(result)}")
+    return results
+
+
+def median_of(runs: Sequence[dict[str, Any]], field: str) -> float:
+    """The median of ``field`` over the runs that finished."""
+    return float(statistics.median(run[field] for run in runs if run.get("status") == "ok"))
+
+
+def outcome(runs: Sequence[dict[str, Any]]) -> str:
+    """``ok`` when every run finished, else why not (the last run's status)."""
+    if runs and all(run.get("status") == "ok" for run in runs):
+        return "ok"
+    if not runs:
+        return "not run"
+    last = runs[-1]
+    if last["status"] == "timeout":
+        return f"timed out (> {last['timeout']:.0f} s)"
+    if last["status"] == "refused":
+        needed, allowed = last["needed"] / 1024**3, last["allowed"] / 1024**3
+        return f"refused: needs {needed:,.1f} GiB, allowed {allowed:,.1f} GiB"
+    return f"{last['status']}: {last.get('error', '')}"
+
+
+def available_memory() -> int | None:
+    """The machine's available memory in bytes (``MemAvailable``), or None where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def mib(value: float) -> str:
+    """A size in MiB, with thousands separators."""
+    return f"{value:,.1f} MiB" if value < 100 else f"{value:,.0f} MiB"
 
 
 def load_average() -> str:

@@ -1,86 +1,204 @@
-"""The embedded example, as ``programma simulate --scenarios N`` runs it: time, memory, profile.
+"""The embedded example against the per-scenario oracle of the tests: time, memory, profile.
 
-``project(leeuwarden_oost(), scenarios=N)`` (Monte Carlo, kept by fiscal year, the default)
-for N = 10,000 and 100,000, in this process and with ``ProcessPoolExecutor(2)`` (created
-and shut down inside the timed call, as the command line does with ``--workers 2``), then
-``summary()`` of the projection. The programme is loaded beforehand (its load time is
-printed once). Every run passes ``max_memory=8 GiB``: with the default 4 GiB, 100,000
-scenarios on two workers are refused (the estimate counts two chunks in flight per worker),
-while in this process the default is enough.
+Two programmes:
 
-Each measurement runs in a fresh interpreter: its first run gives the memory (the rise of
-the peak RSS over the RSS before the run, and the largest peak RSS of a worker process), and
-the wall time is the best of ``--repeats`` runs, that first one included.
+* ``example``: ``leeuwarden_oost()`` as shipped (4 outcome contracts, one per financing mode);
+* ``example × 25``: the example with its 4 contracts copied 25 times (100 contracts), each copy
+  with new ids for the contract, the initiatives it pays for and the gates that act on it or
+  read it (see :func:`replicate`); the funds, their budgets and the initiatives the funds pay
+  for are the example's, once.
 
-``--profile`` instead runs cProfile on the in-process projection of 10,000 scenarios and
-prints the functions with the most own time.
+Contenders, each in a fresh interpreter, taking turns (A, B, A, B, …), the median of ``--runs``
+runs (at least 5):
 
-Run: ``python benchmarks/bench_example.py`` (``--sizes 10000`` for one size),
-``python benchmarks/bench_example.py --profile``,
-``python benchmarks/bench_example.py --chunks 512 1024 2048 4096`` (the effect of the chunk size,
-10,000 scenarios in this process).
+* ``programma``: ``project(programme, scenarios=N)`` in this process, kept by fiscal year (the
+  default of a Monte Carlo run, what ``programma simulate --scenarios N`` runs);
+* ``oracle``: ``tests/oracle.py``, the plain reference implementation the tests compare the
+  engine with (one scenario and one month at a time, in Python), on the first n scenarios only
+  (n = ``--oracle-scenarios``, divided by the number of copies; at least 4): it takes tens of
+  milliseconds a scenario. Its time is reported per scenario and compared per scenario.
+
+Each oracle run also checks the engine: ``project(programme, scenarios=n, resolution="month")``
+must give the oracle's value in every series, scenario and month (to 1e-9 relative or 1e-6
+absolute, the tolerance of ``tests/test_oracle.py``); the first n scenarios of a run are the
+same in every run with the same seed, so this checks the first n of the timed runs too.
+
+``--profile`` instead runs cProfile on the projection of 10,000 scenarios; ``--chunks`` times
+10,000 scenarios for several ``chunk_size`` values; ``--pool`` adds a contender that runs on
+``ProcessPoolExecutor(2)``.
+
+Run: ``python benchmarks/bench_example.py`` (1,000, 10,000 and 100,000 scenarios of the example;
+1,000 and 10,000 of the 100 contracts), ``--quick`` for a small smoke pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import attrs
+import numpy as np
 from _common import (
+    HERE,
     best_time,
+    interleaved,
     machine_header,
     markdown_table,
-    measure_in_subprocess,
+    median_of,
+    mib,
+    outcome,
     peak_rss_during,
     profile_table,
     ratio,
     seconds,
 )
 
-from programma import Projection, project
+from programma import MemoryBudgetError, Programme, project
 from programma.examples import leeuwarden_oost
 
+sys.path.insert(0, str(HERE.parent / "tests"))  # the oracle lives with the tests
+
+SEED = 1
 WORKERS = 2
-MAX_MEMORY = 8 * 1024**3
-"""The ``max_memory`` of every run: the default 4 GiB refuses 100,000 scenarios on 2 workers."""
-MODES = ("in-process", "process-pool")
+CASES = ((1, (1_000, 10_000, 100_000)), (25, (1_000, 10_000)))
+"""(copies of the example's contracts, scenario counts) measured by default."""
+QUICK_CASES = ((1, (300,)), (25, (300,)))
+TINY = (1, 3)
+"""(copies, scenarios) the test suite runs in-process."""
+ORACLE_SCENARIOS = 100
+QUICK_ORACLE_SCENARIOS = 20
+REL_TOL, ABS_TOL = 1e-9, 1e-6
 
 
-def measure(mode: str, scenarios: int, repeats: int) -> dict[str, Any]:
-    """Inside a fresh interpreter: memory and time of the projection, then of its summary."""
-    programme = leeuwarden_oost()
-    kept: list[Projection] = []
+def _suffixed(name: str, copy: int) -> str:
+    return name if copy == 0 else f"{name}.{copy}"
 
-    def run() -> None:
-        kept.clear()  # let the previous projection go before the next is made
-        if mode == "in-process":
-            kept.append(project(programme, scenarios=scenarios, max_memory=MAX_MEMORY))
-        else:
-            with ProcessPoolExecutor(WORKERS) as executor:
-                kept.append(
-                    project(
-                        programme, scenarios=scenarios, executor=executor, max_memory=MAX_MEMORY
-                    )
+
+def replicate(programme: Programme, copies: int, contracts: tuple[str, ...] = ()) -> Programme:
+    """The programme with ``copies`` copies of its contracts (of ``contracts`` only, if given).
+
+    Copy k > 0 of a contract gets the id ``{id}.{k}``, and so do the initiatives it pays for
+    (an initiative is paid by one contract only) and the gates that act on it or read it (a
+    pre-financing names its own gate). Contracts left out take their initiatives and gates
+    with them; everything else (funds and their budgets, the initiatives the funds pay for,
+    stakeholders, parameters) stays as it is, once.
+    """
+    chosen = [c for c in programme.contracts if not contracts or c.id in contracts]
+    chosen_ids = {c.id for c in chosen}
+    paid_by = {i for c in programme.contracts for i in c.initiatives}
+    chosen_initiatives = {i for c in chosen for i in c.initiatives}
+    initiatives = [i for i in programme.initiatives if i.id not in paid_by]
+    contract_list, gates = [], []
+    by_id = {i.id: i for i in programme.initiatives}
+    for copy in range(copies):
+        for contract in chosen:
+            financing = contract.financing
+            gate = getattr(financing, "gate", None)
+            if gate is not None:
+                financing = attrs.evolve(financing, gate=_suffixed(gate, copy))  # type: ignore[misc]
+            contract_list.append(
+                attrs.evolve(
+                    contract,
+                    id=_suffixed(contract.id, copy),
+                    initiatives=tuple(_suffixed(i, copy) for i in contract.initiatives),
+                    financing=financing,
                 )
+            )
+            initiatives += [
+                attrs.evolve(by_id[i], id=_suffixed(i, copy)) for i in contract.initiatives
+            ]
+        for gate in programme.gates:
+            target = gate.contract or ""
+            if target not in chosen_ids and gate.initiative not in chosen_initiatives:
+                continue
+            condition = gate.condition
+            if condition.contract in chosen_ids:
+                condition = attrs.evolve(condition, contract=_suffixed(condition.contract, copy))
+            gates.append(
+                attrs.evolve(
+                    gate,
+                    id=_suffixed(gate.id, copy),
+                    contract=_suffixed(gate.contract, copy) if gate.contract else None,
+                    initiative=(_suffixed(gate.initiative, copy) if gate.initiative else None),
+                    condition=condition,
+                )
+            )
+    return attrs.evolve(
+        programme,
+        contracts=tuple(contract_list),
+        initiatives=tuple(initiatives),
+        gates=tuple(gates),
+    )
 
-    memory = peak_rss_during(run)
-    best = min(memory["seconds"], best_time(run, repeats - 1)) if repeats > 1 else memory["seconds"]
-    projection = kept[0]
-    summary_time = best_time(projection.summary, 3)
-    return {
-        "mode": mode,
-        "scenarios": scenarios,
-        "time": best,
-        "summary_time": summary_time,
-        "kept_mib": projection.values.nbytes / 1024**2,
-        **memory,
-    }
+
+def oracle_scenarios(copies: int, scenarios: int, budget: int = ORACLE_SCENARIOS) -> int:
+    """How many scenarios the oracle runs: ``budget / copies``, at least 4, at most N."""
+    return min(scenarios, max(4, budget // copies))
+
+
+def mismatches(programme: Programme, expected: dict[Any, list[list[float]]]) -> tuple[int, int]:
+    """(values that differ, values compared) between the oracle's series and the engine's, by
+    month, over the scenarios the oracle ran."""
+    scenarios = len(next(iter(expected.values())))
+    projection = project(programme, scenarios=scenarios, seed=SEED, resolution="month")
+    differ = compared = 0
+    index = {key: n for n, key in enumerate(projection.series)}
+    differ += len(set(expected) ^ set(index))
+    for key, rows in expected.items():
+        if key not in index:
+            continue
+        want = np.asarray(rows)
+        got = projection.values[:, :, index[key]]
+        differ += int((~np.isclose(got, want, rtol=REL_TOL, atol=ABS_TOL)).sum())
+        compared += want.size
+    return differ, compared
+
+
+def measure(
+    kind: str, copies: int, scenarios: int, oracle_budget: int, contract: str = "-"
+) -> dict[str, Any]:
+    """Inside a fresh interpreter: one timed run and its memory (of ``copies`` copies of the
+    example's contracts, or of its ``contract`` alone unless that is ``-``)."""
+    programme = leeuwarden_oost()
+    if contract != "-":
+        programme = replicate(programme, copies, (contract,))
+    elif copies > 1:
+        programme = replicate(programme, copies)
+    run: Callable[[], object]
+    counted = scenarios
+    if kind == "programma":
+        run = partial(project, programme, scenarios=scenarios, seed=SEED)
+    elif kind == "pool":
+
+        def run() -> object:
+            with ProcessPoolExecutor(WORKERS) as executor:
+                return project(programme, scenarios=scenarios, seed=SEED, executor=executor)
+
+    elif kind == "oracle":
+        from oracle import oracle  # type: ignore[import-not-found]
+
+        counted = oracle_scenarios(copies, scenarios, oracle_budget)
+        run = partial(oracle, programme, scenarios=counted, seed=SEED)
+    else:
+        raise ValueError(f"unknown contender {kind!r}")
+    got: list[Any] = []
+    try:
+        memory = peak_rss_during(lambda: got.append(run()))
+    except MemoryBudgetError as error:
+        return {"status": "refused", "needed": error.needed, "allowed": error.allowed}
+    result = {"counted": counted, "per_scenario": memory["seconds"] / counted, **memory}
+    if kind == "oracle":
+        differ, compared = mismatches(programme, got[0])
+        result |= {"differ": differ, "compared": compared}
+    return result
 
 
 def profile(scenarios: int, top: int) -> str:
@@ -104,13 +222,74 @@ def chunk_sweep(scenarios: int, sizes: list[int], repeats: int) -> str:
     return f"{scenarios:,} scenarios in this process\n\n" + markdown_table(header, rows)
 
 
+def benchmark(
+    cases: tuple[tuple[int, tuple[int, ...]], ...],
+    runs: int,
+    timeout: float,
+    oracle_budget: int,
+    pool: bool = False,
+) -> str:
+    """Measure every case, the contenders interleaved, and return the Markdown table."""
+    script = Path(__file__)
+    rows = []
+    kinds = ("programma", "pool", "oracle") if pool else ("programma", "oracle")
+    for copies, sizes in cases:
+        name = "example" if copies == 1 else f"example × {copies} ({4 * copies} contracts)"
+        for size in sizes:
+            arguments = [str(copies), str(size), str(oracle_budget), "-"]
+            results = interleaved(script, [(k, [k, *arguments]) for k in kinds], runs, timeout)
+            engine = results["programma"]
+            for kind, done in results.items():
+                status = outcome(done)
+                if status != "ok":
+                    rows.append([name, f"{size:,}", kind, status, "", "", "", "", ""])
+                    continue
+                per = median_of(done, "per_scenario")
+                base = median_of(engine, "per_scenario") if outcome(engine) == "ok" else math.nan
+                checked = "—"
+                if kind == "oracle":
+                    last = done[-1]
+                    checked = f"{last['compared'] - last['differ']:,} / {last['compared']:,}"
+                rows.append(
+                    [
+                        name,
+                        f"{size:,}",
+                        kind,
+                        f"{done[-1]['counted']:,}",
+                        seconds(median_of(done, "seconds")),
+                        f"{per * 1e6:,.0f} µs",
+                        ratio(per / base) if base == base else "—",
+                        mib(median_of(done, "rise_mib")),
+                        checked,
+                    ]
+                )
+    header = [
+        "programme",
+        "N",
+        "contender",
+        "scenarios run",
+        "time (median)",
+        "per scenario",
+        "per scenario / programma",
+        "memory rise",
+        "values equal to the engine's",
+    ]
+    return markdown_table(header, rows)
+
+
 def main() -> None:
-    """Measure each size and mode, print a Markdown table; or print the profile."""
+    """Measure each case and print a Markdown table; or print the profile or chunk sweep."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs (best is kept)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="scenario counts of the example")
+    parser.add_argument("--copies", type=int, default=25, help="copies for the larger programme")
+    parser.add_argument("--runs", type=int, default=5, help="fresh-process runs per contender")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
+    parser.add_argument("--oracle-scenarios", type=int, default=ORACLE_SCENARIOS)
+    parser.add_argument("--pool", action="store_true", help="also on ProcessPoolExecutor(2)")
+    parser.add_argument("--quick", action="store_true", help="a small smoke pass")
     parser.add_argument("--profile", action="store_true", help="profile 10,000 scenarios")
     parser.add_argument("--top", type=int, default=10, help="functions shown by --profile")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of --chunks (best)")
     parser.add_argument(
         "--chunks",
         type=int,
@@ -118,15 +297,13 @@ def main() -> None:
         metavar="SIZE",
         help="instead time 10,000 scenarios in this process with each chunk_size",
     )
-    parser.add_argument(
-        "--measure", nargs=3, metavar=("MODE", "N", "REPEATS"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure:  # the child process of one measurement
-        mode, size, repeats = args.measure
-        print(json.dumps(measure(mode, int(size), int(repeats))))
+    if args.measure:  # the child process of one run
+        kind, copies, size, budget, contract = args.measure
+        print(json.dumps(measure(kind, int(copies), int(size), int(budget), contract)))
         return
-    print(machine_header(["programma", "numpy"]))
+    print(machine_header(["programma", "numpy", "scipy"]))
     if args.profile:
         print(profile(10_000, args.top))
         return
@@ -136,43 +313,13 @@ def main() -> None:
     start = time.perf_counter()
     leeuwarden_oost()
     print(f"loading the example: {seconds(time.perf_counter() - start)}")
-    rows = []
-    for size in args.sizes:
-        results = {}
-        for mode in MODES:
-            results[mode] = measure_in_subprocess(
-                Path(__file__), [mode, str(size), str(args.repeats)]
-            )
-            print(json.dumps(results[mode]), file=sys.stderr)
-        base = results["in-process"]["time"]
-        for mode, result in results.items():
-            workers = f"{result['child_peak_rss_mib']:,.0f} MiB" if mode != "in-process" else "—"
-            rows.append(
-                [
-                    f"{size:,}",
-                    mode,
-                    ratio(result["time"] / base),
-                    seconds(result["time"]),
-                    f"{result['time'] / size * 1e6:,.0f} µs",
-                    f"{result['rise_mib']:,.0f} MiB",
-                    workers,
-                    f"{result['kept_mib']:,.0f} MiB",
-                    seconds(result["summary_time"]),
-                ]
-            )
-    header = [
-        "N",
-        "mode",
-        "time / in-process",
-        "time (best)",
-        "per scenario",
-        "memory rise (main)",
-        "peak RSS per worker",
-        "kept values",
-        "summary()",
-    ]
+    cases = QUICK_CASES if args.quick else CASES
+    budget = QUICK_ORACLE_SCENARIOS if args.quick else args.oracle_scenarios
+    if args.sizes:
+        cases = ((1, tuple(args.sizes)),)
+    cases = tuple((args.copies if c > 1 else 1, s) for c, s in cases)
     print()
-    print(markdown_table(header, rows))
+    print(benchmark(cases, args.runs, args.timeout, budget, args.pool))
 
 
 if __name__ == "__main__":
