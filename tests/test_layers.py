@@ -37,16 +37,12 @@ LAYERS = {
 KNOWN = {
     ("programma.engine.projection", "programma.analysis.summary"),
     ("programma.engine.projection", "programma.files.atomic"),
-    ("programma.model.whatif", "programma.files.programme_files"),
 }
 """Upward imports that are known and to be removed: the result type's summary and file
 exports, and reading values by the file reader's rules. No other may be added."""
 
 KNOWN_CYCLES = {
     frozenset({"programma.engine.projection", "programma.analysis.summary"}),
-    frozenset(
-        {"programma.model.programme", "programma.model.whatif", "programma.files.programme_files"}
-    ),
 }
 
 
@@ -61,7 +57,7 @@ def imports() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             targets: list[str] = []
             if isinstance(node, ast.ImportFrom):
                 base = package.split(".")
@@ -79,6 +75,15 @@ def imports() -> dict[str, set[str]]:
                 if target and target != name and target.startswith("programma"):
                     found[name].add(target)
     return found
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of a module except those in ``if TYPE_CHECKING:`` blocks, which never run."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(inner) for child in node.body for inner in ast.walk(child))
+    return [node for node in ast.walk(tree) if id(node) not in skipped]
 
 
 def layer(module: str) -> int:

@@ -21,7 +21,8 @@ from ..model.checks import ID_PATTERN, YearAmounts
 from ..model.distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly
 from ..model.financing import FINANCING_TYPES
 from ..model.gates import Decision
-from ..model.programme import DISCOUNT_PRESETS, VARIANTS_TYPE, Programme
+from ..model.plain import VARIANTS_TYPE
+from ..model.programme import DISCOUNT_PRESETS, Programme
 from ..model.vocabulary import Action
 
 __all__ = ["schema"]

@@ -45,8 +45,6 @@ __all__ = ["DISCOUNT_PRESETS", "Parameter", "Programme"]
 DISCOUNT_PRESETS: tuple[str, ...] = ("nl-2021", "uk-green-book", "uk-green-book-health")
 """Named discount-rate presets a programme may name instead of a rate."""
 
-VARIANTS_TYPE = dict[str, dict[str, Any]]
-"""The type of :attr:`Programme.variants`: overrides (path to value) by variant name."""
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SHARE_TOLERANCE = 1e-9

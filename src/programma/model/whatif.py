@@ -23,6 +23,7 @@ import attrs
 
 from .._errors import Problem, ValidationError, described
 from .checks import ID_EXPECTED, ID_PATTERN, YearAmounts, deferred_checks, some_ids
+from .plain import reader, shape_problems, writer
 
 if TYPE_CHECKING:
     from .programme import Programme
@@ -230,8 +231,6 @@ def _locate(items: tuple[Any, ...], item_hint: Any, key: str, here: str) -> tupl
 
 def _convert(value: object, hint: Any, here: str) -> Any:
     """``value`` as the field typed ``hint`` holds it, read as the file format reads it."""
-    from ..files.programme_files import _clean, _reader, _shape_problems, _writer
-
     args = typing.get_args(hint)
     if value is None and types.NoneType in args:
         return None  # an optional field, unset
@@ -239,12 +238,12 @@ def _convert(value: object, hint: Any, here: str) -> Any:
         value = {str(year): amount for year, amount in value}
     # The object itself (Pert(…), a date, an enum member) becomes its file form first: one
     # reading for every way of giving a value, and the file's rules for each field.
-    plain = _clean(_writer("toml").converter.unstructure(value))
+    plain = writer(dates_as_text=False).data(value)
     try:
         with deferred_checks():
-            return _reader().converter.structure(plain, hint)
+            return reader().converter.structure(plain, hint)
     except Exception as error:
-        raise _PathError(list(_shape_problems(error, here))) from None
+        raise _PathError(list(shape_problems(error, here))) from None
 
 
 # -- applying many paths ----------------------------------------------------------------------
@@ -254,8 +253,6 @@ def _apply(
     programme: Programme, values: Mapping[str, object], *, keep_variants: bool
 ) -> tuple[Programme, dict[str, Any]]:
     """The programme with ``values`` set, and each value as the programme now holds it."""
-    from .programme import Programme
-
     if not isinstance(values, Mapping):
         raise ValidationError(
             [Problem("", "a mapping of paths to values", described(type(values).__name__))]
@@ -282,7 +279,7 @@ def _apply(
         if not keep_variants:
             fields["variants"] = {}
         result = attrs.evolve(programme, **fields) if fields else programme
-    assert isinstance(result, Programme)
+    assert isinstance(result, type(programme))
     return result, held
 
 
@@ -294,11 +291,10 @@ class _Root:
         self.last_value: Any = None
 
     def set(self, steps: tuple[_Step, ...], value: object) -> None:
-        from .programme import Programme
-
+        kind = type(self.programme)  # the Programme class, not imported: it imports this module
         name = steps[0].field
         assert name is not None
-        names = [field.name for field in attrs.fields(Programme)]
+        names = [field.name for field in attrs.fields(kind)]
         if name not in names:
             raise _PathError(
                 [
@@ -309,7 +305,7 @@ class _Root:
                     )
                 ]
             )
-        hint = _hints(Programme)[name]
+        hint = _hints(kind)[name]
         current = self.changes.get(name, getattr(self.programme, name))
         if len(steps) == 1:
             new = _convert(value, hint, name)
