@@ -70,7 +70,7 @@ def before_source(ref: str) -> Path:
 
 
 FLAT_MODULES = {
-    "programma._atomic": "programma.files.atomic",
+    "programma._atomic": "programma._atomic",
     "programma._programme": "programma.model.programme",
     "programma._series": "programma.engine.series",
     "programma._summary": "programma.analysis.summary",

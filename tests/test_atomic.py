@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import programma
+from programma._atomic import OutputPathError, atomic_writer, terminating_cleanly, write_atomic
 from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from programma.examples import leeuwarden_oost
-from programma.files.atomic import OutputPathError, atomic_writer, terminating_cleanly, write_atomic
 
 SOURCE = str(Path(programma.__file__).parents[1])
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file semantics")
@@ -44,7 +44,7 @@ def run_python(code: str, *args: str, umask: int = 0o022) -> subprocess.Complete
 
 WRITE = """
 import sys
-from programma.files.atomic import write_atomic
+from programma._atomic import write_atomic
 write_atomic(sys.argv[1], sys.argv[2])
 """
 
@@ -229,7 +229,7 @@ class TestBadPaths:
 
 SLOW_WRITER = """
 import sys, time
-from programma.files.atomic import atomic_writer, terminating_cleanly
+from programma._atomic import atomic_writer, terminating_cleanly
 with terminating_cleanly(), atomic_writer(sys.argv[1]) as stream:
     stream.write("partial")
     stream.flush()

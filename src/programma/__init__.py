@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._atomic import OutputPathError
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
 from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, compare
 from .analysis.coverage import Amounts, Coverage
+from .analysis.projection import Projection, project
 from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
 from .analysis.variants import VariantProjections, project_variants
@@ -19,11 +21,8 @@ from .engine.project import (
     MemoryBudgetError,
     ProjectionError,
     default_max_memory,
-    project,
 )
-from .engine.projection import Projection
 from .engine.series import FLOWS, MEASURES, SIGNED, STOCKS, SeriesKey
-from .files.atomic import OutputPathError
 from .files.programme_files import FORMAT_VERSION, MAX_INPUT_BYTES, dump, dumps, load, loads
 from .files.schema import schema
 from .model.areas import Area

@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from ._atomic import atomic_writer, check_output_path, terminating_cleanly
 from ._errors import SHOWN_PER_KIND, Problem, ProgrammaError, ValidationError
 from ._text import printable
 from .analysis.compare import RECORD_FIELDS, DesignComparison, compare
+from .analysis.projection import Projection, project
 from .analysis.review import ReviewConfig, review
 from .analysis.summary import Summary
-from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError, project
-from .engine.projection import Projection
+from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError
 from .examples import example_text, leeuwarden_oost
 from .export.iati import ORGANISATION_TYPES, ExportError, iati
 from .export.indigo import indigo, indigo_text
-from .files.atomic import atomic_writer, check_output_path, terminating_cleanly
 from .files.programme_files import (
     FORMATS,
     MAX_INPUT_BYTES,

@@ -18,10 +18,10 @@ import numpy as np
 
 from .._errors import Problem, ValidationError, described
 from ..engine.layout import FUND_OUTFLOWS
-from ..engine.project import ProjectionError, project
-from ..engine.projection import Projection
+from ..engine.project import ProjectionError
 from ..model.financing import InvestorFinancing
 from ..model.programme import Programme
+from .projection import Projection, project
 from .summary import PERCENTILE_METHOD, Spread
 
 __all__ = [

@@ -9,9 +9,9 @@ import attrs
 import numpy as np
 
 from .._text import money, table
-from ..engine.project import ProjectionError, project
-from ..engine.projection import Projection
+from ..engine.project import ProjectionError
 from ..model.programme import Programme
+from .projection import Projection, project
 from .summary import PERCENTILE_METHOD, Spread
 
 __all__ = ["BASE", "VariantProjections", "project_variants"]

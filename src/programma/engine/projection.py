@@ -10,20 +10,17 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import Any, Literal, TextIO
 
 import attrs
 import numpy as np
 
+from .._atomic import atomic_writer
 from .._text import money, number, table
-from ..files.atomic import atomic_writer
 from ..finance import discount_factors
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution, TimeGrid
 from .series import COUNTS, STOCKS, SeriesKey
-
-if TYPE_CHECKING:
-    from ..analysis.summary import Summary
 
 __all__ = ["Projection"]
 
@@ -60,6 +57,9 @@ def _check_resolution(resolution: str) -> Resolution:
 @attrs.frozen(eq=False, repr=False)
 class Projection:
     """The flows and measures of a programme, per scenario, period and series.
+
+    What the engine computes and how it is selected, regrouped and written; the public
+    :class:`programma.Projection` adds the summary.
 
     ``values[s, p, n]`` is series ``series[n]`` in period ``periods[p]`` of scenario ``s``.
     In expected mode there is one scenario (every distribution at its mean).
@@ -463,16 +463,6 @@ class Projection:
         years = (self.grid.last_months(self.resolution) + 1 - base) / 12.0
         factors = discount_factors(p.discount_rate if rate is None else rate, years)
         return np.asarray((self.total(**criteria) * factors[None, :]).sum(axis=1))
-
-    def summary(self) -> Summary:
-        """Per fund and fiscal year, per contract, gate and investor: means and spreads.
-
-        Raises:
-            ValueError: The kept periods do not regroup into fiscal years.
-        """
-        from ..analysis.summary import summarise
-
-        return summarise(self)
 
     # -- display ------------------------------------------------------------------------------
 

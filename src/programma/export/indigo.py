@@ -34,9 +34,9 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .._atomic import atomic_writer
 from .._errors import Problem, ValidationError, described
 from ..engine.projection import Projection
-from ..files.atomic import atomic_writer
 from ..model.checks import month_index
 from ..model.contracts import OutcomeContract
 from ..model.distributions import KIND_OF, Discrete, Distribution, Fixed, Samples, Yearly

@@ -22,11 +22,11 @@ from typing import Any, Literal, TypeAlias
 
 import tomli_w
 
+from .._atomic import write_atomic
 from .._errors import FormatVersionError, ParseError, Problem, ValidationError, described
 from ..model.checks import deferred_checks
 from ..model.plain import join, reader, shape_problems, typename, writer
 from ..model.programme import Programme
-from .atomic import write_atomic
 
 __all__ = [
     "FORMAT_VERSION",
@@ -300,6 +300,7 @@ def _repeated_keys(value: Any, path: str, problems: list[Problem]) -> None:
 def dumps(programme: Programme, *, format: Format = "toml") -> str:
     """The programme as TOML or JSON text; ``loads(dumps(p, format=f), format=f) == p``.
 
+    >>> import datetime as dt
     >>> p = Programme("demo", "Demo", "EUR", dt.date(2021, 1, 1), 20)
     >>> print(dumps(p))
     format_version = 1

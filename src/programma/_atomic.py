@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from .._errors import ProgrammaError
+from ._errors import ProgrammaError
 
 __all__ = [
     "OutputPathError",
