@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 import programma as pg
 from builders import D, base_programme, contract
 from profiles import examples
-from programma import finance
 from programma.finance import (
     DISCOUNT_PRESETS,
     discount_factors,
     irr,
     npv,
     rate_schedule,
+    roots,
     xirr,
     xnpv,
 )
@@ -237,13 +237,13 @@ class TestIrrSearch:
         rng = np.random.default_rng(11)
         batch = np.concatenate([-rng.uniform(1, 9, (200, 3)), rng.uniform(0, 5, (200, 20))], 1)
         with_newton = irr(batch)
-        real_newton = finance._newton
+        real_newton = roots._newton
 
         def failing(*args: object, **kwargs: object) -> tuple[np.ndarray, np.ndarray]:
             roots, ok = real_newton(*args, **kwargs)  # type: ignore[arg-type]
             return roots, np.zeros_like(ok)
 
-        monkeypatch.setattr(finance, "_newton", failing)
+        monkeypatch.setattr(roots, "_newton", failing)
         assert np.allclose(with_newton, irr(batch), rtol=1e-10, atol=1e-12)
         for values, expected in DIVERGING + SEVERAL:
             assert expected == pytest.approx(float(irr(values)), abs=1e-12)
@@ -293,7 +293,7 @@ class TestIrrSearch:
         dates = np.datetime64("2021-01-01") + np.sort(rng.integers(0, 3000, (9, 14)), axis=1)
         whole = xirr(rows, dates)
         alone = np.array([float(xirr(row, day)) for row, day in zip(rows, dates, strict=True)])
-        monkeypatch.setattr(finance, "_PART", 2)
+        monkeypatch.setattr(roots, "_PART", 2)
         np.testing.assert_array_equal(whole, xirr(rows, dates))
         np.testing.assert_array_equal(whole, alone)
         assert np.isfinite(whole).sum() >= 5

@@ -8,7 +8,8 @@ from collections import Counter
 from .._text import money, number, table
 from ..model.distributions import Distribution, describe, mean_of
 from ..model.financing import AdvanceFinancing, InvestorFinancing, Prefinancing
-from ..model.programme import COLLECTIONS, Programme
+from ..model.programme import Programme
+from ..model.references import COLLECTIONS
 
 __all__ = ["describe_programme"]
 
