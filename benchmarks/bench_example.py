@@ -148,7 +148,9 @@ def mismatches(programme: Programme, expected: dict[Any, list[list[float]]]) -> 
     """(values that differ, values compared) between the oracle's series and the engine's, by
     month, over the scenarios the oracle ran."""
     scenarios = len(next(iter(expected.values())))
-    projection = project(programme, scenarios=scenarios, seed=SEED, resolution="month")
+    projection = project(
+        programme, scenarios=scenarios, seed=SEED, resolution="month", initiatives=True
+    )
     differ = compared = 0
     index = {key: n for n, key in enumerate(projection.series)}
     differ += len(set(expected) ^ set(index))

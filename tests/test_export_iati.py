@@ -37,12 +37,12 @@ def schema() -> etree.XMLSchema:
 @pytest.fixture(scope="module")
 def runs() -> programma.Projection:
     """The example over 200 Monte Carlo scenarios, by month."""
-    return programma.project(EXAMPLE, scenarios=200, seed=3, resolution="month")
+    return programma.project(EXAMPLE, scenarios=200, seed=3, resolution="month", initiatives=True)
 
 
 @pytest.fixture(scope="module")
 def expected_mode() -> programma.Projection:
-    return programma.project(EXAMPLE, resolution="quarter")
+    return programma.project(EXAMPLE, resolution="quarter", initiatives=True)
 
 
 def parse(document: bytes) -> etree._Element:
@@ -93,7 +93,11 @@ class TestSchema:
     ) -> None:
         """Generated programmes validate, with and without a projection."""
         schema = etree.XMLSchema(etree.parse(str(SCHEMA_FILE)))
-        projection = programma.project(programme, resolution="month") if with_projection else None
+        projection = (
+            programma.project(programme, resolution="month", initiatives=True)
+            if with_projection
+            else None
+        )
         refused: ExportError | None = None
         try:
             document = iati(
@@ -311,8 +315,12 @@ class TestResults:
 class TestDeterminism:
     def test_same_input_same_bytes(self) -> None:
         """Two exports of the same programme and projection are identical."""
-        first = programma.project(EXAMPLE, scenarios=50, seed=9, resolution="quarter")
-        second = programma.project(EXAMPLE, scenarios=50, seed=9, resolution="quarter")
+        first = programma.project(
+            EXAMPLE, scenarios=50, seed=9, resolution="quarter", initiatives=True
+        )
+        second = programma.project(
+            EXAMPLE, scenarios=50, seed=9, resolution="quarter", initiatives=True
+        )
         assert iati(EXAMPLE, first, organisation_prefix=PREFIX) == iati(
             EXAMPLE, second, organisation_prefix=PREFIX
         )
@@ -343,7 +351,7 @@ class TestBadInput:
 
     def test_projection_by_fiscal_year(self) -> None:
         """Planned disbursements are per quarter: a projection by fiscal year is refused."""
-        yearly = programma.project(EXAMPLE, resolution="fiscal_year")
+        yearly = programma.project(EXAMPLE, resolution="fiscal_year", initiatives=True)
         with pytest.raises(
             ExportError, match="projection: expected a projection by month or by quarter"
         ):
@@ -361,7 +369,7 @@ class TestBadInput:
             fiscal_year_start_month=2,
             stakeholders=[municipality],
         )
-        quarterly = programma.project(february, resolution="quarter")
+        quarterly = programma.project(february, resolution="quarter", initiatives=True)
         with pytest.raises(ExportError, match="spans two fiscal years"):
             iati(february, quarterly, organisation_prefix=PREFIX)
 
@@ -426,7 +434,7 @@ class TestCommandLine:
 
     def test_stdout_equals_the_api(self) -> None:
         """Without --out (or with --out -) the document goes to stdout, as the API makes it."""
-        projection = programma.project(EXAMPLE, resolution="quarter")
+        projection = programma.project(EXAMPLE, resolution="quarter", initiatives=True)
         expected = iati(EXAMPLE, projection, organisation_prefix=PREFIX).decode("utf-8")
         for extra in ([], ["--out", "-"]):
             out = io.StringIO()

@@ -71,7 +71,9 @@ def assert_round_trips(programme: Programme) -> None:
 
 def assert_agrees_with_oracle(programme: Programme, scenarios: int | None) -> None:
     """The engine and the oracle give the same monthly series in every scenario."""
-    projection = pg.project(programme, scenarios=scenarios, seed=11, resolution="month")
+    projection = pg.project(
+        programme, scenarios=scenarios, seed=11, resolution="month", initiatives=True
+    )
     reference = oracle_run(programme, scenarios=scenarios, seed=11).series
     assert set(reference) == set(projection.series)
     for n, key in enumerate(projection.series):

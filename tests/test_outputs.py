@@ -21,7 +21,7 @@ from programma import STOCKS, Projection, project
 from programma.cli import EXIT_OK, main
 from programma.examples import leeuwarden_oost
 
-KEYS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric")
+KEYS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric", "area")
 
 
 def close(expected: float, got: float) -> bool:

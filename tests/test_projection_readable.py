@@ -61,7 +61,7 @@ class TestDeliveryCostOfEveryInitiative:
 
     @pytest.fixture
     def projection(self) -> pg.Projection:
-        return pg.project(base_programme(initiatives=[work()]))
+        return pg.project(base_programme(initiatives=[work()]), initiatives=True)
 
     def test_delivery_cost_by_month(self, projection: pg.Projection) -> None:
         """€400 a month in months 1–3: the whole cost, whatever funds pay it."""

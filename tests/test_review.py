@@ -1202,7 +1202,7 @@ class TestAnalysis:
 @pytest.fixture(scope="module")
 def projection() -> programma.Projection:
     """The expected-mode projection of the base design."""
-    return programma.project(BASE)
+    return programma.project(BASE, initiatives=True)
 
 
 class TestCoverage:

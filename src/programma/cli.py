@@ -384,6 +384,7 @@ def _cmd_export_iati(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
             scenarios=args.scenarios,
             seed=args.seed,
             resolution="quarter" if fiscal_quarters else "month",
+            initiatives=True,
         )
     except ProjectionError as error:
         raise _InputError(f"{args.file or 'the example'}: {error}") from None

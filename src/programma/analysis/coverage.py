@@ -282,16 +282,20 @@ def coverage(programme: Programme, projection: Projection | None = None) -> Cove
     )
 
     if projection is None:
-        projection = project(programme)
+        projection = project(programme, initiatives=True)
     elif projection.mode != "expected":
         raise ValueError(
             f"coverage needs an expected-mode projection, got a {projection.mode} one: "
-            "pass project(programme) (scenarios=None)"
+            "pass project(programme, initiatives=True) (scenarios=None)"
         )
     elif projection.programme != programme:
         raise ValueError(
             f"the projection is of programme {projection.programme.id!r}, "
             f"not of the programme reviewed ({programme.id!r})"
+        )
+    if projection.summed_initiatives:
+        raise ValueError(
+            "coverage needs each initiative's own series: pass project(programme, initiatives=True)"
         )
     totals = projection.values[0].sum(axis=0)
     budget: dict[str, float] = {initiative.id: 0.0 for initiative in programme.initiatives}

@@ -9,12 +9,13 @@ scenarios × months × series array.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
 import numpy as np
 
 from ..model.contracts import OutcomeContract
+from ..model.initiatives import Initiative
 from ..model.programme import Programme
 from ..periods.grid import Resolution, TimeGrid
 from .series import SeriesKey
@@ -24,8 +25,10 @@ __all__ = [
     "FUND_OUTFLOWS",
     "Accumulator",
     "Entry",
+    "InitiativeTargets",
     "Layout",
     "declare_series",
+    "initiative_targets",
 ]
 
 FUND_OUTFLOWS: tuple[str, ...] = (
@@ -72,10 +75,58 @@ class Layout:
         return self.position[key]
 
 
+class InitiativeTargets(NamedTuple):
+    """Where an initiative's cost is recorded, each series with the share of the cost it gets.
+
+    ``inside`` takes the cost inside the horizon (grants from its funds and, unless a contract
+    pays for it, its delivery cost); ``past_horizon`` what falls after it (§4.8.12).
+    """
+
+    inside: tuple[tuple[SeriesKey, float], ...]
+    past_horizon: tuple[tuple[SeriesKey, float], ...]
+
+
+def initiative_targets(
+    initiative: Initiative, fund_owners: Mapping[str, str], paid: bool, individually: bool
+) -> InitiativeTargets:
+    """The series an initiative's cost goes to (DESIGN §4.7).
+
+    Kept ``individually``, the initiative has its own series. Otherwise its cost is summed with
+    the other initiatives' per fund and per area: each of its areas takes an equal share, and
+    an initiative without areas goes to the series whose ``area`` is empty. A contract that
+    pays for the initiative records its delivery cost, so ``paid`` leaves that out here.
+    """
+    owner = initiative.owner
+    if individually:
+        spread: tuple[tuple[str, float], ...] = (("", 1.0),)
+        own = initiative.id
+    else:
+        areas = initiative.areas or ("",)
+        spread = tuple((area, 1.0 / len(areas)) for area in areas)
+        own = ""
+    inside: list[tuple[SeriesKey, float]] = []
+    for share in initiative.funds:
+        payer = fund_owners[share.fund]
+        for area, part in spread:
+            key = SeriesKey("grant", payer, owner, "", own, share.fund, area=area)
+            inside.append((key, share.share * part))
+    if not paid:  # paid by its funds: the owner carries the cost
+        for area, part in spread:
+            inside.append(
+                (SeriesKey("delivery_cost", owner, owner, initiative=own, area=area), part)
+            )
+    past = tuple(
+        (SeriesKey("unpaid_after_end", "", owner, initiative=own, area=area), part)
+        for area, part in spread
+    )
+    return InitiativeTargets(tuple(inside), past)
+
+
 def declare_series(
     programme: Programme,
     paid_by: dict[str, str],
     financing_series: Callable[[OutcomeContract], list[SeriesKey]],
+    individually: Collection[str] = (),
 ) -> Layout:
     """Every series a run of ``programme`` produces, in order.
 
@@ -83,18 +134,18 @@ def declare_series(
         programme: The programme.
         paid_by: The contract that pays for each initiative a contract pays for.
         financing_series: The series a contract's financing mode adds.
+        individually: The initiatives kept in series of their own (the others are summed per
+            fund and area).
     """
     layout = Layout()
     add = layout.add
-    funds = {f.id: f for f in programme.funds}
+    fund_owners = {f.id: f.owner for f in programme.funds}
     for initiative in programme.initiatives:
-        for share in initiative.funds:
-            owner = funds[share.fund].owner
-            add(SeriesKey("grant", owner, initiative.owner, "", initiative.id, share.fund))
-        if initiative.id not in paid_by:  # else its contract records the cost
-            owner = initiative.owner
-            add(SeriesKey("delivery_cost", owner, owner, initiative=initiative.id))
-        add(SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id))
+        targets = initiative_targets(
+            initiative, fund_owners, initiative.id in paid_by, initiative.id in individually
+        )
+        for key, _ in (*targets.inside, *targets.past_horizon):
+            add(key)
     for contract in programme.contracts:
         c = contract.id
         for initiative_id in contract.initiatives:

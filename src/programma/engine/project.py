@@ -6,13 +6,14 @@ import concurrent.futures as cf
 import math
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import attrs
 import numpy as np
 
 from .._errors import ProgrammaError
+from ..model.checks import some_ids
 from ..model.distributions import Ref, Samples
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution
@@ -221,6 +222,25 @@ def _result(future: cf.Future[ChunkResult]) -> ChunkResult:
             continue
 
 
+def _kept_individually(programme: Programme, initiatives: object) -> frozenset[str]:
+    """The ids of the initiatives kept in series of their own (see :func:`project`)."""
+    ids = [i.id for i in programme.initiatives]
+    if isinstance(initiatives, bool):
+        return frozenset(ids if initiatives else ())
+    if isinstance(initiatives, str) or not isinstance(initiatives, Collection):
+        raise ProjectionError(
+            f"initiatives: expected True, False or a collection of initiative ids, "
+            f"got {initiatives!r}"
+        )
+    unknown = [i for i in initiatives if i not in ids]
+    if unknown:
+        raise ProjectionError(
+            f"initiatives: expected ids of the programme's initiatives ({some_ids(ids)}), "
+            f"got {some_ids([str(i) for i in unknown])}"
+        )
+    return frozenset(initiatives)
+
+
 def project(
     programme: Programme,
     *,
@@ -233,6 +253,7 @@ def project(
     progress: Callable[[int, int], object] | None = None,
     workers: int | None = None,
     variant: str | None = None,
+    initiatives: bool | Collection[str] = False,
 ) -> Projection:
     """Project a programme's flows and measures, in expected mode or by Monte Carlo.
 
@@ -260,6 +281,13 @@ def project(
             is larger than needed. Only with an ``executor``.
         variant: The name of one of the programme's variants, to project the programme with
             its values (see :meth:`Programme.variant`); default: the programme as it is.
+        initiatives: Which initiatives keep series of their own: ``True`` for all, or their
+            ids. By default (``False``) the initiatives' grants, delivery costs and costs past
+            the horizon are summed per fund and per area (an initiative in several areas
+            gives each an equal share; one without areas goes to the series with an empty
+            ``area``), so that what is kept does not grow with the number of initiatives
+            (DESIGN §4.7). An initiative a contract pays for has its delivery cost in the
+            contract's series either way.
 
     Raises:
         ProjectionError: The arguments do not fit (bad values, too few ``Samples``, a
@@ -299,7 +327,7 @@ def project(
                 f"{path}: a Samples distribution has {size} values but {scenarios} scenarios "
                 f"were asked for{more}: give at least one value per scenario, or fewer scenarios"
             )
-    model = Model(programme)
+    model = Model(programme, _kept_individually(programme, initiatives))
     periods = model.grid.labels(kept)
     series = model.series
     count = 1 if expected else int(scenarios)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from .series import COUNTS, STOCKS, SeriesKey
 
 __all__ = ["Projection"]
 
-_KEY_FIELDS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric")
+_KEY_FIELDS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric", "area")
 _COARSER: dict[str, tuple[str, ...]] = {
     "month": ("month", "quarter", "year", "fiscal_year"),
     "quarter": ("quarter", "year", "fiscal_year"),
@@ -32,6 +32,9 @@ _COARSER: dict[str, tuple[str, ...]] = {
     "fiscal_year": ("fiscal_year", "year"),
 }
 
+
+_INITIATIVE_COSTS = frozenset({"grant", "delivery_cost", "unpaid_after_end"})
+"""The flows an initiative's cost is recorded in (a contract's are keyed by the contract)."""
 
 CSV_BLOCK_ROWS = 65_536
 """Rows :meth:`Projection.write_csv` formats and writes at a time (bounds its memory)."""
@@ -94,6 +97,17 @@ class Projection:
         """The programme's monthly grid."""
         p = self.programme
         return TimeGrid(p.start, p.months, p.fiscal_year_start_month)
+
+    @property
+    def summed_initiatives(self) -> bool:
+        """Whether some initiatives' costs are summed per fund and area, not kept apart.
+
+        ``project(..., initiatives=True)`` keeps every initiative in series of its own.
+        """
+        return any(
+            key.flow in _INITIATIVE_COSTS and not key.initiative and not key.contract
+            for key in self.series
+        )
 
     # -- selecting ----------------------------------------------------------------------------
 
@@ -292,7 +306,7 @@ class Projection:
         >>> text = io.StringIO()
         >>> project(leeuwarden_oost()).write_csv(text)
         >>> text.getvalue().splitlines()[0]
-        'scenario,period,flow,payer,payee,contract,initiative,fund,metric,value'
+        'scenario,period,flow,payer,payee,contract,initiative,fund,metric,area,value'
         """
         stream.write(_csv_line(["scenario", "period", *_KEY_FIELDS, "value"]) + "\n")
         keys = [_csv_line(attrs.astuple(key)) for key in self.series]

@@ -11,6 +11,8 @@ metrics, payers).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import attrs
 import numpy as np
 
@@ -35,7 +37,15 @@ from . import (
     present_values,
     provider,
 )
-from .layout import DISCOUNTED, FUND_OUTFLOWS, Accumulator, Entry, declare_series
+from .layout import (
+    DISCOUNTED,
+    FUND_OUTFLOWS,
+    Accumulator,
+    Entry,
+    InitiativeTargets,
+    declare_series,
+    initiative_targets,
+)
 from .series import SeriesKey
 from .timeline import Timeline, fold_into_horizon, price_index, settlement_month
 
@@ -74,13 +84,40 @@ class Model:
     Everything here is plain data and numpy arrays, so a model pickles to worker processes.
     """
 
-    def __init__(self, programme: Programme) -> None:
+    def __init__(self, programme: Programme, individually: Collection[str] = ()) -> None:
         self.programme = programme
         self.timeline = Timeline.of(programme)
         self.grid = self.timeline.grid
         self.parameters = programme.parameter_distributions
         self.paid_by = {i: c.id for c in programme.contracts for i in c.initiatives}
-        self.layout = declare_series(programme, self.paid_by, financing_series)
+        self.individually = frozenset(individually)
+        self.layout = declare_series(programme, self.paid_by, financing_series, self.individually)
+        fund_owners = {f.id: f.owner for f in programme.funds}
+        self.targets = {
+            i.id: initiative_targets(
+                i, fund_owners, i.id in self.paid_by, i.id in self.individually
+            )
+            for i in programme.initiatives
+        }
+        # The initiatives a gate acts on: their costs take the gates' factors one by one.
+        gated = {g.initiative for g in programme.gates if g.initiative is not None}
+        for gate in programme.gates:
+            if gate.contract is not None:
+                gated.update(programme.find("contracts", gate.contract).initiatives)
+        self.gated = frozenset(gated)
+        # The others are summed in groups that share their series and their price path.
+        groups: dict[tuple[object, ...], list[Initiative]] = {}
+        for initiative in programme.initiatives:
+            alone = (
+                initiative.id in self.gated
+                or initiative.id in self.paid_by
+                or not costs.shared_index(initiative.indexation)
+            )
+            group = (
+                (initiative.id,) if alone else (self.targets[initiative.id], initiative.indexation)
+            )
+            groups.setdefault(group, []).append(initiative)
+        self.cost_groups = tuple(tuple(group) for group in groups.values())
 
     @property
     def series(self) -> tuple[SeriesKey, ...]:
@@ -131,13 +168,14 @@ class Model:
     def working_bytes_per_scenario(self, resolution: Resolution) -> int:
         """An upper estimate of the memory one scenario needs inside a chunk.
 
-        Monthly arrays live only inside a chunk: per initiative its cost, gate factor and
-        scratch (3); per contract its enrolment, gate factor, cohorts and scratch (12), per
+        Monthly arrays live only inside a chunk: per initiative a gate acts on or a contract
+        pays for, its cost and gate factor (2), and for the rest a few at a time (6); per
+        contract its enrolment, gate factor, cohorts and scratch (12), per
         metric its values, counts and caps (10) and, with an investor, its entitlement path
         (1); the series are kept per period at the chosen resolution and by fiscal year.
         """
         programme = self.programme
-        months = 3 * len(programme.initiatives) + 12
+        months = 2 * len(self.gated | set(self.paid_by)) + 6 + 12
         for contract in programme.contracts:
             months += 12 + 10 * len(contract.metrics) + 2 * len(contract.payers)
             months += isinstance(contract.financing, InvestorFinancing)
@@ -235,9 +273,6 @@ class _Chunk:
         discount = present_values.monthly_discount(programme, self.timeline, prices, scenarios)
         self.output = _Output(model, resolution, scenarios, discount)
         # §4.1–4.3: every draw the gates and rules below read.
-        self.base_cost = {
-            i.id: costs.base_cost(i, draws, self.timeline) for i in programme.initiatives
-        }
         self.base_enrolment = {
             c.id: cohorts.base_enrolment(c, draws, self.timeline) for c in programme.contracts
         }
@@ -248,7 +283,7 @@ class _Chunk:
         # §4.6: the gates, in month order, each reading outcomes after earlier gates' decisions.
         extended_months, months = self.timeline.extended_months, self.timeline.months
         self.factors = gates.Factors(
-            cost={i.id: np.ones((scenarios, extended_months)) for i in programme.initiatives},
+            cost={i: np.ones((scenarios, extended_months)) for i in model.gated},
             enrolment={c.id: np.ones((scenarios, months)) for c in programme.contracts},
             stopped_from={c.id: np.full(scenarios, extended_months) for c in programme.contracts},
             steps_in={},
@@ -256,7 +291,9 @@ class _Chunk:
         for gate in sorted(programme.gates, key=lambda g: g.month):
             self.gate(gate)
         # §4.2: costs after the gates; §4.3–4.5: each contract; §4.6: funds and budgets.
-        self.costs = {i.id: self.initiative(i) for i in programme.initiatives}
+        self.costs: dict[str, np.ndarray] = {}
+        for group in model.cost_groups:
+            self.initiatives(group)
         for contract in programme.contracts:
             self.contract(contract)
         self.funds()
@@ -289,23 +326,34 @@ class _Chunk:
         initiatives_of = {c.id: c.initiatives for c in programme.contracts}
         self.factors = gates.decide(gate, month, reading.met, self.factors, initiatives_of)
 
-    def initiative(self, initiative: Initiative) -> np.ndarray:
-        """Record the initiative's cost and grants; return its cost inside the horizon."""
-        months = self.timeline.months
-        factor = self.factors.cost[initiative.id]
-        cost = costs.initiative_cost(self.base_cost[initiative.id], factor, months)
-        put = self.output.put
-        key = SeriesKey("unpaid_after_end", "", initiative.owner, initiative=initiative.id)
-        self.output.put_at(key, months - 1, cost.past_horizon)
-        if initiative.id not in self.model.paid_by:  # paid by its funds: the owner carries it
-            owner = initiative.owner
-            put(SeriesKey("delivery_cost", owner, owner, initiative=initiative.id), cost.inside)
-        funds = {f.id: f for f in self.model.programme.funds}
-        for share in initiative.funds:
-            owner = funds[share.fund].owner
-            key = SeriesKey("grant", owner, initiative.owner, "", initiative.id, share.fund)
-            put(key, cost.inside * share.share)
-        return cost.inside
+    def initiatives(self, group: tuple[Initiative, ...]) -> None:
+        """Record the cost of initiatives that share their series (§4.2, §4.7).
+
+        One initiative a gate acts on or a contract pays for is costed alone (a contract
+        reads its cost); a group is summed without an array per initiative where it can be.
+        """
+        model, months = self.model, self.timeline.months
+        summed = None
+        if len(group) > 1 or group[0].id not in model.gated | model.paid_by.keys():
+            summed = costs.summed_cost(group, self.draws, self.timeline)
+        if summed is None:
+            for initiative in group:
+                base = costs.base_cost(initiative, self.draws, self.timeline)
+                factor = self.factors.cost.get(initiative.id)
+                cost = costs.initiative_cost(base, factor, months)
+                if initiative.id in model.paid_by:
+                    self.costs[initiative.id] = cost.inside
+                self.record_cost(model.targets[initiative.id], cost)
+        else:
+            self.record_cost(model.targets[group[0].id], summed)
+
+    def record_cost(self, targets: InitiativeTargets, cost: costs.InitiativeCost) -> None:
+        """Put a cost into its series, each series its share (§4.7, §4.8.12)."""
+        put, last = self.output.put, self.timeline.months - 1
+        for key, share in targets.inside:
+            put(key, cost.inside if share == 1.0 else cost.inside * share)
+        for key, share in targets.past_horizon:
+            self.output.put_at(key, last, cost.past_horizon * share)
 
     def contract(self, contract: OutcomeContract) -> None:
         """Outcomes, caps, payment timing and financing of one contract (§4.3–4.5)."""

@@ -74,6 +74,7 @@ class SeriesKey:
     initiative: str = ""
     fund: str = ""
     metric: str = ""
+    area: str = ""
 
     @property
     def kind(self) -> Literal["flow", "measure"]:

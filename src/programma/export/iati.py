@@ -239,6 +239,13 @@ def _projection_problems(programme: Programme, projection: Projection) -> Iterat
             described(f"a projection of another programme ({projection.programme.id!r})"),
         )
         return
+    if projection.summed_initiatives:
+        yield Problem(
+            "projection",
+            "a projection that keeps each initiative's series (project(..., initiatives=True))",
+            described("a projection with initiatives summed per fund and area"),
+        )
+        return
     if projection.resolution not in ("month", "quarter"):
         yield Problem(
             "projection",
