@@ -12,6 +12,13 @@ from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, comp
 from .analysis.coverage import Amounts, Coverage
 from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
+from .analysis.value import (
+    ContractExposure,
+    Exposure,
+    ValueForMoney,
+    ValueRow,
+    value_for_money,
+)
 from .analysis.variants import VariantProjections, project_variants
 from .engine.project import (
     DEFAULT_MAX_MEMORY,
@@ -79,6 +86,7 @@ from .model.vocabulary import (
     UnearnedAdvance,
 )
 from .report.compare import comparison_report
+from .report.value import value_report
 from .uncertainty.sampling import BLOCK_SIZE
 
 try:
@@ -171,6 +179,13 @@ __all__ = [
     "Difference",
     "compare",
     "comparison_report",
+    # value for money
+    "ContractExposure",
+    "Exposure",
+    "ValueForMoney",
+    "ValueRow",
+    "value_for_money",
+    "value_report",
     # design review
     "LESSONS",
     "RULES",
