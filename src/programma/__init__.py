@@ -14,6 +14,13 @@ from .analysis.coverage import Amounts, Coverage
 from .analysis.projection import Projection, project
 from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
+from .analysis.value import (
+    ContractExposure,
+    Exposure,
+    ValueForMoney,
+    ValueRow,
+    value_for_money,
+)
 from .analysis.variants import VariantProjections, project_variants
 from .engine.project import (
     DEFAULT_MAX_MEMORY,
@@ -78,6 +85,7 @@ from .model.vocabulary import (
     UnearnedAdvance,
 )
 from .report.compare import comparison_report
+from .report.value import value_report
 from .uncertainty.sampling import BLOCK_SIZE
 
 try:
@@ -170,6 +178,13 @@ __all__ = [
     "Difference",
     "compare",
     "comparison_report",
+    # value for money
+    "ContractExposure",
+    "Exposure",
+    "ValueForMoney",
+    "ValueRow",
+    "value_for_money",
+    "value_report",
     # design review
     "LESSONS",
     "RULES",

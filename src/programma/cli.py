@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -31,6 +32,7 @@ from .analysis.compare import RECORD_FIELDS, DesignComparison, compare
 from .analysis.projection import Projection, project
 from .analysis.review import ReviewConfig, review
 from .analysis.summary import Summary
+from .analysis.value import BASES, VALUE_RECORD_FIELDS, ValueForMoney, value_for_money
 from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError
 from .examples import example_text, leeuwarden_oost
 from .export.iati import ORGANISATION_TYPES, ExportError, iati
@@ -45,11 +47,13 @@ from .files.programme_files import (
     read_limited,
 )
 from .files.schema import schema
+from .finance import DISCOUNT_PRESETS
 from .model.programme import Programme
 from .periods.grid import RESOLUTIONS
 from .report.compare import comparison_report
 from .report.programme import describe_programme
 from .report.projection import period_means, projection_report
+from .report.value import value_report
 
 __all__ = ["main"]
 
@@ -481,6 +485,56 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def _discount(text: str) -> str | float:
+    """An argparse type: a discount preset, or an annual rate > −1 (``0.03``)."""
+    if text in DISCOUNT_PRESETS:
+        return text
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if not math.isfinite(rate) or rate <= -1:
+        raise argparse.ArgumentTypeError(
+            f"expected a rate > -1 such as 0.03, or one of {', '.join(DISCOUNT_PRESETS)}, "
+            f"got {text!r}"
+        )
+    return rate
+
+
+def _cmd_value(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = _programme_or_example(args, args.input_format, stdin)
+    if args.out is not None:
+        check_output_path(args.out)  # before the run, not after it
+    name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
+    try:
+        projection = project(programme, scenarios=args.scenarios, seed=args.seed)
+    except ProjectionError as error:
+        raise _InputError(f"{name}: {error}") from None
+    vfm = value_for_money(projection, discount=args.discount, basis=args.basis)
+    if args.format == "csv":
+        _write(args.out, out, lambda stream: _value_csv(vfm, stream), newline="")
+    elif args.format == "json":
+        document = json.dumps(vfm.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+        _write(args.out, out, lambda stream: stream.write(document + "\n"))
+    else:
+        text = value_report(vfm) + "\n"
+        _write(args.out, out, lambda stream: stream.write(text))
+    return EXIT_OK
+
+
+def _value_csv(vfm: ValueForMoney, stream: TextIO) -> None:
+    """One row per figure and per exposure; numbers as Python's ``repr`` (exact)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(VALUE_RECORD_FIELDS)
+    for record in vfm.to_records():
+        writer.writerow(
+            [
+                repr(v) if isinstance(v, float) else v
+                for v in (record[f] for f in VALUE_RECORD_FIELDS)
+            ]
+        )
+
+
 def _comparison_csv(comparison: DesignComparison, stream: TextIO) -> None:
     """One row per difference; numbers as Python's ``repr`` (exact), NaN as ``nan``."""
     writer = csv.writer(stream, lineterminator="\n")
@@ -733,6 +787,53 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
     )
     compare_.add_argument(
+        "--max-input-bytes",
+        type=_positive,
+        default=MAX_INPUT_BYTES,
+        metavar="N",
+        help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
+    )
+
+    value_ = command(
+        "value",
+        "value for money and maximum exposure of a programme (the example without FILE)",
+        _cmd_value,
+    )
+    value_.add_argument(
+        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
+    )
+    value_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    problems_option(value_)
+    value_.add_argument(
+        "--scenarios",
+        type=_positive,
+        metavar="N",
+        help="Monte Carlo scenarios (default: expected mode)",
+    )
+    value_.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+    value_.add_argument(
+        "--discount",
+        type=_discount,
+        metavar="PRESET|RATE",
+        help=f"discount at a preset ({', '.join(DISCOUNT_PRESETS)}) or an annual rate such as "
+        "0.03 (default: the programme's)",
+    )
+    value_.add_argument(
+        "--basis",
+        choices=BASES,
+        default="additional",
+        help="the outcomes valued: additional (above the baseline; default), achieved or paid",
+    )
+    value_.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="readable tables (default), or every figure as JSON or CSV rows",
+    )
+    value_.add_argument(
+        "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
+    )
+    value_.add_argument(
         "--max-input-bytes",
         type=_positive,
         default=MAX_INPUT_BYTES,

@@ -21,6 +21,7 @@ from ..engine.layout import FUND_OUTFLOWS
 from ..engine.project import ProjectionError
 from ..model.financing import InvestorFinancing
 from ..model.programme import Programme
+from .areas import PROGRAMME_WIDE, split_over_areas
 from .projection import Projection, project
 from .summary import PERCENTILE_METHOD, Spread
 
@@ -32,9 +33,6 @@ __all__ = [
     "Difference",
     "compare",
 ]
-
-PROGRAMME_WIDE = "(programme-wide)"
-"""The area of money whose contract or initiative names no area (no id can take this name)."""
 
 TOLERANCE = 1e-9
 """B is higher than A in a scenario when B − A > TOLERANCE × max(1, |A|, |B|): a difference
@@ -589,21 +587,21 @@ def _area_outflows(projection: Projection) -> dict[str, np.ndarray]:
     areas_of = {c.id: tuple(c.areas) for c in p.contracts}
     areas_of_initiative = {i.id: tuple(i.areas) for i in p.initiatives}
     totals = projection.values.sum(axis=1)  # (scenarios, series): the horizon
-    out = {area.id: np.zeros(projection.scenarios) for area in p.areas}
-    out[PROGRAMME_WIDE] = np.zeros(projection.scenarios)
-    for n, key in enumerate(projection.series):
-        if key.flow not in FUND_OUTFLOWS or key.fund not in funds:
-            continue
-        sign = -1.0 if key.flow == "advance_refund" else 1.0
-        if key.contract:
-            areas = areas_of.get(key.contract, ())
-        else:
-            areas = areas_of_initiative.get(key.initiative, ())
-        targets = areas or (PROGRAMME_WIDE,)
-        share = sign * totals[:, n] / len(targets)
-        for area in targets:
-            out[area] += share
-    return out
+
+    def payments() -> Iterator[tuple[tuple[str, ...], np.ndarray]]:
+        for n, key in enumerate(projection.series):
+            if key.flow not in FUND_OUTFLOWS or key.fund not in funds:
+                continue
+            sign = -1.0 if key.flow == "advance_refund" else 1.0
+            if key.area:  # initiatives summed in the area's series: already split
+                areas: tuple[str, ...] = (key.area,)
+            elif key.contract:
+                areas = areas_of.get(key.contract, ())
+            else:
+                areas = areas_of_initiative.get(key.initiative, ())
+            yield areas, sign * totals[:, n]
+
+    return split_over_areas(payments(), [area.id for area in p.areas], projection.scenarios)
 
 
 def _areas(pa: Projection, pb: Projection) -> Iterator[Difference]:

@@ -35,6 +35,7 @@ __all__ = [
     "enrolment",
     "metric_draws",
     "outcomes",
+    "value_per_outcome",
 ]
 
 THRESHOLD_TOLERANCE = 1e-9
@@ -72,6 +73,16 @@ def metric_draws(contract: OutcomeContract, metric: OutcomeMetric, draws: Draws)
         baseline=draws.scalar(f"{key}/baseline", metric.baseline),
         price=draws.scalar(f"{key}/price", metric.price),
     )
+
+
+def value_per_outcome(
+    contract: OutcomeContract, metric: OutcomeMetric, draws: Draws
+) -> np.ndarray | None:
+    """Draw a metric's value per outcome (``None`` where it has none), from its own stream."""
+    if metric.value_per_outcome is None:
+        return None
+    key = f"contracts/{contract.id}/metrics/{metric.id}/value_per_outcome"
+    return draws.scalar(key, metric.value_per_outcome)
 
 
 def base_enrolment(contract: OutcomeContract, draws: Draws, timeline: Timeline) -> np.ndarray:
