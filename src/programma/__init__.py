@@ -10,8 +10,24 @@ from importlib.metadata import PackageNotFoundError, version
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
 from .analysis.coverage import Amounts, Coverage
 from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
+from .analysis.sensitivity import (
+    CostPerOutcome,
+    FundPeak,
+    FundTotal,
+    GlobalRow,
+    GlobalSensitivity,
+    InvestorIRR,
+    OneWayRow,
+    OneWaySensitivity,
+    Output,
+    PayerNPV,
+    global_sensitivity,
+    one_way_sensitivity,
+    parse_output,
+)
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
 from .analysis.variants import VariantProjections, project_variants
+from .engine.inputs import ParameterDraws, UncertainParameter, parameter_draws, uncertain_parameters
 from .engine.project import (
     DEFAULT_MAX_MEMORY,
     MEMORY_SHARE,
@@ -77,6 +93,7 @@ from .model.vocabulary import (
     StakeholderKind,
     UnearnedAdvance,
 )
+from .uncertainty.cdf import quantile
 from .uncertainty.sampling import BLOCK_SIZE
 
 try:
@@ -143,6 +160,7 @@ __all__ = [
     "Uniform",
     "Yearly",
     "mean_of",
+    "quantile",
     "support_of",
     # projecting
     "BLOCK_SIZE",
@@ -163,6 +181,24 @@ __all__ = [
     "project",
     "project_variants",
     "VariantProjections",
+    # sensitivity analysis
+    "CostPerOutcome",
+    "FundPeak",
+    "FundTotal",
+    "GlobalRow",
+    "GlobalSensitivity",
+    "InvestorIRR",
+    "OneWayRow",
+    "OneWaySensitivity",
+    "Output",
+    "ParameterDraws",
+    "PayerNPV",
+    "UncertainParameter",
+    "global_sensitivity",
+    "one_way_sensitivity",
+    "parameter_draws",
+    "parse_output",
+    "uncertain_parameters",
     # design review
     "LESSONS",
     "RULES",
