@@ -13,6 +13,21 @@ from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, comp
 from .analysis.coverage import Amounts, Coverage
 from .analysis.projection import Projection, project
 from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
+from .analysis.sensitivity import (
+    CostPerOutcome,
+    FundPeak,
+    FundTotal,
+    GlobalRow,
+    GlobalSensitivity,
+    InvestorIRR,
+    OneWayRow,
+    OneWaySensitivity,
+    Output,
+    PayerNPV,
+    global_sensitivity,
+    one_way_sensitivity,
+    parse_output,
+)
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
 from .analysis.value import (
     ContractExposure,
@@ -22,6 +37,7 @@ from .analysis.value import (
     value_for_money,
 )
 from .analysis.variants import VariantProjections, project_variants
+from .engine.inputs import ParameterDraws, UncertainParameter, parameter_draws, uncertain_parameters
 from .engine.project import (
     DEFAULT_MAX_MEMORY,
     MEMORY_SHARE,
@@ -86,6 +102,7 @@ from .model.vocabulary import (
 )
 from .report.compare import comparison_report
 from .report.value import value_report
+from .uncertainty.cdf import quantile
 from .uncertainty.sampling import BLOCK_SIZE
 
 try:
@@ -152,6 +169,7 @@ __all__ = [
     "Uniform",
     "Yearly",
     "mean_of",
+    "quantile",
     "support_of",
     # projecting
     "BLOCK_SIZE",
@@ -185,6 +203,24 @@ __all__ = [
     "ValueRow",
     "value_for_money",
     "value_report",
+    # sensitivity analysis
+    "CostPerOutcome",
+    "FundPeak",
+    "FundTotal",
+    "GlobalRow",
+    "GlobalSensitivity",
+    "InvestorIRR",
+    "OneWayRow",
+    "OneWaySensitivity",
+    "Output",
+    "ParameterDraws",
+    "PayerNPV",
+    "UncertainParameter",
+    "global_sensitivity",
+    "one_way_sensitivity",
+    "parameter_draws",
+    "parse_output",
+    "uncertain_parameters",
     # design review
     "LESSONS",
     "RULES",

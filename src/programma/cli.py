@@ -24,6 +24,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
+import attrs
+
 from . import __version__
 from ._atomic import atomic_writer, check_output_path, terminating_cleanly
 from ._errors import SHOWN_PER_KIND, Problem, ProgrammaError, ValidationError
@@ -31,6 +33,12 @@ from ._text import printable
 from .analysis.compare import RECORD_FIELDS, DesignComparison, compare
 from .analysis.projection import Projection, project
 from .analysis.review import ReviewConfig, review
+from .analysis.sensitivity import (
+    GlobalSensitivity,
+    OneWaySensitivity,
+    global_sensitivity,
+    one_way_sensitivity,
+)
 from .analysis.summary import Summary
 from .analysis.value import BASES, VALUE_RECORD_FIELDS, ValueForMoney, value_for_money
 from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError
@@ -545,6 +553,43 @@ def _comparison_csv(comparison: DesignComparison, stream: TextIO) -> None:
         )
 
 
+def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    programme = _programme_or_example(args, args.input_format, stdin)
+    if args.out is not None:
+        check_output_path(args.out)  # before the runs, not after them
+    name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
+    try:
+        if args.scenarios is None:
+            result: OneWaySensitivity | GlobalSensitivity = one_way_sensitivity(
+                programme, args.output, parameters=args.parameters
+            )
+        else:
+            result = global_sensitivity(
+                programme,
+                args.output,
+                scenarios=args.scenarios,
+                seed=args.seed,
+                parameters=args.parameters,
+            )
+    except ValidationError as error:  # the command's own arguments: a usage error
+        err: TextIO = args.messages
+        for problem in error.problems:
+            shown = f"--{problem.path}" if problem.path in ("output", "scenarios") else problem.path
+            err.write(f"programma sensitivity: {attrs.evolve(problem, path=shown)}\n")
+        return EXIT_USAGE
+    except ProjectionError as error:
+        raise _InputError(f"{name}: {error}") from None
+    if args.format == "csv":
+        _write(args.out, out, result.write_csv, newline="")
+        return EXIT_OK
+    if args.format == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = str(result) + "\n"
+    _write(args.out, out, lambda stream: stream.write(text))
+    return EXIT_OK
+
+
 def _write(
     path: str | None, out: TextIO, emit: Callable[[TextIO], object], newline: str | None = None
 ) -> None:
@@ -955,7 +1000,50 @@ def _parser() -> argparse.ArgumentParser:
     export_indigo.add_argument(
         "--no-plan", action="store_true", help="leave out the projected outcome payment plan"
     )
-    for reader in (validate, show, simulate, review_, export_iati, export_indigo):
+    sensitivity = command(
+        "sensitivity",
+        "which uncertain inputs move an output: one at a time (tornado data), or their "
+        "shares of the Monte Carlo variance with --scenarios (the example without FILE)",
+        _cmd_sensitivity,
+    )
+    sensitivity.add_argument(
+        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
+    )
+    sensitivity.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    problems_option(sensitivity)
+    sensitivity.add_argument(
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="what to analyse: fund:ID:total, fund:ID:peak, payer:ID:npv, contract:ID:irr or "
+        "contract:ID:cost-per-outcome",
+    )
+    sensitivity.add_argument(
+        "--parameters",
+        nargs="+",
+        metavar="P",
+        help="the paths of the uncertain parameters to analyse (default: every one)",
+    )
+    sensitivity.add_argument(
+        "--scenarios",
+        type=_positive,
+        metavar="N",
+        help="a global sensitivity over N Monte Carlo scenarios (default: one-way, each "
+        "parameter at its P10 and P90)",
+    )
+    sensitivity.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)"
+    )
+    sensitivity.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="a readable table (default), or JSON or CSV at full precision",
+    )
+    sensitivity.add_argument(
+        "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
+    )
+    for reader in (validate, show, simulate, review_, export_iati, export_indigo, sensitivity):
         reader.add_argument(
             "--max-input-bytes",
             type=_positive,
