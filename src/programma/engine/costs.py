@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 
 from ..model.checks import MAX_MONTHS
-from ..model.distributions import Distribution, Fixed, Ref, Yearly
+from ..model.distributions import Distribution, Fixed, Ref, Samples, Yearly
 from ..model.initiatives import Initiative
 from ..model.vocabulary import CostProfile
 from ..uncertainty.sampling import Draws
@@ -153,17 +153,18 @@ def initiative_cost(base: BaseCost, factor: np.ndarray | None, months: int) -> I
 def shared_index(rate: Distribution) -> bool:
     """Whether an indexation rate gives every initiative that has it the same price path.
 
-    Fixed rates and references to programme parameters are drawn once per scenario for all
-    who name them; any other distribution is drawn per initiative, from its own stream.
+    Fixed rates, given values (``Samples``: scenario i takes value i, whoever names them) and
+    references to programme parameters are the same for all who name them; any other
+    distribution is drawn per initiative, from its own stream.
     """
     if isinstance(rate, Yearly):
         return all(shared_index(value) for _, value in rate.by_year)
-    return isinstance(rate, Fixed | Ref)
+    return isinstance(rate, Fixed | Ref | Samples)
 
 
 def summed_cost(
     initiatives: Sequence[Initiative], draws: Draws, timeline: Timeline
-) -> InitiativeCost | None:
+) -> tuple[InitiativeCost | None, list[Initiative]]:
     """The summed cost of initiatives that share one price path and no gate acts on.
 
     The same amounts as :func:`base_cost` and :func:`initiative_cost` give one by one (DESIGN
@@ -173,12 +174,14 @@ def summed_cost(
     spread over its months once — a running sum for flat profiles, a sum over the profile's
     weights for the others — before the one price path multiplies the total.
 
-    Returns ``None`` when a delay pushes some initiative's cost past the months the engine
-    tracks: the one-by-one path values those months.
+    Returns the summed cost (``None`` if no initiative was summed) and the initiatives left
+    out: those a delay pushes past the months the engine tracks, which the one-by-one path
+    values (at later years' prices).
     """
     scenarios, extended_months = draws.size, timeline.extended_months
     impulses: dict[tuple[object, ...], tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
     rows = np.arange(scenarios) * extended_months
+    left_out: list[Initiative] = []
     for initiative in initiatives:
         key = f"initiatives/{initiative.id}"
         amount = draws.scalar(f"{key}/commitment", initiative.commitment) * draws.scalar(
@@ -191,7 +194,8 @@ def summed_cost(
         start = timeline.grid.index(initiative.start)
         size = initiative.duration_months
         if start + whole.max() + size + 1 > extended_months:
-            return None
+            left_out.append(initiative)
+            continue
         profile = (initiative.cost_profile, size, initiative.cost_weights)
         if profile not in impulses:
             weights = profile_weights(initiative.cost_profile, size, initiative.cost_weights)
@@ -200,6 +204,8 @@ def summed_cost(
         first = rows + start + whole.astype(np.int64)
         places += [first, first + 1]
         values += [amount * (1.0 - fraction), amount * fraction]
+    if not impulses:
+        return None, left_out
     total = np.zeros((scenarios, extended_months))
     for places, values, weights in impulses.values():
         impulse = np.bincount(
@@ -210,7 +216,7 @@ def summed_cost(
     index = price_index(draws.yearly(f"initiatives/{initiatives[0].id}/indexation", rate), timeline)
     cost = total * index
     months = timeline.months
-    return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1))
+    return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1)), left_out
 
 
 def _spread(impulse: np.ndarray, weights: np.ndarray) -> np.ndarray:

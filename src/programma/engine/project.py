@@ -8,12 +8,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
 
 from .._errors import ProgrammaError
-from ..model.checks import some_ids
+from ..model.checks import nested_fields, some_ids
 from ..model.distributions import Ref, Samples
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution
@@ -153,16 +154,31 @@ def _mib(size: float) -> str:
 
 
 def _all_samples(value: object, path: str = "") -> Iterator[tuple[str, Samples]]:
-    """Every Samples distribution anywhere in a programme, with its path."""
-    if isinstance(value, Samples):
-        yield path, value
-    elif isinstance(value, tuple):
-        for index, item in enumerate(value):
-            yield from _all_samples(item, f"{path}[{index}]")
-    elif attrs.has(type(value)) and not isinstance(value, Ref):
-        for field in attrs.fields(type(value)):  # type: ignore[arg-type]
-            sub = f"{path}.{field.name}" if path else field.name
-            yield from _all_samples(getattr(value, field.name), sub)
+    """Every Samples distribution anywhere in a programme, with the first path it is at.
+
+    Only the fields that can hold attrs values are looked into, and an object met again (one
+    price path named by every initiative) is passed over: a programme can hold many thousands
+    of entities.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, Samples):
+            yield where, item
+        elif isinstance(item, tuple):
+            stack.extend(
+                (inner, f"{where}[{index}]")
+                for index, inner in reversed(list(enumerate(item)))
+                if not isinstance(inner, str | int | float)
+            )
+        elif attrs.has(type(item)) and not isinstance(item, Ref) and id(item) not in seen:
+            seen.add(id(item))
+            kind: Any = type(item)
+            stack.extend(
+                (getattr(item, name), f"{where}.{name}" if where else name)
+                for name in reversed(nested_fields(kind))
+            )
 
 
 def _run_chunk(

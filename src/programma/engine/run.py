@@ -333,19 +333,18 @@ class _Chunk:
         reads its cost); a group is summed without an array per initiative where it can be.
         """
         model, months = self.model, self.timeline.months
-        summed = None
+        alone = list(group)
         if len(group) > 1 or group[0].id not in model.gated | model.paid_by.keys():
-            summed = costs.summed_cost(group, self.draws, self.timeline)
-        if summed is None:
-            for initiative in group:
-                base = costs.base_cost(initiative, self.draws, self.timeline)
-                factor = self.factors.cost.get(initiative.id)
-                cost = costs.initiative_cost(base, factor, months)
-                if initiative.id in model.paid_by:
-                    self.costs[initiative.id] = cost.inside
-                self.record_cost(model.targets[initiative.id], cost)
-        else:
-            self.record_cost(model.targets[group[0].id], summed)
+            summed, alone = costs.summed_cost(group, self.draws, self.timeline)
+            if summed is not None:
+                self.record_cost(model.targets[group[0].id], summed)
+        for initiative in alone:
+            base = costs.base_cost(initiative, self.draws, self.timeline)
+            factor = self.factors.cost.get(initiative.id)
+            cost = costs.initiative_cost(base, factor, months)
+            if initiative.id in model.paid_by:
+                self.costs[initiative.id] = cost.inside
+            self.record_cost(model.targets[initiative.id], cost)
 
     def record_cost(self, targets: InitiativeTargets, cost: costs.InitiativeCost) -> None:
         """Put a cost into its series, each series its share (§4.7, §4.8.12)."""
