@@ -43,8 +43,8 @@ def output_schema(kind: str) -> dict[str, Any]:
         ValueError: ``kind`` is not one of :data:`OUTPUT_KINDS`.
 
     >>> s = output_schema("summary")
-    >>> s["$schema"], s["properties"]["kind"]
-    ('https://json-schema.org/draft/2020-12/schema', {'const': 'summary'})
+    >>> s["$schema"], s["properties"]["kind"]["const"]
+    ('https://json-schema.org/draft/2020-12/schema', 'summary')
     """
     builders = {
         "projection": _projection,
