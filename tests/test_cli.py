@@ -123,13 +123,13 @@ class TestValidate:
         assert err.startswith(f"programma: {path}: not UTF-8 text")
 
     def test_unknown_suffix(self, tmp_path: Path) -> None:
-        """A file whose format cannot be told from its suffix needs --format."""
+        """A file whose format cannot be told from its suffix needs --input-format."""
         path = tmp_path / "programme.txt"
         path.write_text(VALID, encoding="utf-8")
         code, _, err = run("validate", str(path))
         assert EXIT_INVALID == code
-        assert "--format toml|json" in err
-        assert EXIT_OK == run("validate", "--format", "toml", str(path))[0]
+        assert "--input-format toml|json" in err
+        assert (EXIT_OK, "") == run("validate", "--input-format", "toml", str(path))[::2]
 
     def test_newer_format_version(self, tmp_path: Path) -> None:
         """A file from a newer format version is refused with advice to upgrade."""
@@ -209,12 +209,14 @@ class TestSimulate:
         """--format json gives the table's content; --format csv tidy rows; --out writes a file."""
         code, out, _ = run("simulate", str(valid_file), "--format", "json")
         assert EXIT_OK == code
-        assert {"projection", "summary"} == set(json.loads(out))
+        document = json.loads(out)
+        assert {"format_version", "kind", "period_means", "summary"} == set(document)
+        assert ("simulation", "summary") == (document["kind"], document["summary"]["kind"])
         target = tmp_path / "rows.csv"
         assert (
             EXIT_OK == run("simulate", str(valid_file), "--format", "csv", "--out", str(target))[0]
         )
-        assert target.read_text().startswith("scenario,period,flow,")
+        assert target.read_text().startswith("scenario,mode,period,period_start,period_end,flow,")
 
     def test_unwritable_out(self, valid_file: Path, tmp_path: Path) -> None:
         """An --out in a missing folder is a one-line error naming that path."""

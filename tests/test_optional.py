@@ -1,10 +1,11 @@
-"""The core imports and runs without the optional extras (pandas, matplotlib)."""
+"""The core imports and runs without the optional extras (pandas, pyarrow, matplotlib)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from programma.examples import leeuwarden_oost
 
@@ -12,7 +13,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys
 
-    for name in ("pandas", "matplotlib"):
+    for name in ("pandas", "matplotlib", "pyarrow", "pyarrow.parquet"):
         sys.modules[name] = None  # any import of it now fails, as if it were not installed
 
     import programma
@@ -24,15 +25,29 @@ SCRIPT = textwrap.dedent(
         projection.to_pandas()
     except ImportError as error:
         print(type(error).__name__, error)
+    try:
+        projection.to_parquet(sys.argv[1])
+    except ImportError as error:
+        print(type(error).__name__, error)
+    import io
+    from programma.cli import main
+
+    err = io.StringIO()
+    argv = ["simulate", "--format", "parquet", "--out", sys.argv[1]]
+    print(main(argv, stdout=io.StringIO(), stderr=err), err.getvalue().strip())
     """
 )
 
 
 class TestWithoutExtras:
-    def test_core_without_pandas_or_matplotlib(self) -> None:
-        """Projecting and summarising need neither; asking for a frame says what is missing."""
+    def test_core_without_pandas_or_matplotlib(self, tmp_path: Path) -> None:
+        """Projecting needs no extra; a frame or Parquet file asked for says what is missing."""
+        target = tmp_path / "rows.parquet"
         done = subprocess.run(
-            [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", SCRIPT, str(target)],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert "" == done.stderr
         assert 0 == done.returncode
@@ -40,5 +55,8 @@ class TestWithoutExtras:
         assert leeuwarden_oost().funds[0].id == fund
         assert int(count) > 0
         assert [
-            "ImportError to_pandas needs pandas: pip install 'programma[pandas]'"
+            "ImportError to_pandas needs pandas: pip install 'programma[pandas]'",
+            "ImportError Parquet output needs pyarrow: pip install 'programma[parquet]'",
+            "1 programma: --format parquet needs pyarrow: pip install 'programma[parquet]'",
         ] == done.stdout.splitlines()[1:]
+        assert not target.exists()

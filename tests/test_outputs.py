@@ -19,6 +19,7 @@ import programma
 from builders import COST_SOURCES
 from programma import STOCKS, Projection, project
 from programma.cli import EXIT_OK, main
+from programma.engine.projection import TIDY_COLUMNS
 from programma.examples import leeuwarden_oost
 
 KEYS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric", "area")
@@ -52,7 +53,7 @@ def rows_from_json(path: Path) -> list[dict[str, object]]:
         for s, per_period in enumerate(series["values"]):
             for period, value in zip(document["periods"], per_period, strict=True):
                 rows.append(
-                    {"scenario": str(s), "period": period, **{k: series[k] for k in KEYS}}
+                    {"scenario": str(s), "period": period["label"], **{k: series[k] for k in KEYS}}
                     | {"value": value}
                 )
     return rows
@@ -194,11 +195,11 @@ class TestRoundTrip:
         assert [] == wrong[:5]
 
     def test_csv_expected_mode_labels(self, monthly: Projection, tmp_path: Path) -> None:
-        """Expected mode: rows are labelled ``expected``; values round-trip bit-exactly."""
+        """Expected mode: rows are scenario 0 of mode ``expected``; values round-trip exactly."""
         rows = read_csv(monthly.to_csv(tmp_path / "rows.csv"))
         index = {key: n for n, key in enumerate(monthly.series)}
         period = {label: i for i, label in enumerate(monthly.periods)}
-        assert {"expected"} == {row["scenario"] for row in rows}
+        assert {("0", "expected")} == {(row["scenario"], row["mode"]) for row in rows}
         assert (
             []
             == [
@@ -244,7 +245,7 @@ class TestRoundTrip:
             stderr=io.StringIO(),
         )
         assert EXIT_OK == code
-        means = json.loads(target.read_text(encoding="utf-8"))["projection"]["mean"]
+        means = json.loads(target.read_text(encoding="utf-8"))["period_means"]["mean"]
         p = project(leeuwarden_oost())
         for name in ("grant", "outcome_payment", "provider_receipt", "delivery_cost"):
             assert p.total(flow=name).mean(axis=0).tolist() == means[name]
@@ -259,7 +260,7 @@ class TestRoundTrip:
 def in_memory_csv(projection: Projection, include_zeros: bool) -> str:
     """The tidy rows through the standard library's DictWriter, the whole text in memory."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["scenario", "period", *KEYS, "value"], lineterminator="\n")
+    writer = csv.DictWriter(buffer, TIDY_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(projection.to_records(include_zeros=include_zeros))
     return buffer.getvalue()
@@ -342,7 +343,7 @@ class TestPandasFrame:
         assert pd.RangeIndex(len(frame)).equals(frame.index)
         bits = wanted["value"].to_numpy(np.float64).view(np.int64)
         assert np.array_equal(bits, frame["value"].to_numpy(np.float64).view(np.int64))
-        for column in ("scenario", "period", *KEYS):
+        for column in TIDY_COLUMNS[:-1]:
             as_text = wanted[column].astype(str).tolist()
             assert as_text == frame[column].astype(str).tolist(), column
 
@@ -357,15 +358,23 @@ class TestPandasFrame:
         assert not (kept["value"] == 0).any()
 
     def test_label_dtypes(self, monthly: Projection, monte_carlo_monthly: Projection) -> None:
-        """Labels are categoricals; a Monte Carlo scenario is its number; values are float64."""
+        """Labels are categoricals; a scenario is its number (0 in expected mode); dates dates."""
         pytest.importorskip("pandas")
         frame = monte_carlo_monthly.to_pandas()
-        assert {"period", *KEYS} == {c for c in frame.columns if frame[c].dtype == "category"}
+        labels = {"mode", "period", *KEYS, "unit"}
+        assert labels == {c for c in frame.columns if frame[c].dtype == "category"}
         assert "int64" == str(frame["scenario"].dtype)
         assert "float64" == str(frame["value"].dtype)
+        assert "datetime64[ns]" == str(frame["period_start"].dtype)
+        assert "datetime64[ns]" == str(frame["period_end"].dtype)
         assert [0, 1, 2] == sorted(frame["scenario"].unique().tolist())
         assert list(monte_carlo_monthly.periods) == list(frame["period"].cat.categories)
-        assert "category" == str(monthly.to_pandas()["scenario"].dtype)
+        expected = monthly.to_pandas()
+        assert ("int64", [0]) == (
+            str(expected["scenario"].dtype),
+            expected["scenario"].unique().tolist(),
+        )
+        assert ["expected"] == expected["mode"].unique().tolist()
 
     def test_rows_by_position(self, monte_carlo_monthly: Projection) -> None:
         """Row k is values[s, p, n] for (s, p, n) the k-th index in C order."""
@@ -437,4 +446,6 @@ class TestStreamingJson:
         monte_carlo_monthly.write_json(out)
         longest_value = 25  # '123456.78901234567, ' and the like
         assert len(out.sizes) > len(monte_carlo_monthly.series)
-        assert max(out.sizes) <= 240 * longest_value + 400
+        periods = len(monte_carlo_monthly.periods)  # the head lists them, with their dates
+        assert out.sizes[0] <= periods * 80 + 400
+        assert max(out.sizes[1:]) <= 240 * longest_value + 400

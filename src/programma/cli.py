@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -45,6 +46,7 @@ from .engine.project import MEMORY_SHARE, MemoryBudgetError, ProjectionError
 from .examples import example_text, leeuwarden_oost
 from .export.iati import ORGANISATION_TYPES, ExportError, iati
 from .export.indigo import indigo, indigo_text
+from .files.output_schemas import OUTPUT_FORMAT_VERSION, OUTPUT_KINDS, output_schema
 from .files.programme_files import (
     FORMATS,
     MAX_INPUT_BYTES,
@@ -60,7 +62,7 @@ from .model.programme import Programme
 from .periods.grid import RESOLUTIONS
 from .report.compare import comparison_report
 from .report.programme import describe_programme
-from .report.projection import period_means, projection_report
+from .report.projection import projection_report, simulation_document
 from .report.value import value_report
 
 __all__ = ["main"]
@@ -114,6 +116,100 @@ class _InputError(Exception):
     """A file that cannot be read or parsed; the message is one line for stderr."""
 
 
+class _UsageError(Exception):
+    """A command line argparse refuses (exit 2), kept to be written as text or as JSON."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+    def fields(self) -> tuple[str, str | None, str | None]:
+        """The option the refusal names, and what was expected and given if it says."""
+        named = re.match(r"argument ([^:]+): (.*)$", self.message, flags=re.DOTALL)
+        option, detail = (named.group(1), named.group(2)) if named else ("", self.message)
+        said = re.match(r"expected (.*), got (.*)$", detail, flags=re.DOTALL)
+        return option.split("/")[0], *((said.group(1), said.group(2)) if said else (None, None))
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose refusals are raised, to be written as text or as JSON."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise _UsageError(self, message)
+
+
+def _json_errors(argv: Sequence[str]) -> bool:
+    """Whether ``--errors json`` is among the arguments (for refusals before they are parsed)."""
+    pairs = itertools.pairwise(argv)
+    return "--errors=json" in argv or any(a == "--errors" and b == "json" for a, b in pairs)
+
+
+def _given(value: object) -> object:
+    """What was given, as a JSON value: strings, numbers and booleans as they are."""
+    if value is None or isinstance(value, str | bool | int):
+        return str(value) if isinstance(value, str) else value
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return value
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class _ErrorReport:
+    """Why a command failed: lines of text on stderr, or with ``--errors json`` one document.
+
+    The document is ``{"format_version", "kind": "errors", "problems": [...], "exit_code"}``,
+    written when the command ends (see ``programma schema --output errors``).
+    """
+
+    def __init__(self, stream: TextIO, as_json: bool) -> None:
+        self.stream, self.as_json = stream, as_json
+        self.problems: list[dict[str, object]] = []
+
+    def line(self, message: str) -> None:
+        """A problem told in one line, with no path of its own (``programma: …`` in text)."""
+        self.add(f"programma: {message}", message=message)
+
+    def problem(self, problem: Problem, text: str, *, file: str | None = None) -> None:
+        """A problem with its path, shown as ``text`` in the text form."""
+        self.add(text, problem.path, problem.expected, problem.given, file, str(problem))
+
+    def add(
+        self,
+        text: str,
+        path: str = "",
+        expected: str | None = None,
+        given: object = None,
+        file: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """A problem: ``text`` on stderr, or its fields in the JSON document."""
+        if not self.as_json:
+            self.stream.write(f"{text}\n")
+            return
+        self.problems.append(
+            {
+                "file": file,
+                "path": path,
+                "expected": expected,
+                "given": _given(given),
+                "message": text if message is None else message,
+            }
+        )
+
+    def finish(self, code: int) -> int:
+        """Write the JSON document, if there were problems, and return ``code``."""
+        if self.as_json and self.problems:
+            document = {
+                "format_version": OUTPUT_FORMAT_VERSION,
+                "kind": "errors",
+                "problems": self.problems,
+                "exit_code": code,
+            }
+            self.stream.write(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n")
+            self.problems = []
+        return code
+
+
 def _read_programme(
     source: str, fmt: Format | None, stdin: TextIO, max_bytes: int = MAX_INPUT_BYTES
 ) -> Programme:
@@ -126,7 +222,7 @@ def _read_programme(
         if chosen is None:
             raise _InputError(
                 f"{source}: cannot tell the format from the suffix; use .toml or .json, "
-                "or pass --format toml|json"
+                "or pass --input-format toml|json"
             )
     try:
         if source == "-":  # bytes where there are: newlines as they are, as from a file
@@ -175,8 +271,20 @@ def _programme_or_example(
     return _read_programme(args.file, form, stdin, args.max_input_bytes)
 
 
+def _input_format(args: argparse.Namespace) -> Format | None:
+    """``--input-format``, or the deprecated ``--format`` of ``validate`` and ``show``."""
+    legacy: Format | None = getattr(args, "legacy_format", None)
+    if legacy is not None and args.errors == "text":
+        args.messages.write(
+            "programma: --format for the input format is deprecated and will name the output "
+            "format in the next release; use --input-format\n"
+        )
+    chosen: Format | None = args.input_format or legacy
+    return chosen
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    programme = _read_programme(args.file, args.format, stdin, args.max_input_bytes)
+    programme = _read_programme(args.file, _input_format(args), stdin, args.max_input_bytes)
     out.write(
         f"{args.file}: valid programme {programme.id!r} "
         f"({len(programme.contracts)} contracts, {len(programme.initiatives)} initiatives)\n"
@@ -185,7 +293,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _cmd_show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    programme = _programme_or_example(args, args.format, stdin)
+    programme = _programme_or_example(args, _input_format(args), stdin)
     out.write(describe_programme(programme))
     return EXIT_OK
 
@@ -197,9 +305,9 @@ def _cmd_review(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             disable=args.disable or (), severity=args.severity or (), settings=args.set or ()
         )
     except ValidationError as error:
-        err: TextIO = args.messages
+        report: _ErrorReport = args.report
         for problem in error.problems:
-            err.write(f"programma review: {problem}\n")
+            report.problem(problem, f"programma review: {problem}")
         return EXIT_USAGE
     result = review(programme, config=config)
     if args.format == "json":
@@ -222,7 +330,8 @@ def _cmd_example(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    out.write(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n")
+    document = schema() if args.output == "programme" else output_schema(args.output)
+    out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return EXIT_OK
 
 
@@ -319,6 +428,19 @@ def _end_workers(pool: ProcessPoolExecutor, main: bool) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.format == "parquet":  # before reading and running, not after
+        if args.out is None:
+            args.report.problem(
+                Problem("--out", "a file path with --format parquet", None),
+                "programma simulate: --format parquet writes a file: give --out PATH",
+            )
+            return EXIT_USAGE
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise _InputError(
+                "--format parquet needs pyarrow: pip install 'programma[parquet]'"
+            ) from None
     programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before a long run, not after it
@@ -356,17 +478,22 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
                 executor.shutdown()
             else:
                 _stop_pool(executor)
+    zeros = args.include_zeros
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
-        _write(args.out, out, projection.write_csv, newline="")
+        _write(args.out, out, lambda stream: projection.write_csv(stream, include_zeros=zeros), "")
+        return EXIT_OK
+    if args.format == "parquet":
+        try:
+            with terminating_cleanly():
+                projection.to_parquet(args.out, include_zeros=zeros)
+        except OSError as error:
+            raise _InputError(f"{args.out}: cannot write ({error.strerror or error})") from None
         return EXIT_OK
     if args.format == "table":
         text = projection_report(projection) + "\n" + str(_summary(projection))
     else:
-        document = {
-            "projection": period_means(projection),
-            "summary": _summary(projection).to_dict(),
-        }
+        document = simulation_document(projection, _summary(projection))
         text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     _write(args.out, out, lambda stream: stream.write(text))
     return EXIT_OK
@@ -410,12 +537,16 @@ def _cmd_export_iati(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
             quantile=args.quantile,
         )
     except ExportError as error:  # an option's problem names the option; a file's, the file
-        err: TextIO = args.messages
+        report: _ErrorReport = args.report
         name = "the example" if args.file is None else args.file
         for problem in error.problems:
             option = _EXPORT_OPTIONS.get(problem.path)
             shown = Problem(option, problem.expected, problem.given) if option else problem
-            err.write(f"programma export iati: {'' if option else name + ': '}{shown}\n")
+            report.problem(
+                shown,
+                f"programma export iati: {'' if option else name + ': '}{shown}",
+                file=None if option else args.file,
+            )
         options = all(problem.path in _EXPORT_OPTIONS for problem in error.problems)
         return EXIT_USAGE if options else EXIT_INVALID
     _write(path, out, lambda stream: stream.write(document.decode("utf-8")), newline="")
@@ -462,7 +593,10 @@ def _quantile(text: str) -> float:
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     if args.a == "-" and args.b == "-":
-        args.messages.write("programma compare: only one of A and B can be - (standard input)\n")
+        args.report.problem(
+            Problem("B", "a file when A is - (only one can be standard input)", "-"),
+            "programma compare: only one of A and B can be - (standard input)",
+        )
         return EXIT_USAGE
     first = _read_programme(args.a, args.input_format, stdin, args.max_input_bytes)
     second = _read_programme(args.b, args.input_format, stdin, args.max_input_bytes)
@@ -700,7 +834,7 @@ def parse_size(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="programma",
         description="Model long-horizon public programmes and their results-based funding.",
         epilog="Exit codes: 0 success, 1 invalid input, 2 usage error, 3 review found errors.",
@@ -711,9 +845,21 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, help: str, run: Callable[..., int]) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
+        if run is not _cmd_export:  # export's own commands take it
+            errors_option(sub)
         return sub
 
+    def errors_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--errors",
+            choices=["text", "json"],
+            default="text",
+            help="how errors are written on stderr: lines of text (default), or one JSON "
+            "document (programma schema --output errors)",
+        )
+
     fmt_help = "the file's format (default: from the suffix; for standard input, detected)"
+    legacy_help = "deprecated: the same as --input-format (until the next release)"
 
     def problems_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
@@ -727,14 +873,16 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = command("validate", "check a programme file and report every problem", _cmd_validate)
     validate.add_argument("file", metavar="FILE", help="a .toml or .json file, or - for stdin")
-    validate.add_argument("--format", choices=FORMATS, help=fmt_help)
+    validate.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    validate.add_argument("--format", dest="legacy_format", choices=FORMATS, help=legacy_help)
     problems_option(validate)
 
     show = command("show", "print a readable summary of a programme", _cmd_show)
     show.add_argument(
         "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
     )
-    show.add_argument("--format", choices=FORMATS, help=fmt_help)
+    show.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+    show.add_argument("--format", dest="legacy_format", choices=FORMATS, help=legacy_help)
     problems_option(show)
 
     example = command("example", "print the embedded Leeuwarden Oost example", _cmd_example)
@@ -742,7 +890,13 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="toml", help="toml (with comments) or json"
     )
 
-    command("schema", "print the JSON Schema of programme files", _cmd_schema)
+    schema_ = command("schema", "print the JSON Schema of programme files", _cmd_schema)
+    schema_.add_argument(
+        "--output",
+        choices=["programme", *OUTPUT_KINDS],
+        default="programme",
+        help="the schema of programme files (default), or of a JSON document programma writes",
+    )
 
     simulate = command(
         "simulate", "project a programme's flows (the example without FILE)", _cmd_simulate
@@ -771,9 +925,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument(
         "--format",
-        choices=["table", "json", "csv"],
+        choices=["table", "json", "csv", "parquet"],
         default="table",
-        help="readable tables (default), their content as JSON, or tidy CSV rows per scenario",
+        help="readable tables (default), their content as JSON, or tidy rows per scenario as "
+        "CSV or Parquet (Parquet needs --out and pyarrow)",
+    )
+    simulate.add_argument(
+        "--include-zeros",
+        action="store_true",
+        help="keep the rows whose value is zero in csv and parquet (default: left out)",
     )
     simulate.add_argument(
         "--out",
@@ -923,6 +1083,7 @@ def _parser() -> argparse.ArgumentParser:
         """A sub-command of ``export``: a programme in, a document in one standard out."""
         sub = standards.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
+        errors_option(sub)
         sub.add_argument(
             "file",
             metavar="FILE",
@@ -1078,45 +1239,61 @@ def main(
     raw_err = stderr or sys.stderr
     err = typing.cast(TextIO, _Printable(raw_err))
     parser = _parser()
+    report = _ErrorReport(err, _json_errors(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse: --help/--version exit 0, usage errors exit 2
+    except _UsageError as usage:  # what argparse would print, or the JSON document
+        if report.as_json:
+            path, expected, given = usage.fields()
+            text = f"{usage.parser.prog}: error: {usage.message}"
+            report.add(text, path, expected, given, message=usage.message)
+            return report.finish(EXIT_USAGE)
+        usage.parser.print_usage(raw_err)
+        raw_err.write(f"{usage.parser.prog}: error: {usage.message}\n")
+        return EXIT_USAGE
+    except SystemExit as exit_:  # argparse: --help/--version exit 0
         return int(exit_.code or 0)
+    report.as_json = getattr(args, "errors", "text") == "json"
     try:
         args.stderr = raw_err  # the progress bar's own "\r"; messages go through err
         args.messages = err
+        args.report = report
         code: int = args.run(args, out, stdin or sys.stdin)
-        return code
+        return report.finish(code)
     except _InputError as error:
-        err.write(f"programma: {error}\n")
+        report.line(str(error))
     except _InvalidError as invalid:
         problems = invalid.error.problems
-        err.write(f"programma: {invalid.name}: {len(problems):,} problem(s)\n")
-        per_kind = getattr(args, "max_problems", SHOWN_PER_KIND) or None
-        lines = invalid.error.summary_lines(per_kind, None if per_kind is None else 10 * per_kind)
-        for line in lines:
-            err.write(f"{invalid.name}: {line}\n")
+        if report.as_json:
+            for problem in problems:
+                report.problem(problem, str(problem), file=invalid.name)
+        else:
+            err.write(f"programma: {invalid.name}: {len(problems):,} problem(s)\n")
+            per_kind = getattr(args, "max_problems", SHOWN_PER_KIND) or None
+            total = None if per_kind is None else 10 * per_kind
+            for line in invalid.error.summary_lines(per_kind, total):
+                err.write(f"{invalid.name}: {line}\n")
     except _WorkersError as error:
-        err.write(f"programma: {error}\n")
+        report.line(str(error))
     except MemoryBudgetError as error:
         levers = ", ".join(_CLI_LEVERS[lever] for lever in error.levers if lever in _CLI_LEVERS)
         here = f"; on the command line: {levers}" if levers else ""
-        err.write(f"programma: {error}{here}\n")
+        report.line(f"{error}{here}")
     except ProgrammaError as error:
-        err.write(f"programma: {error}\n")
+        report.line(str(error))
     except MemoryError as error:
         detail = str(error).split("\n", 1)[0] or "an allocation failed"
-        err.write(
-            f"programma: out of memory ({detail}): use fewer --scenarios, --by fiscal-year, "
+        report.line(
+            f"out of memory ({detail}): use fewer --scenarios, --by fiscal-year, "
             "fewer --workers or a smaller --chunk-size; --max-memory set to what this machine "
-            "can give makes such a run refused before it starts\n"
+            "can give makes such a run refused before it starts"
         )
     except OSError as error:
-        err.write(f"programma: cannot write {error.filename or ''}: {error.strerror or error}\n")
+        report.line(f"cannot write {error.filename or ''}: {error.strerror or error}")
     except KeyboardInterrupt:
-        err.write("programma: interrupted\n")
-        return EXIT_INTERRUPTED
-    return EXIT_INVALID
+        report.line("interrupted")
+        return report.finish(EXIT_INTERRUPTED)
+    return report.finish(EXIT_INVALID)
 
 
 def run() -> None:

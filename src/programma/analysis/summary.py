@@ -16,7 +16,7 @@ import numpy as np
 
 from .._text import money, number, table
 from ..engine import CAP_STAGES, INVESTOR_FIGURES
-from ..engine.projection import Projection
+from ..engine.projection import OUTPUT_FORMAT_VERSION, Projection
 from ..engine.series import SeriesKey
 from ..model.financing import InvestorFinancing
 
@@ -175,7 +175,17 @@ class Summary:
     gate_measures: dict[str, Spread] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, for JSON (NaN as ``None``)."""
+        """Plain data, for JSON (NaN as ``None``): the document of kind ``"summary"``.
+
+        Its version is :data:`~programma.engine.projection.OUTPUT_FORMAT_VERSION`; its JSON
+        Schema is what ``programma schema --output summary`` prints.
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> document = project(leeuwarden_oost()).summary().to_dict()
+        >>> document["kind"], document["format_version"], document["currency"]
+        ('summary', 1, 'EUR')
+        """
 
         def plain(value: Any) -> Any:
             if isinstance(value, Spread):
@@ -190,7 +200,12 @@ class Summary:
                 return None
             return value
 
-        return {"percentile_method": PERCENTILE_METHOD, **plain(self)}
+        return {
+            "format_version": OUTPUT_FORMAT_VERSION,
+            "kind": "summary",
+            "percentile_method": PERCENTILE_METHOD,
+            **plain(self),
+        }
 
     def __str__(self) -> str:
         cur = self.currency

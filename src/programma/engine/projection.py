@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 
 import attrs
 import numpy as np
@@ -22,9 +22,30 @@ from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution, TimeGrid
 from .series import COUNTS, STOCKS, SeriesKey
 
-__all__ = ["Projection"]
+__all__ = ["OUTPUT_FORMAT_VERSION", "TIDY_COLUMNS", "Projection"]
 
 _KEY_FIELDS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric", "area")
+
+OUTPUT_FORMAT_VERSION = 1
+"""The version of every JSON document programma writes (a projection, a summary, a simulation,
+errors): raised when a document's shape changes in a way a reader must know of."""
+
+TIDY_COLUMNS: tuple[str, ...] = (
+    "scenario",
+    "mode",
+    "period",
+    "period_start",
+    "period_end",
+    *_KEY_FIELDS,
+    "unit",
+    "value",
+)
+"""The columns of the tidy rows (:meth:`Projection.to_records`, ``to_csv``, ``to_pandas``,
+``to_parquet``), in order."""
+
+COUNT_UNIT = "count"
+"""The unit of a measure that counts outcomes (:data:`~programma.engine.series.COUNTS`); every
+other series is an amount in the programme's currency, whose code is its unit."""
 _COARSER: dict[str, tuple[str, ...]] = {
     "month": ("month", "quarter", "year", "fiscal_year"),
     "quarter": ("quarter", "year", "fiscal_year"),
@@ -38,6 +59,10 @@ _INITIATIVE_COSTS = frozenset({"grant", "delivery_cost", "unpaid_after_end"})
 
 CSV_BLOCK_ROWS = 65_536
 """Rows :meth:`Projection.write_csv` formats and writes at a time (bounds its memory)."""
+
+PARQUET_BLOCK_ROWS = 262_144
+"""Rows at most per row group of :meth:`Projection.write_parquet` (whole scenarios; bounds its
+memory)."""
 
 JSON_BLOCK_VALUES = 65_536
 """Values of one series :meth:`Projection.write_json` formats and writes at a time (at least
@@ -260,27 +285,75 @@ class Projection:
 
     # -- exporting ----------------------------------------------------------------------------
 
-    def _scenario_labels(self) -> list[int] | list[str]:
-        if self.mode == "expected":
-            return ["expected"]
-        return list(range(self.scenarios))
+    @property
+    def units(self) -> tuple[str, ...]:
+        """The unit of each series: the currency code for amounts, ``"count"`` for counts.
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> expected = project(leeuwarden_oost())
+        >>> sorted(set(expected.units))
+        ['EUR', 'count']
+        """
+        currency = self.programme.currency
+        return tuple(COUNT_UNIT if key.flow in COUNTS else currency for key in self.series)
+
+    @property
+    def period_bounds(self) -> tuple[tuple[dt.date, dt.date], ...]:
+        """Per period, its first and last day within the programme's months.
+
+        A period cut by the programme's start or end (a fiscal year that began before the
+        programme did) has the bounds of the part the programme covers.
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> yearly = project(leeuwarden_oost(), resolution="fiscal_year")
+        >>> yearly.periods[1], [day.isoformat() for day in yearly.period_bounds[1]]
+        ('FY2022', ['2022-01-01', '2022-12-31'])
+        """
+        grid = self.grid
+        inverse, labels = grid.groups(self.resolution)
+        first = np.full(len(labels), grid.months, dtype=np.int64)
+        np.minimum.at(first, inverse, np.arange(grid.months))
+        last = grid.last_months(self.resolution)
+        one_day = dt.timedelta(days=1)
+        return tuple(
+            (grid.month(int(a)), grid.month(int(b) + 1) - one_day)
+            for a, b in zip(first.tolist(), last.tolist(), strict=True)
+        )
 
     def to_records(self, *, include_zeros: bool = False) -> Iterator[dict[str, Any]]:
-        """Tidy rows: scenario, period, the series' key fields, and value.
+        """Tidy rows: the columns of :data:`TIDY_COLUMNS`, one row per scenario, period, series.
 
-        Rows whose value is exactly zero are left out unless ``include_zeros``. Values are the
-        engine's, unrounded (as in every file this class writes).
+        ``scenario`` is the scenario's number (0 in expected mode, its only scenario) and
+        ``mode`` says which mode it is; ``period_start`` and ``period_end`` are the period's
+        first and last day (``datetime.date``, see :attr:`period_bounds`); ``unit`` is the
+        currency code or ``"count"``. Rows whose value is exactly zero are left out unless
+        ``include_zeros``. Values are the engine's, unrounded (as in every file this class
+        writes).
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> row = next(project(leeuwarden_oost()).to_records())
+        >>> row["scenario"], row["mode"], row["unit"]
+        (0, 'expected', 'EUR')
         """
         keys = [attrs.asdict(key) for key in self.series]
-        for s, scenario in enumerate(self._scenario_labels()):
+        units = self.units
+        bounds = self.period_bounds
+        for s in range(self.scenarios):
             block = self.values[s]
             for p, period in enumerate(self.periods):
                 row = block[p]
                 for n in range(len(keys)) if include_zeros else np.flatnonzero(row):
                     yield {
-                        "scenario": scenario,
+                        "scenario": s,
+                        "mode": self.mode,
                         "period": period,
+                        "period_start": bounds[p][0],
+                        "period_end": bounds[p][1],
                         **keys[n],
+                        "unit": units[n],
                         "value": float(row[n]),
                     }
 
@@ -296,6 +369,7 @@ class Projection:
     def write_csv(self, stream: TextIO, *, include_zeros: bool = False) -> None:
         """Write the tidy rows as CSV to an open text stream (see :meth:`to_csv`).
 
+        The columns are those of :meth:`to_records`, dates as ISO text (``2021-12-31``).
         Values are written as Python's ``repr`` of the float, the shortest text that reads
         back as exactly the same number, so that totals in the file add up as the engine's
         do. Rows go out in blocks of at most 65,536, so memory stays bounded.
@@ -305,15 +379,23 @@ class Projection:
         >>> from programma import project
         >>> text = io.StringIO()
         >>> project(leeuwarden_oost()).write_csv(text)
-        >>> text.getvalue().splitlines()[0]
-        'scenario,period,flow,payer,payee,contract,initiative,fund,metric,area,value'
+        >>> print(text.getvalue().splitlines()[0])
+        scenario,mode,period,period_start,period_end,flow,payer,payee,contract,initiative,fund,metric,area,unit,value
         """
-        stream.write(_csv_line(["scenario", "period", *_KEY_FIELDS, "value"]) + "\n")
-        keys = [_csv_line(attrs.astuple(key)) for key in self.series]
+        stream.write(_csv_line(TIDY_COLUMNS) + "\n")
+        keys = [
+            f"{_csv_line(attrs.astuple(key))},{_csv_line([unit])}"
+            for key, unit in zip(self.series, self.units, strict=True)
+        ]
+        periods = [
+            _csv_line([period, start.isoformat(), end.isoformat()])
+            for period, (start, end) in zip(self.periods, self.period_bounds, strict=True)
+        ]
         # One prefix per (period, series), in the order of a scenario's flattened values.
-        prefixes = [f"{_csv_line([period])},{key}," for period in self.periods for key in keys]
-        for s, scenario in enumerate(self._scenario_labels()):
-            lead = _csv_line([str(scenario)]) + ","
+        prefixes = [f"{period},{key}," for period in periods for key in keys]
+        mode = _csv_line([self.mode])
+        for s in range(self.scenarios):
+            lead = f"{s},{mode},"
             flat = self.values[s].reshape(-1)
             where = np.arange(flat.size) if include_zeros else np.flatnonzero(flat)
             for start in range(0, where.size, CSV_BLOCK_ROWS):
@@ -328,12 +410,25 @@ class Projection:
                 )
 
     def to_dict(self) -> dict[str, Any]:
-        """The projection as plain data (what :meth:`to_json` writes), values unrounded."""
+        """The projection as plain data (what :meth:`to_json` writes), values unrounded.
+
+        The document of kind ``"projection"``, version :data:`OUTPUT_FORMAT_VERSION`, whose
+        JSON Schema ``programma schema --output projection`` prints: the programme's id and
+        currency, the mode, seed, scenarios and resolution, the periods (``label``, ``start``,
+        ``end``), every series (its key fields, its ``unit`` and its values per scenario and
+        period) and the scalars.
+
+        >>> from programma import project
+        >>> from programma.examples import leeuwarden_oost
+        >>> document = project(leeuwarden_oost(), resolution="fiscal_year").to_dict()
+        >>> document["kind"], document["format_version"], document["periods"][0]
+        ('projection', 1, {'label': 'FY2021', 'start': '2021-10-01', 'end': '2021-12-31'})
+        """
         return {
             **self._json_head(),
             "series": [
-                {**attrs.asdict(key), "values": self.values[:, :, n].tolist()}
-                for n, key in enumerate(self.series)
+                {**attrs.asdict(key), "unit": unit, "values": self.values[:, :, n].tolist()}
+                for n, (key, unit) in enumerate(zip(self.series, self.units, strict=True))
             ],
             "scalars": {name: _plain(v) for name, v in self.scalars.items()},
         }
@@ -373,10 +468,10 @@ class Projection:
         stream.write(head[:-2])  # everything up to the series' opening bracket
         periods = max(len(self.periods), 1)
         rows = max(1, JSON_BLOCK_VALUES // periods)  # scenarios per block
-        for n, key in enumerate(self.series):
+        for n, (key, unit) in enumerate(zip(self.series, self.units, strict=True)):
             if n:
                 stream.write(", ")
-            fields = dumps({**attrs.asdict(key), "values": []})
+            fields = dumps({**attrs.asdict(key), "unit": unit, "values": []})
             stream.write(fields[:-2])  # the key fields and '"values": ['
             column = self.values[:, :, n]
             for start in range(0, self.scenarios, rows):
@@ -389,23 +484,32 @@ class Projection:
     def _json_head(self) -> dict[str, Any]:
         """The fields of :meth:`to_dict` before the series."""
         return {
+            "format_version": OUTPUT_FORMAT_VERSION,
+            "kind": "projection",
             "programme": self.programme.id,
             "currency": self.programme.currency,
             "mode": self.mode,
             "seed": self.seed,
             "scenarios": self.scenarios,
             "resolution": self.resolution,
-            "periods": list(self.periods),
+            "periods": self.period_dicts(),
         }
+
+    def period_dicts(self) -> list[dict[str, str]]:
+        """The periods as plain data: ``label``, and ``start`` and ``end`` as ISO dates."""
+        return [
+            {"label": label, "start": start.isoformat(), "end": end.isoformat()}
+            for label, (start, end) in zip(self.periods, self.period_bounds, strict=True)
+        ]
 
     def to_pandas(self, *, include_zeros: bool = True) -> Any:
         """The tidy rows as a pandas DataFrame (needs the ``pandas`` extra).
 
         The same rows, columns, order and values as :meth:`to_records` (zeros included unless
-        ``include_zeros=False``), built with array operations. ``value`` is float64, unrounded;
-        the labels ``period`` and the key fields (and ``scenario`` in expected mode, where it is
-        ``"expected"``) are categoricals, their categories in the projection's order; in Monte
-        Carlo ``scenario`` is the scenario's number (int64).
+        ``include_zeros=False``), built with array operations. ``scenario`` is int64,
+        ``value`` float64 (unrounded), ``period_start`` and ``period_end`` datetime64; the
+        labels ``mode``, ``period``, the key fields and ``unit`` are categoricals, their
+        categories in the projection's order.
 
         Raises:
             ImportError: pandas is not installed.
@@ -413,8 +517,8 @@ class Projection:
         >>> from programma.examples import leeuwarden_oost
         >>> from programma import project
         >>> frame = project(leeuwarden_oost(), resolution="fiscal_year").to_pandas()
-        >>> str(frame["flow"].dtype), str(frame["value"].dtype)
-        ('category', 'float64')
+        >>> str(frame["flow"].dtype), str(frame["value"].dtype), str(frame["scenario"].dtype)
+        ('category', 'float64', 'int64')
         """
         try:
             import pandas as pd
@@ -439,22 +543,106 @@ class Projection:
                 codes, dtype=pd.CategoricalDtype(list(categories)), validate=False
             )
 
-        if self.mode == "expected":
-            scenario = labels(np.zeros(flat.size, dtype=np.int8), 1, ["expected"])
-        else:
-            scenario = chosen(np.repeat(np.arange(scenarios, dtype=np.int64), periods * width))
+        period_codes = np.repeat(np.arange(periods), width)
         columns: dict[str, Any] = {
-            "scenario": scenario,
-            "period": labels(np.repeat(np.arange(periods), width), scenarios, self.periods),
+            "scenario": chosen(np.repeat(np.arange(scenarios, dtype=np.int64), periods * width)),
+            "mode": labels(np.zeros(periods * width, dtype=np.int8), scenarios, [self.mode]),
+            "period": labels(period_codes, scenarios, self.periods),
         }
-        for field in _KEY_FIELDS:
-            names = [getattr(key, field) for key in self.series]
+        for end, name in enumerate(("period_start", "period_end")):
+            days = np.array([bound[end] for bound in self.period_bounds], dtype="datetime64[D]")
+            columns[name] = chosen(np.tile(days.astype("datetime64[ns]")[period_codes], scenarios))
+        for field in (*_KEY_FIELDS, "unit"):
+            names = (
+                list(self.units)
+                if field == "unit"
+                else [getattr(key, field) for key in self.series]
+            )
             categories = list(dict.fromkeys(names))  # in order of first appearance
             at = {name: code for code, name in enumerate(categories)}
             codes = np.array([at[name] for name in names], dtype=np.int64)
             columns[field] = labels(codes, scenarios * periods, categories)
         columns["value"] = np.array(chosen(flat), dtype=np.float64)
         return pd.DataFrame(columns, copy=False)
+
+    def to_parquet(self, path: str | os.PathLike[str], *, include_zeros: bool = False) -> Path:
+        """Write the tidy rows as a Parquet file, atomically (needs the ``parquet`` extra).
+
+        See :meth:`write_parquet` for the columns; the file appears whole or not at all.
+
+        Raises:
+            ImportError: pyarrow is not installed.
+            OutputPathError: ``path`` is empty or a folder.
+        """
+        _pyarrow()  # before the file is opened: no empty file for a missing library
+        with atomic_writer(path) as stream:
+            self.write_parquet(stream.buffer, include_zeros=include_zeros)
+        return Path(path)
+
+    def write_parquet(self, sink: BinaryIO, *, include_zeros: bool = False) -> None:
+        """Write the tidy rows as Parquet to an open binary stream (needs ``pyarrow``).
+
+        The rows, columns and order of :meth:`to_records` (zeros left out unless
+        ``include_zeros``): ``scenario`` int64, ``period_start`` and ``period_end`` date32,
+        ``value`` float64 (unrounded), the labels dictionary-encoded strings. Written in row
+        groups of whole scenarios, at most :data:`PARQUET_BLOCK_ROWS` rows where a scenario
+        allows, so memory stays bounded.
+
+        Raises:
+            ImportError: pyarrow is not installed.
+        """
+        pa, pq = _pyarrow()
+        scenarios, periods, width = self.values.shape
+        label = pa.dictionary(pa.int32(), pa.string())
+        schema = pa.schema(
+            [
+                ("scenario", pa.int64()),
+                ("mode", label),
+                ("period", label),
+                ("period_start", pa.date32()),
+                ("period_end", pa.date32()),
+                *[(field, label) for field in (*_KEY_FIELDS, "unit")],
+                ("value", pa.float64()),
+            ]
+        )
+        # Per label column, its dictionary and the code of each (period, series) cell.
+        period_codes = np.repeat(np.arange(periods, dtype=np.int32), width)
+        cells: dict[str, tuple[Any, np.ndarray]] = {
+            "mode": (pa.array([self.mode]), np.zeros(periods * width, dtype=np.int32)),
+            "period": (pa.array(list(self.periods), pa.string()), period_codes),
+        }
+        for field in (*_KEY_FIELDS, "unit"):
+            names = (
+                list(self.units)
+                if field == "unit"
+                else [getattr(key, field) for key in self.series]
+            )
+            categories = list(dict.fromkeys(names))
+            at = {name: code for code, name in enumerate(categories)}
+            codes = np.array([at[name] for name in names], dtype=np.int32)
+            cells[field] = (pa.array(categories, pa.string()), np.tile(codes, periods))
+        bounds = self.period_bounds
+        dates = [pa.array([bound[end] for bound in bounds], pa.date32()) for end in (0, 1)]
+        per_block = max(1, PARQUET_BLOCK_ROWS // max(periods * width, 1))
+        with pq.ParquetWriter(sink, schema) as writer:
+            for first in range(0, scenarios, per_block):
+                block = self.values[first : first + per_block]
+                flat = block.reshape(-1)
+                keep = np.arange(flat.size) if include_zeros else np.flatnonzero(flat)
+                cell = keep % (periods * width)  # the (period, series) cell of each row
+                columns = {
+                    "scenario": pa.array(first + keep // max(periods * width, 1), pa.int64()),
+                    "period_start": dates[0].take(pa.array(cell // max(width, 1))),
+                    "period_end": dates[1].take(pa.array(cell // max(width, 1))),
+                    "value": pa.array(flat[keep], pa.float64()),
+                }
+                for name, (dictionary, codes) in cells.items():
+                    columns[name] = pa.DictionaryArray.from_arrays(
+                        pa.array(codes[cell], pa.int32()), dictionary
+                    )
+                writer.write_table(
+                    pa.table([columns[name] for name in TIDY_COLUMNS], schema=schema)
+                )
 
     def npv(
         self,
@@ -522,6 +710,18 @@ class Projection:
             f"<p>{html.escape(self._headline())} (scenario means)</p>"
             f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    """pyarrow and its Parquet module, or an ImportError that says how to install them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(
+            "Parquet output needs pyarrow: pip install 'programma[parquet]'"
+        ) from None
+    return pa, pq
 
 
 def _plain(values: np.ndarray) -> list[Any]:

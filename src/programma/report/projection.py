@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from .._text import money, number, table
-from ..analysis.summary import PERCENTILE_METHOD, percentiles
-from ..engine.projection import Projection
+from typing import Any
 
-__all__ = ["period_means", "projection_report"]
+from .._text import money, number, table
+from ..analysis.summary import PERCENTILE_METHOD, Summary, percentiles
+from ..engine.projection import OUTPUT_FORMAT_VERSION, Projection
+
+__all__ = ["period_means", "projection_report", "simulation_document"]
 
 _CASH = ("grant", "delivery_cost", "outcome_payment", "provider_receipt")
 _LOST = ("cap_forfeited", "unpaid_after_end")
@@ -15,7 +17,8 @@ _LOST = ("cap_forfeited", "unpaid_after_end")
 def period_means(projection: Projection) -> dict[str, object]:
     """What :func:`projection_report` shows, as plain data: per period, the main flows.
 
-    Numbers are the engine's, unrounded: machine output keeps full precision.
+    The periods are given with their dates (``label``, ``start``, ``end``), every amount in
+    ``currency``. Numbers are the engine's, unrounded: machine output keeps full precision.
     """
     names = [*_CASH, *_LOST]
     totals = {name: projection.total(flow=name) for name in names}
@@ -26,7 +29,7 @@ def period_means(projection: Projection) -> dict[str, object]:
         "scenarios": projection.scenarios,
         "seed": projection.seed,
         "resolution": projection.resolution,
-        "periods": list(projection.periods),
+        "periods": projection.period_dicts(),
         "mean": {name: totals[name].mean(axis=0).tolist() for name in names},
     }
     if projection.mode == "monte-carlo":
@@ -34,6 +37,28 @@ def period_means(projection: Projection) -> dict[str, object]:
         out["outcome_payment_p10"] = spread[0].tolist()
         out["outcome_payment_p90"] = spread[2].tolist()
     return out
+
+
+def simulation_document(projection: Projection, summary: Summary) -> dict[str, Any]:
+    """What ``programma simulate --format json`` writes: the document of kind ``"simulation"``.
+
+    ``period_means`` holds what the first table shows (:func:`period_means`), ``summary`` the
+    summary's own document (kind ``"summary"``); ``programma schema --output simulation``
+    prints its JSON Schema.
+
+    >>> from programma import project
+    >>> from programma.examples import leeuwarden_oost
+    >>> expected = project(leeuwarden_oost(), resolution="fiscal_year")
+    >>> document = simulation_document(expected, expected.summary())
+    >>> document["kind"], document["summary"]["kind"], document["period_means"]["resolution"]
+    ('simulation', 'summary', 'fiscal_year')
+    """
+    return {
+        "format_version": OUTPUT_FORMAT_VERSION,
+        "kind": "simulation",
+        "period_means": period_means(projection),
+        "summary": summary.to_dict(),
+    }
 
 
 def projection_report(projection: Projection) -> str:
