@@ -143,7 +143,7 @@ class TestTidyRows:
         expected.write_csv(text)
         assert (
             "scenario,mode,period,period_start,period_end,"
-            "flow,payer,payee,contract,initiative,fund,metric,unit,value"
+            "flow,payer,payee,contract,initiative,fund,metric,area,unit,value"
         ) == text.getvalue().splitlines()[0]
         assert TIDY_COLUMNS == tuple(next(expected.to_records()))
 

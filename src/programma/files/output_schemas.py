@@ -120,6 +120,7 @@ def _projection() -> tuple[dict[str, Any], dict[str, Any]]:
             "initiative": key,
             "fund": key,
             "metric": key,
+            "area": key,
             "unit": {
                 "description": "The currency code for amounts, count for counts of outcomes.",
                 "anyOf": [{"const": "count"}, _CURRENCY],
