@@ -42,7 +42,7 @@ from programma import (
     loads,
 )
 from programma.files.programme_files import from_data, to_data
-from programma.model.programme import COLLECTIONS
+from programma.model.references import COLLECTIONS
 from strategies import programmes
 
 FORMATS = ("toml", "json")
