@@ -16,6 +16,7 @@ import typing
 from typing import Any
 
 import attrs
+import numpy as np
 
 from ..model.checks import ID_PATTERN, YearAmounts
 from ..model.distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly
@@ -146,6 +147,8 @@ class _Builder:
             }
         if origin is tuple:
             return {"type": "array", "items": self.type_schema(args[0])}
+        if origin is np.ndarray:  # the values of Samples: a list of numbers in a file
+            return {"type": "array", "items": {"type": "number"}}
         if hint == VARIANTS_TYPE:
             # A path's value has the form of the field the path names: checked on reading.
             return {

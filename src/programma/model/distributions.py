@@ -9,11 +9,13 @@ interval it can take values in (:func:`support_of`), which is how a bounded fiel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeAlias
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from .._errors import Problem, described
 from .checks import (
@@ -235,6 +237,12 @@ class Poisson(Checked):
 _INTEGER_TYPES = (int, np.integer)
 _FLOAT_TYPES = (float, np.floating)
 
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+"""A one-dimensional, read-only array of float64 values: how :class:`Samples` keeps its values."""
+
+_SHOWN_VALUES = 5
+"""Bad sample values that a problem shows by index before it counts the rest."""
+
 
 def _is_sample_number(value: object) -> bool:
     """A real number, Python's or numpy's (not ``bool``, complex or a string)."""
@@ -244,43 +252,91 @@ def _is_sample_number(value: object) -> bool:
 
 
 def as_sample_values(values: object) -> object:
-    """Sample values as a tuple of Python floats, whatever kind of real numbers they are.
+    """Sample values as a read-only float64 array of their own, whatever real numbers they are.
 
-    A one-dimensional numpy array of integers or floats, or any iterable of Python or numpy
-    real numbers. Anything else is kept as given, element by element where there are elements,
-    for validation to report with its path.
+    A one-dimensional numpy array of integers or floats, or a list or tuple (or another ordered
+    iterable) of Python or numpy real numbers, becomes a new array that cannot be written to:
+    changing what was given afterwards changes nothing. Anything else is kept as given (a
+    list or tuple as a tuple), for validation to report.
+
+    >>> values = as_sample_values([1, 2.5])
+    >>> values, values.flags.writeable
+    (array([1. , 2.5]), False)
     """
     if isinstance(values, np.ndarray):
         if values.ndim == 1 and values.dtype.kind in "iuf":
-            return tuple(values.astype(float).tolist())
-        if values.ndim != 1:
-            return values  # reported whole: a table is not a list of values
-        values = values.tolist()
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        return values
-    items = tuple(values)
-    kinds = set(map(type, items))
-    if kinds == {float}:
-        return items
-    if all(_is_sample_kind(kind) for kind in kinds):
+            return _read_only(values.astype(np.float64))  # astype copies
+        return values  # reported whole: a table, or values that are not real numbers
+    if isinstance(values, str | bytes | Mapping | AbstractSet) or not isinstance(values, Iterable):
+        return values  # text, a table, an unordered set or a single value: not a list
+    items = values if isinstance(values, list | tuple) else tuple(values)
+    # One pass over the types in C, then numpy converts: no Python loop over the values. The
+    # types are checked first because numpy would turn True or "1.5" into a number.
+    if all(map(_is_sample_kind, set(map(type, items)))):
         try:
-            return tuple(np.asarray(items, dtype=float).tolist())
+            return _read_only(np.array(items, dtype=np.float64))
         except OverflowError:  # a Python integer beyond float's range, reported below
             pass
-    return tuple(_sample_value(item) for item in items)
+    return tuple(items)
+
+
+def _read_only(array: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    array.flags.writeable = False
+    return array
 
 
 def _is_sample_kind(kind: type) -> bool:
     return issubclass(kind, _INTEGER_TYPES + _FLOAT_TYPES) and not issubclass(kind, bool | np.bool_)
 
 
-def _sample_value(value: object) -> object:
+def _is_finite_number(value: object) -> bool:
+    """A real number that a float holds finitely (a huge Python integer does not)."""
     if not _is_sample_number(value):
-        return value
+        return False
     try:
-        return float(value)  # type: ignore[arg-type]
-    except OverflowError:  # an integer beyond float's range: reported as not finite
-        return value
+        return math.isfinite(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return False
+
+
+def _bad_values(
+    values: Sequence[object] | npt.NDArray[Any], bad: Sequence[int], kind: str
+) -> object:
+    """The first few bad values with their indexes, and how many more there are."""
+    if len(bad) == 1:
+        return described(f"{_shown(values[bad[0]])} at index {bad[0]}")
+    listed = ", ".join(f"{_shown(values[i])} at index {i}" for i in bad[:_SHOWN_VALUES])
+    rest = len(bad) - _SHOWN_VALUES
+    more = f" and {rest:,} more" if rest > 0 else ""
+    return described(f"{len(bad):,} values that are not {kind}: {listed}{more}")
+
+
+def _shown(value: object) -> str:
+    text = repr(float(value) if isinstance(value, np.floating) else value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_ARRAY_KINDS = {
+    "b": "true/false values",
+    "c": "complex numbers",
+    "O": "Python objects",
+    "U": "text",
+    "S": "bytes",
+    "M": "dates",
+    "m": "time spans",
+}
+
+
+def _same_values(a: object, b: object) -> bool:
+    """Whether two ``Samples`` hold the same values (arrays compare value by value)."""
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return False
+    try:  # values that validation refuses, held while a file is read
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 
 @attrs.frozen
@@ -288,27 +344,63 @@ class Samples(Checked):
     """Explicit values, one per scenario (scenario ``i`` takes ``values[i]``).
 
     Use it to feed draws from another model: a list of numbers or a one-dimensional numpy
-    array of integers or floats. The values are kept as a tuple of floats, so two ``Samples``
-    with the same values are equal, and a file keeps them exactly. In expected mode it takes
-    the sample mean. A Monte Carlo run with more scenarios than values is refused rather than
-    recycled.
+    array of integers or floats. The values are kept as a read-only float64 array of the
+    ``Samples``' own (a copy: changing the array given afterwards changes nothing), checked at
+    numpy's speed, so that millions of values cost little; two ``Samples`` with the same
+    values are equal, and a file keeps them exactly. In expected mode it takes the sample
+    mean. A Monte Carlo run with more scenarios than values is refused rather than recycled.
 
     >>> mean_of(Samples([1, 2, 6]))
     3.0
     >>> Samples(np.array([1, 2, 6])) == Samples([1.0, 2.0, 6.0])
     True
+    >>> Samples([1, 2, 6]).values
+    array([1., 2., 6.])
     """
 
-    values: tuple[float, ...] = attrs.field(converter=as_sample_values)
+    values: FloatArray = attrs.field(
+        converter=as_sample_values, eq=attrs.cmp_using(eq=_same_values)
+    )
+
+    def __hash__(self) -> int:
+        values: object = self.values
+        if not isinstance(values, np.ndarray) or values.dtype != np.float64:
+            return hash(Samples)  # values that validation refuses: equal or not, one hash
+        # Adding 0.0 turns -0.0 into 0.0: the two are equal, so they must hash alike.
+        return hash((Samples, (values + 0.0).tobytes()))
+
+    def __reduce__(self) -> tuple[type[Samples], tuple[object]]:
+        # Rebuilt through the constructor, so that a copy in another process is read-only too.
+        return (Samples, (self.values,))
 
     def _problems(self) -> Iterator[Problem]:
         values: object = self.values
+        if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1:
+            if not values.size:
+                yield Problem("values", "at least one value", [])
+                return
+            finite = np.isfinite(values)
+            if not finite.all():  # only then the indexes are looked for
+                yield Problem(
+                    "values",
+                    "finite numbers",
+                    _bad_values(values, np.flatnonzero(~finite).tolist(), "finite"),
+                )
+            return
         if isinstance(values, np.ndarray):
-            yield Problem(
-                "values",
-                "a list of numbers (one dimension)",
-                described(f"an array of shape {values.shape}"),
-            )
+            if values.ndim != 1:
+                yield Problem(
+                    "values",
+                    "a list of numbers (one dimension)",
+                    described(f"an array of shape {values.shape}"),
+                )
+            else:
+                kind = _ARRAY_KINDS.get(values.dtype.kind, f"dtype {values.dtype}")
+                yield Problem(
+                    "values",
+                    "a list of numbers (integers or floats)",
+                    described(f"an array of {kind}"),
+                )
             return
         if not isinstance(values, tuple):
             yield Problem("values", "a list of numbers", values)
@@ -316,16 +408,19 @@ class Samples(Checked):
         if not values:
             yield Problem("values", "at least one value", [])
             return
-        if set(map(type, values)) == {float}:  # the usual case: checked at numpy's speed
-            bad = np.flatnonzero(~np.isfinite(np.asarray(values))).tolist()
-        else:
-            bad = [
-                index
-                for index, value in enumerate(values)
-                if not (type(value) is float and math.isfinite(value))
-            ]
-        for index in bad:
-            yield Problem(f"values[{index}]", "a finite number", values[index])
+        # Values that were not all real numbers: the slow path, taken only to report them.
+        wrong = [i for i, value in enumerate(values) if not _is_sample_number(value)]
+        if wrong:
+            yield Problem(
+                "values", "numbers (integers or floats)", _bad_values(values, wrong, "numbers")
+            )
+        infinite = [
+            i
+            for i, value in enumerate(values)
+            if _is_sample_number(value) and not _is_finite_number(value)
+        ]
+        if infinite:
+            yield Problem("values", "finite numbers", _bad_values(values, infinite, "finite"))
 
 
 @attrs.frozen
@@ -617,9 +712,11 @@ def mean_of(
         case Poisson(lam=lam):
             return lam
         case Samples(values=values):
-            if min(values) == max(values):
-                return values[0]  # exact: fsum(n copies) / n can round away from the value
-            return math.fsum(values) / len(values)
+            low, high = float(values.min()), float(values.max())
+            if low == high:
+                return low  # exact: fsum(n copies) / n can round away from the value
+            # The correctly rounded sum, as a list of floats: fsum runs in C, with no Python loop.
+            return math.fsum(values.tolist()) / values.size
         case Discrete(values=values, weights=weights):
             if len(values) == 1:
                 return values[0]  # exact: one value carries all the weight
@@ -668,7 +765,9 @@ def support_of(
         case Poisson():
             return (0.0, math.inf)
         case Samples(values=values):
-            return (min(values), max(values)) if values else None
+            if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and values.size):
+                return None  # values that are not numbers: the distribution's own problem
+            return (float(values.min()), float(values.max()))
         case Discrete(values=values):
             return (min(values), max(values)) if values else None
         case Ref(name=name, factor=factor, offset=offset):

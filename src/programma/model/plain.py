@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import cattrs
+import numpy as np
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -29,7 +30,7 @@ from cattrs.gen import make_dict_structure_fn
 from .._errors import Problem, ProgrammaError, ValidationError, described
 from . import vocabulary as _vocabulary
 from .checks import YearAmounts, is_number
-from .distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly
+from .distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly, as_sample_values
 from .financing import FINANCING_TYPES
 from .gates import Decision
 from .vocabulary import __all__ as _vocabulary_names
@@ -164,6 +165,7 @@ class Reader:
         c.register_structure_hook_func(_is_distribution_union, self._distribution)
         c.register_structure_hook_func(self._is_financing_type, self._financing)
         c.register_structure_hook_func(lambda t: t == (float | str), self._rate_or_name)
+        c.register_structure_hook_func(_is_array, self._sample_values)
         self._decision_fields = make_dict_structure_fn(Decision, c)
         c.register_structure_hook(Decision, self._decision)
         c.register_structure_hook(Yearly, self._yearly)
@@ -300,6 +302,13 @@ class Reader:
         return self._decision_fields(checked, Decision)
 
     @staticmethod
+    def _sample_values(value: object, _: type) -> object:
+        # Straight to an array, checked by Samples at numpy's speed (not value by value here).
+        if not isinstance(value, list | np.ndarray):  # never split a text or a table
+            raise ShapeError("a list of numbers", typename(value))
+        return as_sample_values(value)
+
+    @staticmethod
     def _rate_or_name(value: object, _: type) -> float | str:
         if isinstance(value, str):
             return value
@@ -353,6 +362,11 @@ def _is_distribution_union(t: Any) -> bool:
     """Whether ``t`` is a union of distribution classes (optionally with None)."""
     args = set(typing.get_args(t)) - {types.NoneType}
     return _is_union(t) and bool(args) and args <= _DISTRIBUTION_CLASSES
+
+
+def _is_array(t: Any) -> bool:
+    """Whether ``t`` is a numpy array type (the values of ``Samples``)."""
+    return t is np.ndarray or typing.get_origin(t) is np.ndarray
 
 
 def _is_union(t: Any) -> bool:
@@ -415,6 +429,7 @@ class Writer:
         for mode, cls in FINANCING_TYPES.items():
             c.register_unstructure_hook(cls, self._tagged("mode", mode.value))
         c.register_unstructure_hook(Decision, self._decision)
+        c.register_unstructure_hook_func(_is_array, _array_list)
         c.register_unstructure_hook_func(
             lambda t: t == YearAmounts, lambda pairs: {str(y): a for y, a in pairs}
         )
@@ -447,6 +462,11 @@ class Writer:
     def data(self, value: Any) -> Any:
         """``value`` (a programme, an entity, a distribution) as plain data."""
         return clean(self.converter.unstructure(value))
+
+
+def _array_list(values: Any) -> list[Any]:
+    """An array as a list of Python floats, each written with ``repr``'s shortest exact digits."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def clean(value: Any) -> Any:

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
 
 from .._errors import Problem, ValidationError, described
 from .checks import ID_EXPECTED, ID_PATTERN, YearAmounts, deferred_checks, some_ids
@@ -158,6 +159,8 @@ def _set(obj: Any, hint: Any, steps: tuple[_Step, ...], at: int, value: object, 
         )
         return attrs.evolve(obj, **{step.field: changed})
     assert step.key is not None
+    if isinstance(obj, np.ndarray):  # the values of Samples: an entry by its index, as a list
+        obj, hint = tuple(obj.tolist()), tuple[float, ...]
     if not isinstance(obj, tuple):
         raise _PathError(
             [
@@ -312,7 +315,9 @@ class _Root:
         else:
             new = _set(current, hint, steps, 1, value, name)
         self.changes[name] = new
-        self.last_value = _value_at(new, steps[1:]) if len(steps) > 1 else new
+        held = _value_at(new, steps[1:]) if len(steps) > 1 else new
+        # The values of Samples as a list (tuple) of floats: a variant's table compares with ==.
+        self.last_value = tuple(held.tolist()) if isinstance(held, np.ndarray) else held
 
 
 def _value_at(obj: Any, steps: tuple[_Step, ...]) -> Any:
@@ -322,7 +327,9 @@ def _value_at(obj: Any, steps: tuple[_Step, ...]) -> Any:
             obj = getattr(obj, step.field)
             continue
         assert step.key is not None
-        if obj and isinstance(obj[0], tuple):
+        if isinstance(obj, np.ndarray):  # the values of Samples
+            obj = obj[int(step.key)].item()
+        elif obj and isinstance(obj[0], tuple):
             obj = next(inner for year, inner in obj if str(year) == step.key)
         elif step.key.isascii() and step.key.isdigit():
             obj = obj[int(step.key)]

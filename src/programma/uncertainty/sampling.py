@@ -251,7 +251,7 @@ class Draws:
 
     def _samples(self, key: str, dist: Samples) -> np.ndarray:
         first = self.first_scenario
-        values = np.asarray(dist.values, dtype=float)
+        values = dist.values  # already float64: a slice of it is copied once, into the draw
         # A block may reach past the last sample: those scenarios are never kept (a run refuses
         # more scenarios than samples up front); they repeat the last value to stay finite.
         out = np.full(self.size, values[-1])
