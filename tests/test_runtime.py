@@ -455,7 +455,7 @@ class TestProblemsShown:
         code, _, err = run("validate", "-", stdin=many_bad_stakeholders(500))
         lines = err.splitlines()
         assert EXIT_INVALID == code
-        assert "programma: <stdin>: 500 problem(s)" == lines[0]
+        assert "programma: <stdin>: 500 problems" == lines[0]
         assert 1 + 20 + 1 == len(lines)
         assert lines[20].startswith("<stdin>: stakeholders[19].kind: expected one of")
         assert lines[-1].startswith("<stdin>: … and 480 more problems like `stakeholders[*].kind:")

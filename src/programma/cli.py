@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -23,9 +24,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from . import __version__
 from ._errors import SHOWN_PER_KIND, Problem, ProgrammaError, ValidationError
-from ._text import printable
+from ._text import plural, printable
 from .analysis.compare import RECORD_FIELDS, DesignComparison, compare
 from .analysis.review import ReviewConfig, review
 from .analysis.summary import Summary
@@ -47,6 +50,7 @@ from .files.programme_files import (
 from .files.schema import schema
 from .model.programme import Programme
 from .periods.grid import RESOLUTIONS
+from .report.answer import DEFAULT_WIDTH, answer
 from .report.compare import comparison_report
 from .report.programme import describe_programme
 from .report.projection import period_means, projection_report
@@ -165,10 +169,9 @@ def _programme_or_example(
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = _read_programme(args.file, args.format, stdin, args.max_input_bytes)
-    out.write(
-        f"{args.file}: valid programme {programme.id!r} "
-        f"({len(programme.contracts)} contracts, {len(programme.initiatives)} initiatives)\n"
-    )
+    contracts = plural(len(programme.contracts), "contract")
+    initiatives = plural(len(programme.initiatives), "initiative")
+    out.write(f"{args.file}: valid programme {programme.id!r} ({contracts}, {initiatives})\n")
     return EXIT_OK
 
 
@@ -215,10 +218,11 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 class _ProgressBar:
-    """A progress bar on a terminal's standard error; silent when it is not a terminal."""
+    """A plain progress bar on a terminal's standard error, when ``tqdm`` is not installed."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, unit: str = "scenarios") -> None:
         self.stream = stream
+        self.unit = unit
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
@@ -226,13 +230,63 @@ class _ProgressBar:
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
         self.shown = True  # first: a Ctrl-C while writing must still end the line
-        self.stream.write(f"\r[{bar}] {done:,}/{total:,} scenarios")
+        self.stream.write(f"\r[{bar}] {done:,}/{total:,} {self.unit}")
         self.stream.flush()
 
     def close(self) -> None:
         if self.shown:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class _TqdmBar:
+    """A ``tqdm`` bar on standard error, made at the first report (when the total is known)."""
+
+    def __init__(self, make: Callable[..., typing.Any], stream: TextIO, unit: str) -> None:
+        self.make, self.stream, self.unit = make, stream, unit
+        self.bar: typing.Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            # The size as the answer's: a terminal that reports no size (0 × 0) gets 80 × 24,
+            # where tqdm would draw nothing.
+            size = shutil.get_terminal_size((DEFAULT_WIDTH, 24))
+            self.bar = self.make(
+                total=total,
+                file=self.stream,
+                unit=f" {self.unit}",
+                leave=False,
+                ncols=size.columns,
+                nrows=size.lines,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _progress_bar(stream: TextIO, unit: str = "scenarios") -> _ProgressBar | _TqdmBar:
+    """A ``tqdm`` bar where ``tqdm`` is installed (``programma[progress]``), else a plain one."""
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:
+        return _ProgressBar(stream, unit)
+    return _TqdmBar(tqdm, stream, unit)
+
+
+class _CountingRows(io.TextIOBase):
+    """A text stream that reports the lines written through it as progress."""
+
+    def __init__(self, stream: TextIO, total: int, progress: Callable[[int, int], object]):
+        self.stream, self.total, self.progress = stream, total, progress
+        self.rows = 0
+
+    def write(self, text: str) -> int:
+        self.stream.write(text)
+        self.rows += text.count("\n")
+        self.progress(min(self.rows, self.total), self.total)
+        return len(text)
 
 
 class _WorkersError(Exception):
@@ -312,7 +366,7 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         check_output_path(args.out)  # before a long run, not after it
     err: TextIO = args.stderr
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
-    bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
+    bar = _progress_bar(err) if args.scenarios and err.isatty() else None
     executor = _start_pool(args.workers) if args.workers and args.workers > 1 else None
     finished = False
     try:
@@ -346,10 +400,29 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
                 _stop_pool(executor)
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
-        _write(args.out, out, projection.write_csv, newline="")
+        if args.out is None or not err.isatty():
+            _write(args.out, out, projection.write_csv, newline="")
+            return EXIT_OK
+        rows = 1 + int(np.count_nonzero(projection.values))  # the header, and a row per value
+        writing = _progress_bar(err, "rows")
+        try:
+            _write(
+                args.out,
+                out,
+                lambda stream: projection.write_csv(
+                    typing.cast(TextIO, _CountingRows(stream, rows, writing))
+                ),
+                newline="",
+            )
+        finally:
+            writing.close()
         return EXIT_OK
-    if args.format == "table":
+    if args.format == "table" and args.detail:
         text = projection_report(projection) + "\n" + str(_summary(projection))
+    elif args.format == "table":
+        by_year = _by_fiscal_year(projection)
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        text = answer(by_year, by_year.summary(), width=width)
     else:
         document = {
             "projection": period_means(projection),
@@ -512,13 +585,20 @@ def _summary(projection: Projection) -> Summary:
     try:
         return projection.summary()
     except ValueError:
-        again = project(
+        return _by_fiscal_year(projection).summary()
+
+
+def _by_fiscal_year(projection: Projection) -> Projection:
+    """The projection by fiscal year: regrouped, or re-run where its periods do not nest."""
+    try:
+        return projection.by("fiscal_year")
+    except ValueError:
+        return project(
             projection.programme,
             scenarios=None if projection.mode == "expected" else projection.scenarios,
             seed=projection.seed or 0,
             resolution="fiscal_year",
         )
-        return again.summary()
 
 
 def _whole(low: int) -> Callable[[str], int]:
@@ -674,6 +754,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["table", "json", "csv"],
         default="table",
         help="readable tables (default), their content as JSON, or tidy CSV rows per scenario",
+    )
+    simulate.add_argument(
+        "--detail",
+        action="store_true",
+        help="with --format table: every table (per period, fund and fiscal year, contract, "
+        "present value, gate and investor), not the short answer",
     )
     simulate.add_argument(
         "--out",
@@ -901,7 +987,7 @@ def main(
         err.write(f"programma: {error}\n")
     except _InvalidError as invalid:
         problems = invalid.error.problems
-        err.write(f"programma: {invalid.name}: {len(problems):,} problem(s)\n")
+        err.write(f"programma: {invalid.name}: {plural(len(problems), 'problem')}\n")
         per_kind = getattr(args, "max_problems", SHOWN_PER_KIND) or None
         lines = invalid.error.summary_lines(per_kind, None if per_kind is None else 10 * per_kind)
         for line in lines:

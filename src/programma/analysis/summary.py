@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._text import money, number, table
+from .._text import fixed, money, plural, table
 from ..engine import CAP_STAGES, INVESTOR_FIGURES
 from ..engine.projection import Projection
 from ..engine.series import SeriesKey
@@ -199,7 +199,7 @@ class Summary:
             return [money(s.mean), money(s.se), money(s.p10), money(s.p50), money(s.p90)]
 
         out = [
-            f"Summary over {self.scenarios:,} scenario(s); amounts in {cur}; "
+            f"Summary over {plural(self.scenarios, 'scenario')}; amounts in {cur}; "
             f"percentiles by numpy's {PERCENTILE_METHOD!r} method",
             "",
             "Funds per fiscal year (cash outflow, earned and accrual at verification, budget)",
@@ -225,7 +225,7 @@ class Summary:
                         money(f.earned.mean),
                         money(f.accrual.mean),
                         money(f.budget.mean),
-                        number(f.breach_probability, 3),
+                        fixed(f.breach_probability, 3),
                     ]
                     for f in self.funds
                 ],
@@ -234,8 +234,8 @@ class Summary:
         for c in self.contracts:
             out += ["", f"Contract {c.contract}"]
             rows = [
-                ["outcomes achieved", *(number(x, 1) for x in _five(c.achieved))],
-                ["outcomes paid", *(number(x, 1) for x in _five(c.paid_outcomes))],
+                ["outcomes achieved", *(fixed(x, 1) for x in _five(c.achieved))],
+                ["outcomes paid", *(fixed(x, 1) for x in _five(c.paid_outcomes))],
                 *[[f"paid by {payer}", *spread(s)] for payer, s in c.paid_by.items()],
                 ["forfeited (fiscal-year caps)", *spread(c.forfeited)],
                 ["unpaid after end", *spread(c.unpaid)],
@@ -243,7 +243,7 @@ class Summary:
                 ["  discounted", *spread(c.cost_per_outcome_discounted)],
             ]
             out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
-            bound = ", ".join(f"{k} {number(v * 100, 1)}%" for k, v in c.cap_bound.items())
+            bound = ", ".join(f"{k} {fixed(v * 100, 1)}%" for k, v in c.cap_bound.items())
             out.append(f"  caps bound in: {bound or 'no caps set'}")
         out += ["", "Present values (discounted at the programme's rate; payers and funds)"]
         rows = [[f"payer {k}", *spread(v)] for k, v in self.npv_payers.items()]
@@ -255,7 +255,7 @@ class Summary:
             for g, v in self.gates.items():
                 measured = self.gate_measures.get(g)
                 five = _five(measured) if measured is not None else (math.nan,) * 5
-                rows.append([g, f"{number(v * 100, 1)}%", *(number(x, 4) for x in five)])
+                rows.append([g, f"{fixed(v * 100, 1)}%", *(fixed(x, 4) for x in five)])
             out.append(
                 table(
                     ["gate", "met", "measure mean", "se", "P10", "P50", "P90"],
@@ -269,14 +269,14 @@ class Summary:
                 ["drawn", *spread(i.drawn)],
                 ["distributed", *spread(i.distributed)],
                 ["guarantee", *spread(i.guarantee)],
-                ["IRR (annual, %)", *(number(x * 100, 2) for x in _five(i.irr))],
-                ["multiple", *(number(x, 3) for x in _five(i.multiple))],
+                ["IRR (annual, %)", *(fixed(x * 100, 2) for x in _five(i.irr))],
+                ["multiple", *(fixed(x, 3) for x in _five(i.multiple))],
             ]
             out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
             out.append(
-                f"  no IRR in {i.irr.missing} scenario(s); loss in "
-                f"{number(i.loss_probability * 100, 1)}%; return cap bound in "
-                f"{number(i.return_cap_bound * 100, 1)}%"
+                f"  no IRR in {plural(i.irr.missing, 'scenario')}; loss in "
+                f"{fixed(i.loss_probability * 100, 1)}%; return cap bound in "
+                f"{fixed(i.return_cap_bound * 100, 1)}%"
             )
         return "\n".join(out) + "\n"
 

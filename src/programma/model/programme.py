@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from .._errors import Problem, described
+from .._text import plural
 from .areas import Area
 from .checks import (
     MAX_MONTHS,
@@ -555,7 +556,7 @@ class _References:
                 yield Problem(
                     f"{path}.funds",
                     f"no funds: contract {contracts[0]!r} pays for this initiative",
-                    described(f"{len(initiative.funds)} fund share(s)"),
+                    described(plural(len(initiative.funds), "fund share")),
                 )
             elif not contracts and not initiative.funds:
                 yield Problem(
