@@ -326,3 +326,88 @@ class TestProgressBars:
         written = len(target.read_text().splitlines())
         assert (written, written, True) == (rows.options["total"], rows.n, rows.closed)
         assert " rows" == rows.options["unit"]
+
+
+@pytest.fixture(scope="module")
+def summary() -> programma.Summary:
+    return programma.project(leeuwarden_oost(), scenarios=256, seed=4).summary()
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+class TestReprs:
+    def test_programme_repr(self) -> None:
+        """A programme's repr is one short line: id, counts, first and last month."""
+        programme = leeuwarden_oost()
+        expected = (
+            f"Programme(id='leeuwarden-oost', {len(programme.contracts)} contracts, "
+            f"{len(programme.initiatives)} initiatives, {len(programme.funds)} funds, "
+            "2021-10 to 2041-09)"
+        )
+        assert expected == repr(programme)
+        assert (programme.start.isoformat()[:7], programme.last_month.isoformat()[:7]) == (
+            "2021-10",
+            "2041-09",
+        )
+
+    def test_programme_equality_and_hash_unchanged(self) -> None:
+        """Two equal programmes are equal and hash alike; a changed one is not equal."""
+        a, b = leeuwarden_oost(), leeuwarden_oost()
+        assert (a, hash(a)) == (b, hash(b))
+        assert a != attrs.evolve(a, name="Other")
+
+    def test_programme_html_short_and_escaped(self) -> None:
+        """The notebook view is a few kB, and a name from a file is escaped."""
+        programme = attrs.evolve(leeuwarden_oost(), name=SCRIPT)
+        shown = programme._repr_html_()
+        assert len(shown) < 5_000
+        assert "<script>" not in shown
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+
+    def test_summary_repr_and_html(self, summary: programma.Summary) -> None:
+        """A summary's repr is one line and its notebook view a few kB, not 60 kB."""
+        assert repr(summary).startswith("<Summary over 256 scenarios: 7 funds, 4 contracts")
+        assert len(repr(summary)) < 200
+        assert len(summary._repr_html_()) < 5_000
+
+    def test_summary_html_escaped(self, summary: programma.Summary) -> None:
+        """A fund id with markup is shown escaped."""
+        funds = tuple(attrs.evolve(f, fund=SCRIPT) for f in summary.funds)
+        shown = attrs.evolve(summary, funds=funds)._repr_html_()
+        assert "<script>" not in shown
+        assert "&lt;script&gt;" in shown
+
+    def test_summary_to_pandas_quantiles(self, summary: programma.Summary) -> None:
+        """quantiles= chooses the percentile columns; the values are the summary's."""
+        frame = summary.to_pandas(quantiles=(10, 90))
+        assert ["outflow_p10", "outflow_p90"] == [
+            c for c in frame.columns if c.startswith("outflow_p")
+        ]
+        assert [f.outflow.p90 for f in summary.funds] == frame["outflow_p90"].tolist()
+        assert [] == [
+            c for c in summary.to_pandas(quantiles=()).columns if c.startswith("outflow_p")
+        ]
+        with pytest.raises(ValueError, match="quantiles: expected some of 10, 50 and 90"):
+            summary.to_pandas(quantiles=(25,))
+
+    def test_review_html_and_markdown(self) -> None:
+        """A review's views are short, and a finding's text is escaped in both."""
+        result = programma.review(leeuwarden_oost())
+        finding = attrs.evolve(result.findings[0], message=SCRIPT, path=SCRIPT)
+        shown = attrs.evolve(result, findings=(finding,))
+        for text in (shown._repr_html_(), shown._repr_markdown_()):
+            assert "<script>" not in text
+            assert "&lt;script&gt;" in text
+            assert len(text) < 2_000
+
+    def test_comparison_html(self) -> None:
+        """A comparison's view is a few kB, labels escaped."""
+        a = leeuwarden_oost()
+        b = a.with_values({"contracts[sib-werkroute].metrics[uitstroom].price": 9000})
+        comparison = attrs.evolve(programma.compare(a, b, scenarios=256), b_label=SCRIPT)
+        shown = comparison._repr_html_()
+        assert len(shown) < 6_000
+        assert "<script>" not in shown
+        assert "&lt;script&gt;" in shown
+        assert "sib-werkroute" in shown
