@@ -249,8 +249,11 @@ class FakeTqdm:
     made: ClassVar[list[FakeTqdm]] = []
 
     def __init__(self, **options: Any) -> None:
-        self.options, self.n, self.closed = options, 0, False
+        self.options, self.n, self.closed, self.disable = options, 0, False, False
         FakeTqdm.made.append(self)
+
+    def refresh(self) -> None:
+        pass
 
     def update(self, count: int) -> None:
         self.n += count
@@ -292,7 +295,7 @@ class TestProgressBars:
         code, _, _ = run("simulate", "--scenarios", "600", stderr=err)
         assert EXIT_OK == code
         (bar,) = fake_tqdm.made
-        assert (600, 600, True) == (bar.options["total"], bar.n, bar.closed)
+        assert (600, 600, True) == (bar.options["total"], bar.n, bar.disable)
         assert "" == err.getvalue()  # the fake draws nothing: no plain bar beside it
 
     def test_cli_plain_bar_without_tqdm(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,7 +327,7 @@ class TestProgressBars:
         assert EXIT_OK == code
         _, rows = fake_tqdm.made
         written = len(target.read_text().splitlines())
-        assert (written, written, True) == (rows.options["total"], rows.n, rows.closed)
+        assert (written, written, True) == (rows.options["total"], rows.n, rows.disable)
         assert " rows" == rows.options["unit"]
 
 

@@ -422,7 +422,8 @@ def interrupt(*options: str) -> tuple[int, list[str], int]:
             process.wait()
         os.close(leader)
     lines = seen.decode().replace("\r", "\n").splitlines()
-    return code, [line for line in lines if line and not line.startswith("[")], process.pid
+    bars = [line for line in lines if line.startswith("[") or " scenarios/s]" in line]
+    return code, [line for line in lines if line and line not in bars], process.pid
 
 
 class TestInterrupt:

@@ -245,6 +245,15 @@ class _TqdmBar:
     def __init__(self, make: Callable[..., typing.Any], stream: TextIO, unit: str) -> None:
         self.make, self.stream, self.unit = make, stream, unit
         self.bar: typing.Any = None
+        self.shown = False
+
+    def write(self, text: str) -> None:
+        """Where tqdm writes: noted, so that a bar cut off while being made still ends its line."""
+        self.shown = True
+        self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
@@ -253,17 +262,23 @@ class _TqdmBar:
             size = shutil.get_terminal_size((DEFAULT_WIDTH, 24))
             self.bar = self.make(
                 total=total,
-                file=self.stream,
+                file=self,
                 unit=f" {self.unit}",
-                leave=False,
                 ncols=size.columns,
                 nrows=size.lines,
             )
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
+        # The bar's last state and a line end written here: tqdm's own close can leave the line
+        # open when a Ctrl-C stops the run (or stops the bar being made), and the next message
+        # would follow on it.
         if self.bar is not None:
-            self.bar.close()
+            self.bar.refresh()
+            self.bar.disable = True  # its close would now only write over the next line
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def _progress_bar(stream: TextIO, unit: str = "scenarios") -> _ProgressBar | _TqdmBar:
