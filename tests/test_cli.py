@@ -66,7 +66,7 @@ class TestValidate:
         code, out, err = run("validate", str(invalid_file))
         lines = err.splitlines()
         assert (EXIT_INVALID, "") == (code, out)
-        assert f"programma: {invalid_file}: 2 problem(s)" == lines[0]
+        assert f"programma: {invalid_file}: 2 problems" == lines[0]
         assert [
             f"{invalid_file}: currency: expected an ISO 4217 code of three capital letters, "
             "got 'euro'",
@@ -189,11 +189,11 @@ class TestShow:
 
 class TestSimulate:
     def test_expected_mode_table(self, valid_file: Path) -> None:
-        """simulate FILE prints the period table and the summary."""
-        code, out, _ = run("simulate", str(valid_file), "--by", "year")
+        """simulate FILE --detail prints the period table and the summary."""
+        code, out, _ = run("simulate", str(valid_file), "--by", "year", "--detail")
         assert EXIT_OK == code
         assert "expected mode" in out
-        assert "Summary over 1 scenario(s)" in out
+        assert "Summary over 1 scenario" in out
 
     def test_periods_that_do_not_nest_in_fiscal_years(self, tmp_path: Path) -> None:
         """Quarters with February fiscal years: the summary is still computed, by fiscal year."""
@@ -201,9 +201,14 @@ class TestSimulate:
         path.write_text(
             VALID.replace("horizon_years = 5", "horizon_years = 5\nfiscal_year_start_month = 2")
         )
+        code, out, err = run(
+            "simulate", str(path), "--by", "quarter", "--scenarios", "3", "--detail"
+        )
+        assert (EXIT_OK, "") == (code, err)
+        assert "Summary over 3 scenarios" in out
         code, out, err = run("simulate", str(path), "--by", "quarter", "--scenarios", "3")
         assert (EXIT_OK, "") == (code, err)
-        assert "Summary over 3 scenario(s)" in out
+        assert "3 Monte Carlo scenarios, seed 0" in out
 
     def test_json_and_csv(self, valid_file: Path, tmp_path: Path) -> None:
         """--format json gives the table's content; --format csv tidy rows; --out writes a file."""

@@ -359,7 +359,7 @@ class TestResult:
         text = comparison_report(uncertain_price)
         assert "paired over 300 scenarios (seed 7)" in text
         left = sum(1 for r in uncertain_price.funds if r.year != "total" and not r.values.any())
-        assert f"{left:,} fund-year(s) with no difference in any scenario left out" in text
+        assert f"{left:,} fund-years with no difference in any scenario left out" in text
         assert "gemeentebegroting                FY2030" not in text
 
 

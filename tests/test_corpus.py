@@ -163,7 +163,7 @@ class TestInputsThatNeverEnd:
         done = run_cli("validate", str(fifo))
         assert 1 == done.returncode
         assert (
-            f"programma: {fifo}: 1 problem(s)\n"
+            f"programma: {fifo}: 1 problem\n"
             f"{fifo}: expected a regular file (or standard input), got a named pipe (FIFO)\n"
         ) == done.stderr.decode()
 

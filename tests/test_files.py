@@ -1044,7 +1044,7 @@ class TestByteOrderMark:
     def test_json_on_standard_input(self) -> None:
         """BOM-prefixed JSON on standard input is told to be JSON, not read as TOML."""
         data = b"\xef\xbb\xbf" + dumps(small_programme(), format="json").encode()
-        assert (0, "-: valid programme 'demo' (1 contracts, 1 initiatives)\n", "") == (
+        assert (0, "-: valid programme 'demo' (1 contract, 1 initiative)\n", "") == (
             cli_bytes("validate", "-", stdin=data)
         )
 

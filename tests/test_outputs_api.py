@@ -60,13 +60,13 @@ class TestWorkers:
         message = budget_error(
             scenarios=2048, chunk_size=256, executor=_Inline(), workers=3, max_memory=1
         )
-        assert "each of 3 worker(s)" in message
+        assert "each of 3 workers" in message
 
     def test_default_is_usable_cpus(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without a hint, an executor counts as many workers as the CPUs this process may use."""
         monkeypatch.setattr("programma.engine.project._usable_cpus", lambda: 5)
         message = budget_error(scenarios=4096, chunk_size=256, executor=_Inline(), max_memory=1)
-        assert "each of 5 worker(s)" in message
+        assert "each of 5 workers" in message
 
     def test_estimate_grows_with_workers(self) -> None:
         """Each worker holds a chunk: four workers need more than one."""

@@ -552,7 +552,7 @@ class TestInitiativeFunding:
         assert ("initiatives[1].funds",) == error.paths
         assert (
             "initiatives[1].funds: expected no funds: contract 'bond' pays for this initiative, "
-            "got 1 fund share(s)"
+            "got 1 fund share"
         ) in str(error)
 
     def test_paid_by_two_contracts(self):

@@ -423,7 +423,8 @@ def interrupt(*options: str) -> tuple[int, list[str], int]:
             process.wait()
         os.close(leader)
     lines = seen.decode().replace("\r", "\n").splitlines()
-    return code, [line for line in lines if line and not line.startswith("[")], process.pid
+    bars = [line for line in lines if line.startswith("[") or " scenarios/s]" in line]
+    return code, [line for line in lines if line and line not in bars], process.pid
 
 
 class TestInterrupt:
@@ -456,7 +457,7 @@ class TestProblemsShown:
         code, _, err = run("validate", "-", stdin=many_bad_stakeholders(500))
         lines = err.splitlines()
         assert EXIT_INVALID == code
-        assert "programma: <stdin>: 500 problem(s)" == lines[0]
+        assert "programma: <stdin>: 500 problems" == lines[0]
         assert 1 + 20 + 1 == len(lines)
         assert lines[20].startswith("<stdin>: stakeholders[19].kind: expected one of")
         assert lines[-1].startswith("<stdin>: … and 480 more problems like `stakeholders[*].kind:")

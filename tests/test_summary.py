@@ -68,7 +68,7 @@ class TestMissingFigures:
         text = str(summary)
         assert [MISSING] * 5 == row(text, "cost per outcome paid")
         assert [MISSING] * 5 == row(text, "discounted")
-        assert ["0"] * 5 == row(text, "outcomes paid")
+        assert ["0.0"] * 5 == row(text, "outcomes paid")
         document = summary.to_dict()
         figures = document["contracts"][0]["cost_per_outcome"]
         assert [None] * 5 == [figures[k] for k in ("mean", "se", "p10", "p50", "p90")]
@@ -101,7 +101,7 @@ class TestMissingFigures:
         text = str(summary)
         assert [MISSING] * 5 == row(text, "IRR (annual, %)")
         assert [MISSING] * 5 == row(text, "multiple")
-        assert "no IRR in 3 scenario(s); loss in 0%" in text
+        assert "no IRR in 3 scenarios; loss in 0.0%" in text
         investor = summary.to_dict()["investors"][0]
         assert (None, None, 3) == (
             investor["irr"]["mean"],

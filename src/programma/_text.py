@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Sequence
 
-__all__ = ["MISSING", "money", "number", "printable", "table"]
+__all__ = [
+    "MISSING",
+    "clip",
+    "fixed",
+    "html_table",
+    "money",
+    "number",
+    "plural",
+    "printable",
+    "table",
+]
 
 _NUMBER = re.compile(r"(?:[A-Z]{3} )?[-−]?[\d,]+(?:\.\d+)?%?|[-−]?∞|—|")
 
@@ -93,3 +104,60 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, indent: s
     out = [line(list(headers)), line(["-" * width for width in widths])]
     out.extend(line(row) for row in cells)
     return "\n".join(out)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """A count with its noun, singular for one: ``1 contract``, ``1,000 scenarios``.
+
+    ``many`` is the plural where adding an "s" does not make it.
+
+    >>> plural(1, "contract"), plural(2, "contract"), plural(1000, "scenario")
+    ('1 contract', '2 contracts', '1,000 scenarios')
+    >>> plural(0, "fund share"), plural(3, "entity", "entities")
+    ('0 fund shares', '3 entities')
+    """
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
+def fixed(value: float, digits: int) -> str:
+    """A number with exactly ``digits`` decimals and thousands separators, for a column.
+
+    Unlike :func:`number`, trailing zeros stay, so a column keeps one precision.
+
+    >>> fixed(12.0, 2), fixed(-0.004, 2), fixed(1234.5, 1), fixed(float("nan"), 1)
+    ('12.00', '0.00', '1,234.5', '—')
+    """
+    if not math.isfinite(value):
+        return number(value)
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def clip(line: str, width: int) -> str:
+    """``line`` cut to ``width`` characters, the cut shown by an ellipsis.
+
+    >>> clip("preventiebudget-zorgverzekeraar", 12), clip("short", 12)
+    ('preventiebu…', 'short')
+    """
+    if len(line) <= width:
+        return line
+    return line[: max(width - 1, 0)] + "…" if width > 0 else ""
+
+
+def html_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str = ""
+) -> str:
+    """A small HTML table, every cell escaped; numbers (as :func:`table` tells) right-aligned.
+
+    >>> html_table(["fund", "total"], [["<b>", "1,200"]]).split("<tbody>")[1]
+    '<tr><td>&lt;b&gt;</td><td style="text-align:right">1,200</td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+
+    def cell(value: object) -> str:
+        align = ' style="text-align:right"' if _numeric(value) and value != "" else ""
+        return f"<td{align}>{html.escape(str(value))}</td>"
+
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
+    title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

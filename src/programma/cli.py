@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -26,11 +27,12 @@ from pathlib import Path
 from typing import TextIO
 
 import attrs
+import numpy as np
 
 from . import __version__
 from ._atomic import atomic_writer, check_output_path, terminating_cleanly
 from ._errors import SHOWN_PER_KIND, Problem, ProgrammaError, ValidationError
-from ._text import printable
+from ._text import plural, printable
 from .analysis.compare import RECORD_FIELDS, DesignComparison, compare
 from .analysis.projection import Projection, project
 from .analysis.review import ReviewConfig, review
@@ -60,6 +62,7 @@ from .files.schema import schema
 from .finance import DISCOUNT_PRESETS
 from .model.programme import Programme
 from .periods.grid import RESOLUTIONS
+from .report.answer import DEFAULT_WIDTH, answer
 from .report.compare import comparison_report
 from .report.programme import describe_programme
 from .report.projection import projection_report, simulation_document
@@ -285,10 +288,9 @@ def _input_format(args: argparse.Namespace) -> Format | None:
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = _read_programme(args.file, _input_format(args), stdin, args.max_input_bytes)
-    out.write(
-        f"{args.file}: valid programme {programme.id!r} "
-        f"({len(programme.contracts)} contracts, {len(programme.initiatives)} initiatives)\n"
-    )
+    contracts = plural(len(programme.contracts), "contract")
+    initiatives = plural(len(programme.initiatives), "initiative")
+    out.write(f"{args.file}: valid programme {programme.id!r} ({contracts}, {initiatives})\n")
     return EXIT_OK
 
 
@@ -336,10 +338,11 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 class _ProgressBar:
-    """A progress bar on a terminal's standard error; silent when it is not a terminal."""
+    """A plain progress bar on a terminal's standard error, when ``tqdm`` is not installed."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, unit: str = "scenarios") -> None:
         self.stream = stream
+        self.unit = unit
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
@@ -347,13 +350,78 @@ class _ProgressBar:
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
         self.shown = True  # first: a Ctrl-C while writing must still end the line
-        self.stream.write(f"\r[{bar}] {done:,}/{total:,} scenarios")
+        self.stream.write(f"\r[{bar}] {done:,}/{total:,} {self.unit}")
         self.stream.flush()
 
     def close(self) -> None:
         if self.shown:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class _TqdmBar:
+    """A ``tqdm`` bar on standard error, made at the first report (when the total is known)."""
+
+    def __init__(self, make: Callable[..., typing.Any], stream: TextIO, unit: str) -> None:
+        self.make, self.stream, self.unit = make, stream, unit
+        self.bar: typing.Any = None
+        self.shown = False
+
+    def write(self, text: str) -> None:
+        """Where tqdm writes: noted, so that a bar cut off while being made still ends its line."""
+        self.shown = True
+        self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            # The size as the answer's: a terminal that reports no size (0 × 0) gets 80 × 24,
+            # where tqdm would draw nothing.
+            size = shutil.get_terminal_size((DEFAULT_WIDTH, 24))
+            self.bar = self.make(
+                total=total,
+                file=self,
+                unit=f" {self.unit}",
+                ncols=size.columns,
+                nrows=size.lines,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        # The bar's last state and a line end written here: tqdm's own close can leave the line
+        # open when a Ctrl-C stops the run (or stops the bar being made), and the next message
+        # would follow on it.
+        if self.bar is not None:
+            self.bar.refresh()
+            self.bar.disable = True  # its close would now only write over the next line
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _progress_bar(stream: TextIO, unit: str = "scenarios") -> _ProgressBar | _TqdmBar:
+    """A ``tqdm`` bar where ``tqdm`` is installed (``programma[progress]``), else a plain one."""
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:
+        return _ProgressBar(stream, unit)
+    return _TqdmBar(tqdm, stream, unit)
+
+
+class _CountingRows(io.TextIOBase):
+    """A text stream that reports the lines written through it as progress."""
+
+    def __init__(self, stream: TextIO, total: int, progress: Callable[[int, int], object]):
+        self.stream, self.total, self.progress = stream, total, progress
+        self.rows = 0
+
+    def write(self, text: str) -> int:
+        self.stream.write(text)
+        self.rows += text.count("\n")
+        self.progress(min(self.rows, self.total), self.total)
+        return len(text)
 
 
 class _WorkersError(Exception):
@@ -446,7 +514,7 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         check_output_path(args.out)  # before a long run, not after it
     err: TextIO = args.stderr
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
-    bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
+    bar = _progress_bar(err) if args.scenarios and err.isatty() else None
     executor = _start_pool(args.workers) if args.workers and args.workers > 1 else None
     finished = False
     try:
@@ -481,7 +549,25 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     zeros = args.include_zeros
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
-        _write(args.out, out, lambda stream: projection.write_csv(stream, include_zeros=zeros), "")
+        if args.out is None or not err.isatty():
+            _write(
+                args.out, out, lambda stream: projection.write_csv(stream, include_zeros=zeros), ""
+            )
+            return EXIT_OK
+        nonzero = int(np.count_nonzero(projection.values))
+        rows = 1 + (projection.values.size if zeros else nonzero)  # the header, a row per value
+        writing = _progress_bar(err, "rows")
+        try:
+            _write(
+                args.out,
+                out,
+                lambda stream: projection.write_csv(
+                    typing.cast(TextIO, _CountingRows(stream, rows, writing)), include_zeros=zeros
+                ),
+                newline="",
+            )
+        finally:
+            writing.close()
         return EXIT_OK
     if args.format == "parquet":
         try:
@@ -490,8 +576,12 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         except OSError as error:
             raise _InputError(f"{args.out}: cannot write ({error.strerror or error})") from None
         return EXIT_OK
-    if args.format == "table":
+    if args.format == "table" and args.detail:
         text = projection_report(projection) + "\n" + str(_summary(projection))
+    elif args.format == "table":
+        by_year = _by_fiscal_year(projection)
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        text = answer(by_year, by_year.summary(), width=width)
     else:
         document = simulation_document(projection, _summary(projection))
         text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -746,13 +836,20 @@ def _summary(projection: Projection) -> Summary:
     try:
         return projection.summary()
     except ValueError:
-        again = project(
+        return _by_fiscal_year(projection).summary()
+
+
+def _by_fiscal_year(projection: Projection) -> Projection:
+    """The projection by fiscal year: regrouped, or re-run where its periods do not nest."""
+    try:
+        return projection.by("fiscal_year")
+    except ValueError:
+        return project(
             projection.programme,
             scenarios=None if projection.mode == "expected" else projection.scenarios,
             seed=projection.seed or 0,
             resolution="fiscal_year",
         )
-        return again.summary()
 
 
 def _whole(low: int) -> Callable[[str], int]:
@@ -934,6 +1031,12 @@ def _parser() -> argparse.ArgumentParser:
         "--include-zeros",
         action="store_true",
         help="keep the rows whose value is zero in csv and parquet (default: left out)",
+    )
+    simulate.add_argument(
+        "--detail",
+        action="store_true",
+        help="with --format table: every table (per period, fund and fiscal year, contract, "
+        "present value, gate and investor), not the short answer",
     )
     simulate.add_argument(
         "--out",
@@ -1268,7 +1371,7 @@ def main(
             for problem in problems:
                 report.problem(problem, str(problem), file=invalid.name)
         else:
-            err.write(f"programma: {invalid.name}: {len(problems):,} problem(s)\n")
+            err.write(f"programma: {invalid.name}: {plural(len(problems), 'problem')}\n")
             per_kind = getattr(args, "max_problems", SHOWN_PER_KIND) or None
             total = None if per_kind is None else 10 * per_kind
             for line in invalid.error.summary_lines(per_kind, total):

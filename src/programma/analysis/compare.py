@@ -9,6 +9,7 @@ difference itself, far tighter than that of two independent runs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import html
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
@@ -17,6 +18,7 @@ import attrs
 import numpy as np
 
 from .._errors import Problem, ValidationError, described
+from .._text import fixed, html_table, money
 from ..engine.layout import FUND_OUTFLOWS
 from ..engine.project import ProjectionError
 from ..model.financing import InvestorFinancing
@@ -311,6 +313,42 @@ class DesignComparison:
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
         return pd.DataFrame(self.to_records(), columns=list(RECORD_FIELDS))
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: B − A per fund over the horizon, contract and investor (escaped)."""
+        monte_carlo = self.mode == "monte-carlo"
+
+        def cells(row: Difference, percent: bool = False) -> list[str]:
+            def show(value: float) -> str:
+                return f"{fixed(value * 100, 1)}%" if percent else money(value)
+
+            d = row.difference
+            out = [show(row.a.mean), show(row.b.mean), show(d.mean)]
+            if monte_carlo:
+                out += [show(d.p10), show(d.p90), fixed(row.p_b_higher, 3)]
+            return out
+
+        heads = ["A mean", "B mean", "B − A"] + (["P10", "P90", "P(B>A)"] if monte_carlo else [])
+        funds = [[r.fund, *cells(r)] for r in self.funds if r.year == TOTAL]
+        contracts = [
+            [r.contract, *cells(r)] for r in self.contracts if r.measure == "outcome_payments"
+        ]
+        investors = [
+            [f"{r.investor} in {r.contract}", *cells(r, percent=True)]
+            for r in self.investors
+            if r.measure == "investor_irr"
+        ]
+        kind = "expected mode" if not monte_carlo else f"{self.scenarios:,} paired scenarios"
+        parts = [
+            f"<p>Design B − design A, {kind}; B: {html.escape(self.b_label)}, "
+            f"A: {html.escape(self.a_label)}; amounts in {html.escape(self.currency)}</p>",
+            html_table(["fund", *heads], funds, caption="Fund outflow over the horizon"),
+        ]
+        if contracts:
+            parts.append(html_table(["contract", *heads], contracts, caption="Outcome payments"))
+        if investors:
+            parts.append(html_table(["investor", *heads], investors, caption="IRR (annual)"))
+        return "".join(parts)
 
     def __repr__(self) -> str:
         kind = (

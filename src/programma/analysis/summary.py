@@ -6,6 +6,7 @@ and the 10th, 50th and 90th percentiles by numpy's ``linear`` method (Hyndman an
 
 from __future__ import annotations
 
+import html
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._text import money, number, table
+from .._text import fixed, html_table, money, plural, table
 from ..engine import CAP_STAGES, INVESTOR_FIGURES
 from ..engine.projection import OUTPUT_FORMAT_VERSION, Projection
 from ..engine.series import SeriesKey
@@ -147,7 +148,7 @@ class InvestorFigures:
     return_cap_bound: float
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)  # a short repr of its own; equality as attrs makes it
 class Summary:
     """What a projection says, per fund and fiscal year, per contract, gate and investor.
 
@@ -207,6 +208,104 @@ class Summary:
             **plain(self),
         }
 
+    def fund_totals(self) -> dict[str, tuple[float, str, float, float]]:
+        """Per fund: the mean total outflow, the peak year, its mean outflow and the highest
+        yearly probability of a breach. The mean of the total is the sum of the yearly means.
+        """
+        out: dict[str, tuple[float, str, float, float]] = {}
+        for fund in dict.fromkeys(f.fund for f in self.funds):
+            years = [f for f in self.funds if f.fund == fund]
+            peak = max(years, key=lambda f: f.outflow.mean)
+            out[fund] = (
+                sum(f.outflow.mean for f in years),
+                peak.year,
+                peak.outflow.mean,
+                max(f.breach_probability for f in years),
+            )
+        return out
+
+    def to_pandas(self, *, quantiles: Sequence[int] = (10, 50, 90)) -> Any:
+        """The funds per fiscal year as a pandas DataFrame (needs pandas).
+
+        One row per fund and year: the outflow's mean, standard error and the chosen
+        percentiles, the mean earned, accrual and budget, and the probability of a breach.
+
+        Args:
+            quantiles: Which of the percentiles 10, 50 and 90 to include, as columns
+                ``outflow_p10`` …; ``()`` for none.
+
+        Raises:
+            ValueError: A percentile other than 10, 50 or 90.
+            ImportError: pandas is not installed.
+        """
+        unknown = [q for q in quantiles if q not in (10, 50, 90)]
+        if unknown:
+            raise ValueError(f"quantiles: expected some of 10, 50 and 90, got {unknown}")
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
+        rows = [
+            {
+                "fund": f.fund,
+                "year": f.year,
+                "outflow_mean": f.outflow.mean,
+                "outflow_se": f.outflow.se,
+                **{f"outflow_p{q}": getattr(f.outflow, f"p{q}") for q in quantiles},
+                "earned_mean": f.earned.mean,
+                "accrual_mean": f.accrual.mean,
+                "budget_mean": f.budget.mean,
+                "breach_probability": f.breach_probability,
+            }
+            for f in self.funds
+        ]
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Summary over {plural(self.scenarios, 'scenario')}: "
+            f"{plural(len(self.fund_totals()), 'fund')}, "
+            f"{plural(len(self.contracts), 'contract')}, "
+            f"{plural(len(self.investors), 'investor')}; amounts in {self.currency}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: per fund, contract and investor, one row each (escaped)."""
+        funds = [
+            [fund, money(total), year, money(peak), f"{fixed(breach * 100, 1)}%"]
+            for fund, (total, year, peak, breach) in self.fund_totals().items()
+            if total != 0
+        ]
+        contracts = [
+            [
+                c.contract,
+                *(money(x) for x in (c.cost_per_outcome.mean, c.cost_per_outcome.p10)),
+                money(c.cost_per_outcome.p90),
+                fixed(c.paid_outcomes.mean, 1),
+            ]
+            for c in self.contracts
+        ]
+        investors = [
+            [f"{i.investor} in {i.contract}", *(f"{fixed(x * 100, 1)}%" for x in _irr(i))]
+            for i in self.investors
+        ]
+        parts = [
+            f"<p>Summary over {plural(self.scenarios, 'scenario')}; amounts in "
+            f"{html.escape(self.currency)}; funds paying nothing left out</p>",
+            html_table(
+                ["fund", "total (mean)", "peak year", "peak (mean)", "P(breach), worst year"],
+                funds,
+                caption="Fund outflows",
+            ),
+        ]
+        if contracts:
+            heads = ["contract", "mean", "P10", "P90", "outcomes paid"]
+            parts.append(html_table(heads, contracts, caption="Cost per outcome paid"))
+        if investors:
+            heads = ["investor", "mean", "P10", "P90"]
+            parts.append(html_table(heads, investors, caption="Investor IRR (annual)"))
+        return "".join(parts)
+
     def __str__(self) -> str:
         cur = self.currency
 
@@ -214,7 +313,7 @@ class Summary:
             return [money(s.mean), money(s.se), money(s.p10), money(s.p50), money(s.p90)]
 
         out = [
-            f"Summary over {self.scenarios:,} scenario(s); amounts in {cur}; "
+            f"Summary over {plural(self.scenarios, 'scenario')}; amounts in {cur}; "
             f"percentiles by numpy's {PERCENTILE_METHOD!r} method",
             "",
             "Funds per fiscal year (cash outflow, earned and accrual at verification, budget)",
@@ -240,7 +339,7 @@ class Summary:
                         money(f.earned.mean),
                         money(f.accrual.mean),
                         money(f.budget.mean),
-                        number(f.breach_probability, 3),
+                        fixed(f.breach_probability, 3),
                     ]
                     for f in self.funds
                 ],
@@ -249,8 +348,8 @@ class Summary:
         for c in self.contracts:
             out += ["", f"Contract {c.contract}"]
             rows = [
-                ["outcomes achieved", *(number(x, 1) for x in _five(c.achieved))],
-                ["outcomes paid", *(number(x, 1) for x in _five(c.paid_outcomes))],
+                ["outcomes achieved", *(fixed(x, 1) for x in _five(c.achieved))],
+                ["outcomes paid", *(fixed(x, 1) for x in _five(c.paid_outcomes))],
                 *[[f"paid by {payer}", *spread(s)] for payer, s in c.paid_by.items()],
                 ["forfeited (fiscal-year caps)", *spread(c.forfeited)],
                 ["unpaid after end", *spread(c.unpaid)],
@@ -258,7 +357,7 @@ class Summary:
                 ["  discounted", *spread(c.cost_per_outcome_discounted)],
             ]
             out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
-            bound = ", ".join(f"{k} {number(v * 100, 1)}%" for k, v in c.cap_bound.items())
+            bound = ", ".join(f"{k} {fixed(v * 100, 1)}%" for k, v in c.cap_bound.items())
             out.append(f"  caps bound in: {bound or 'no caps set'}")
         out += ["", "Present values (discounted at the programme's rate; payers and funds)"]
         rows = [[f"payer {k}", *spread(v)] for k, v in self.npv_payers.items()]
@@ -270,7 +369,7 @@ class Summary:
             for g, v in self.gates.items():
                 measured = self.gate_measures.get(g)
                 five = _five(measured) if measured is not None else (math.nan,) * 5
-                rows.append([g, f"{number(v * 100, 1)}%", *(number(x, 4) for x in five)])
+                rows.append([g, f"{fixed(v * 100, 1)}%", *(fixed(x, 4) for x in five)])
             out.append(
                 table(
                     ["gate", "met", "measure mean", "se", "P10", "P50", "P90"],
@@ -284,16 +383,20 @@ class Summary:
                 ["drawn", *spread(i.drawn)],
                 ["distributed", *spread(i.distributed)],
                 ["guarantee", *spread(i.guarantee)],
-                ["IRR (annual, %)", *(number(x * 100, 2) for x in _five(i.irr))],
-                ["multiple", *(number(x, 3) for x in _five(i.multiple))],
+                ["IRR (annual, %)", *(fixed(x * 100, 2) for x in _five(i.irr))],
+                ["multiple", *(fixed(x, 3) for x in _five(i.multiple))],
             ]
             out.append(table(["", "mean", "se", "P10", "P50", "P90"], rows, indent="  "))
             out.append(
-                f"  no IRR in {i.irr.missing} scenario(s); loss in "
-                f"{number(i.loss_probability * 100, 1)}%; return cap bound in "
-                f"{number(i.return_cap_bound * 100, 1)}%"
+                f"  no IRR in {plural(i.irr.missing, 'scenario')}; loss in "
+                f"{fixed(i.loss_probability * 100, 1)}%; return cap bound in "
+                f"{fixed(i.return_cap_bound * 100, 1)}%"
             )
         return "\n".join(out) + "\n"
+
+
+def _irr(i: InvestorFigures) -> tuple[float, float, float]:
+    return (i.irr.mean, i.irr.p10, i.irr.p90)
 
 
 def _five(s: Spread) -> tuple[float, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .._text import money, table
+from .._text import money, plural, table
 from ..engine.project import ProjectionError
 from ..model.programme import Programme
 from .projection import Projection, project
@@ -100,7 +100,7 @@ class VariantProjections(Mapping[str, Projection]):
                     ]
                 )
         head = (
-            f"Total fund outflow over the horizon, {base.scenarios:,} scenario(s), "
+            f"Total fund outflow over the horizon, {plural(base.scenarios, 'scenario')}, "
             f"seed {base.seed}; amounts in {currency}; percentiles by numpy's "
             f"{PERCENTILE_METHOD!r} method"
             if base.mode == "monte-carlo"

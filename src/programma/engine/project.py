@@ -266,7 +266,7 @@ def project(
     chunk_size: int | None = None,
     executor: cf.Executor | None = None,
     max_memory: int | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: Callable[[int, int], object] | bool | None = None,
     workers: int | None = None,
     variant: str | None = None,
     initiatives: bool | Collection[str] = False,
@@ -289,7 +289,11 @@ def project(
         max_memory: The bytes the projection may use (default: :func:`default_max_memory`, a
             share of the memory still available). The need is estimated before running; past
             the budget a :class:`MemoryBudgetError` says how much is needed and how to lower it.
-        progress: Called as ``progress(done, total)`` with scenario counts after each chunk.
+        progress: Called as ``progress(done, total)`` with scenario counts as the run goes:
+            after each block of :data:`~programma.BLOCK_SIZE` scenarios when chunks run in this
+            process (a chunk is then run a block at a time, with the same results), after each
+            chunk with an ``executor``. ``True`` shows a ``tqdm`` bar (``tqdm.auto``: a widget
+            in a notebook, text on a terminal), which needs ``pip install 'programma[progress]'``.
         workers: How many chunks ``executor`` runs at once, for the memory estimate and the
             number of chunks kept in flight (twice this). Default: the CPUs this process may
             use, which is what a :class:`~concurrent.futures.ProcessPoolExecutor` created
@@ -326,6 +330,24 @@ def project(
         programme = programme.variant(variant)
     _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
     _check_workers(workers, executor)
+    if progress is True:
+        with _TqdmBar(1 if scenarios is None else scenarios) as report:
+            return project(
+                programme,
+                scenarios=scenarios,
+                seed=seed,
+                resolution=resolution,
+                chunk_size=chunk_size,
+                executor=executor,
+                max_memory=max_memory,
+                progress=report,
+                workers=workers,
+            )
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        raise TypeError(
+            f"progress: expected a callable, True or None, got {type(progress).__name__}"
+        )
+    report_progress = progress if callable(progress) else None
     expected = scenarios is None
     kept: Resolution = resolution or ("month" if expected else "fiscal_year")
     budget = default_max_memory() if max_memory is None else max_memory
@@ -375,11 +397,12 @@ def project(
         if workers > 1:
             offered["workers"] = "fewer workers"
         remedies = list(offered.values())
+        each_worker = "the one worker" if workers == 1 else f"each of {workers:,} workers"
         levers = (*offered, "max_memory")
         raise MemoryBudgetError(
             f"this projection needs about {_mib(needed)} but max_memory allows {_mib(budget)}: "
             f"{count:,} scenarios × {len(periods)} {kept} periods × {len(series)} series "
-            f"keep {_mib(kept_bytes)}, and each of {workers} worker(s) works on chunks of "
+            f"keep {_mib(kept_bytes)}, and {each_worker} works on chunks of "
             f"{chunk_blocks * BLOCK_SIZE:,} scenarios in {_mib(working)}. Lower it with "
             f"{', '.join(remedies[:-1])}{' or ' if len(remedies) > 1 else ''}{remedies[-1]}, "
             "or raise max_memory",
@@ -396,8 +419,8 @@ def project(
         values[start:stop] = result.values[: stop - start]
         for name in names:
             scalars[name][start:stop] = result.scalars[name][: stop - start]
-        if progress is not None:
-            progress(stop, count)
+        if report_progress is not None:
+            report_progress(stop, count)
 
     if expected:
         keep(0, _run_chunk(model, seed, 0, None, kept))
@@ -408,7 +431,13 @@ def project(
         ]
         if executor is None:
             for first, blocks in chunks:
-                keep(first, _run_chunk(model, seed, first, blocks, kept))
+                if report_progress is None:
+                    keep(first, _run_chunk(model, seed, first, blocks, kept))
+                else:
+                    # A block at a time, so that progress moves within a chunk: each block
+                    # draws from its own keyed streams, so the results are the same.
+                    for block in range(first, first + blocks):
+                        keep(block, _run_chunk(model, seed, block, 1, kept))
         else:
             pending: deque[tuple[int, cf.Future[ChunkResult]]] = deque()
             try:
@@ -438,6 +467,28 @@ def project(
         values=values,
         scalars=scalars,
     )
+
+
+class _TqdmBar:
+    """A ``tqdm.auto`` bar over ``total`` scenarios, as a ``progress(done, total)`` callback."""
+
+    def __init__(self, total: int) -> None:
+        try:
+            from tqdm.auto import tqdm  # type: ignore[import-untyped, unused-ignore]
+        except ImportError:
+            raise ImportError(
+                "progress=True needs tqdm: pip install 'programma[progress]'"
+            ) from None
+        self.bar = tqdm(total=total, unit="scenario", desc="projecting")
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self) -> _TqdmBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
 
 
 def _usable_cpus() -> int:

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TextIO
+from typing import Any, BinaryIO, Literal, Self, TextIO
 
 import attrs
 import numpy as np
@@ -150,7 +150,7 @@ class Projection:
         """The sum of every matching series, per scenario and period, ``(scenarios, periods)``."""
         return np.asarray(self.values[:, :, self.mask(**criteria)].sum(axis=2))
 
-    def select(self, **criteria: str | None) -> Projection:
+    def select(self, **criteria: str | None) -> Self:
         """A projection with only the matching series."""
         keep = self.mask(**criteria)
         return attrs.evolve(
@@ -161,7 +161,7 @@ class Projection:
 
     # -- regrouping ---------------------------------------------------------------------------
 
-    def by(self, resolution: str) -> Projection:
+    def by(self, resolution: str) -> Self:
         """The same projection at a coarser resolution; totals are preserved exactly.
 
         Each coarse period holds the sum of its periods; a balance (:data:`~programma.STOCKS`,

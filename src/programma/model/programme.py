@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .._errors import Problem, described
+from .._text import html_table, plural
 from .areas import Area
 from .checks import (
     Checked,
@@ -92,7 +94,18 @@ def _discount_rate(value: float | str) -> float | str:
     return value if isinstance(value, str) else as_float(value)
 
 
-@attrs.frozen
+_SHOWN_COLLECTIONS = ("phases", "stakeholders", "funds", "initiatives", "contracts", "gates")
+_SHOWN_ROWS = 12  # rows per table in a notebook's view; the rest are counted
+
+
+def _bounded_table(caption: str, headers: list[str], rows: Sequence[Sequence[object]]) -> str:
+    """An HTML table of at most :data:`_SHOWN_ROWS` rows, the rest counted in its caption."""
+    more = len(rows) - _SHOWN_ROWS
+    title = f"{caption} (first {_SHOWN_ROWS} of {len(rows)})" if more > 0 else caption
+    return html_table(headers, rows[:_SHOWN_ROWS], caption=title)
+
+
+@attrs.frozen(repr=False)  # a short repr of its own; equality and hashing as attrs makes them
 class Programme(Checked):
     """A long-horizon public programme: its time frame and every entity in it.
 
@@ -228,6 +241,53 @@ class Programme(Checked):
         from .whatif import apply_variant
 
         return apply_variant(self, name)
+
+    # -- display ------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        """Its id, what it holds and its time frame, on one line.
+
+        >>> from programma.examples import leeuwarden_oost
+        >>> leeuwarden_oost()
+        Programme(id='leeuwarden-oost', 4 contracts, 9 initiatives, 7 funds, 2021-10 to 2041-09)
+        """
+        counts = ", ".join(
+            plural(len(getattr(self, name)), name[:-1])
+            for name in ("contracts", "initiatives", "funds")
+        )
+        return f"Programme(id={self.id!r}, {counts}, {self.start:%Y-%m} to {self.last_month:%Y-%m})"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: name, time frame, and a table per main collection (escaped)."""
+        counts = ", ".join(
+            plural(len(getattr(self, name)), name[:-1]) for name in _SHOWN_COLLECTIONS
+        )
+        parts = [
+            f"<p><strong>{html.escape(self.name)}</strong> ({html.escape(self.id)}): "
+            f"{self.start:%Y-%m} to {self.last_month:%Y-%m}, {plural(self.months, 'month')}; "
+            f"amounts in {html.escape(self.currency)}</p>",
+            f"<p>{html.escape(counts)}</p>",
+        ]
+        funds = [
+            [
+                f.id,
+                f.name,
+                f.kind.value,
+                f"{sum(a for _, a in f.amounts):,.0f}" if f.amounts else "",
+            ]
+            for f in self.funds
+        ]
+        contracts = [
+            [c.id, c.name, c.provider, c.financing.mode.value, f"{c.start:%Y-%m}"]
+            for c in self.contracts
+        ]
+        for caption, headers, rows in (
+            ("Funds", ["id", "name", "kind", "budget"], funds),
+            ("Contracts", ["id", "name", "provider", "financing", "start"], contracts),
+        ):
+            if rows:
+                parts.append(_bounded_table(caption, headers, rows))
+        return "".join(parts)
 
     # -- time ---------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .._errors import Problem, described
+from .._text import plural
 from .checks import MAX_MONTHS, add_months, is_number, month_index, some_ids
 from .contracts import OutcomeContract
 from .financing import InvestorFinancing, Prefinancing
@@ -183,7 +184,7 @@ class References:
                 yield Problem(
                     f"{path}.funds",
                     f"no funds: contract {contracts[0]!r} pays for this initiative",
-                    described(f"{len(initiative.funds)} fund share(s)"),
+                    described(plural(len(initiative.funds), "fund share")),
                 )
             elif not contracts and not initiative.funds:
                 yield Problem(

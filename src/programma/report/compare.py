@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._text import money, number, table
+from .._text import fixed, money, plural, table
 from ..analysis.compare import PROGRAMME_WIDE, TOTAL, DesignComparison, Difference
 from ..analysis.summary import PERCENTILE_METHOD
 
@@ -26,12 +26,12 @@ def _amounts(row: Difference, monte_carlo: bool, percent: bool = False) -> list[
     """A's mean, B's mean, the difference's mean, and in Monte Carlo its spread and P(B > A)."""
 
     def show(value: float) -> str:
-        return number(value * 100, 2) if percent else money(value)
+        return fixed(value * 100, 2) if percent else money(value)
 
     d = row.difference
     cells = [show(row.a.mean), show(row.b.mean), show(d.mean)]
     if monte_carlo:
-        cells += [show(d.p10), show(d.p50), show(d.p90), number(row.p_b_higher, 3)]
+        cells += [show(d.p10), show(d.p50), show(d.p90), fixed(row.p_b_higher, 3)]
     return cells
 
 
@@ -113,7 +113,7 @@ def comparison_report(
         rows.append([_name(row.fund, row), row.year, *_amounts(row, monte_carlo)])
     title = "Fund outflow per fiscal year and in total (cash paid out, less refunds)"
     if left_out:
-        title += f"; {left_out:,} fund-year(s) with no difference in any scenario left out"
+        title += f"; {plural(left_out, 'fund-year')} with no difference in any scenario left out"
     out["funds"] = "\n".join([title, table(["fund", "year", *columns], rows)])
 
     rows = []
@@ -143,7 +143,7 @@ def comparison_report(
             if row.difference.missing:
                 lines.append(
                     f"  {row.investor} in {row.contract}: no IRR in A or B in "
-                    f"{row.difference.missing:,} scenario(s), left out of the difference"
+                    f"{plural(row.difference.missing, 'scenario')}, left out of the difference"
                 )
         out["investors"] = "\n".join(lines)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from .._text import money, number, table
+from .._text import money, number, plural, table
 from ..model.distributions import Distribution, describe, mean_of
 from ..model.financing import AdvanceFinancing, InvestorFinancing, Prefinancing
 from ..model.programme import Programme
@@ -43,7 +43,7 @@ def describe_programme(programme: Programme) -> str:
     ]
     if p.shared_interest:
         out.append(f"  shared interest: {p.shared_interest}")
-    counts = ", ".join(f"{len(getattr(p, name))} {name}" for name in COLLECTIONS)
+    counts = ", ".join(plural(len(getattr(p, name)), name[:-1]) for name in COLLECTIONS)
     out.append(f"  {counts}")
 
     def section(title: str, headers: list[str], rows: list[list[object]]) -> None:
@@ -133,8 +133,12 @@ def describe_programme(programme: Programme) -> str:
             )
         elif isinstance(financing, AdvanceFinancing):
             detail = (
-                f": {len(financing.advances)} advances"
-                + (f" and {len(financing.windows)} advance windows" if financing.windows else "")
+                f": {plural(len(financing.advances), 'advance')}"
+                + (
+                    f" and {plural(len(financing.windows), 'advance window')}"
+                    if financing.windows
+                    else ""
+                )
                 + f" totalling {money(financing.total, cur)}, "
                 f"unearned balance {financing.unearned.value}ed"
             )
@@ -172,7 +176,7 @@ def describe_programme(programme: Programme) -> str:
                 enrolled += mean(window.total)
         out.append(
             f"  enrolment: {number(enrolled, 0)} participants expected in "
-            f"{len(c.enrolment.windows)} window(s)"
+            f"{plural(len(c.enrolment.windows), 'window')}"
             + (", Poisson noise" if c.enrolment.poisson else "")
         )
         out.append(

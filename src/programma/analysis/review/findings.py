@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import textwrap
 from typing import Any
 
 import attrs
 
+from ..._text import html_table
 from ...engine.projection import Projection
 from ...model.programme import Programme
 from ...model.vocabulary import Role
@@ -51,6 +53,13 @@ class Finding:
             "path": self.path,
             "message": self.message,
         }
+
+
+_SHOWN = 20  # findings in a notebook's view; the rest are counted
+
+
+def _short(message: str, length: int = 160) -> str:
+    return message if len(message) <= length else message[: length - 1] + "…"
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -145,6 +154,37 @@ class Review:
 
     def __repr__(self) -> str:
         return f"<{self.headline()}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the headline and a table of the findings (escaped)."""
+        rows = [
+            [f.severity.value, f.lesson, f.rule, f.path or "(programme)", _short(f.message)]
+            for f in self.findings[:_SHOWN]
+        ]
+        more = len(self.findings) - _SHOWN
+        caption = f"first {_SHOWN} of {len(self.findings)} findings" if more > 0 else ""
+        table = (
+            html_table(["severity", "lesson", "rule", "where", "what"], rows, caption=caption)
+            if rows
+            else "<p>No findings: the design follows every lesson checked.</p>"
+        )
+        return f"<p><strong>{html.escape(self.headline())}</strong></p>{table}"
+
+    def _repr_markdown_(self) -> str:
+        """A notebook's view as Markdown: the headline and a line per finding."""
+
+        def plain(text: str) -> str:  # names come from files: no Markdown or HTML in them
+            return html.escape(text).replace("|", "&#124;").replace("`", "&#96;")
+
+        lines = [f"**{plain(self.headline())}**", ""]
+        lines += [
+            f"- {f.severity.value}, lesson {f.lesson}, `{plain(f.rule)}` at "
+            f"{plain(f.path or '(programme)')}: {plain(_short(f.message))}"
+            for f in self.findings[:_SHOWN]
+        ]
+        if len(self.findings) > _SHOWN:
+            lines.append(f"- … and {len(self.findings) - _SHOWN} more")
+        return "\n".join(lines) + "\n"
 
     def __str__(self) -> str:
         lines = [self.headline()]
