@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import programma
 from programma.examples import leeuwarden_oost
+
+PACKAGE = Path(programma.__file__).parent
+SOURCE = str(PACKAGE.parent)
 
 SCRIPT = textwrap.dedent(
     """
@@ -24,15 +31,31 @@ SCRIPT = textwrap.dedent(
         projection.to_pandas()
     except ImportError as error:
         print(type(error).__name__, error)
+    try:
+        import programma.plot
+    except ImportError as error:
+        print(type(error).__name__, error)
+
+    import io
+    from programma.cli import main
+
+    err = io.StringIO()
+    code = main(["simulate", "--plot", "funds.png"], stdout=io.StringIO(), stderr=err)
+    print(code, err.getvalue().rstrip())
     """
 )
 
 
 class TestWithoutExtras:
-    def test_core_without_pandas_or_matplotlib(self) -> None:
-        """Projecting and summarising need neither; asking for a frame says what is missing."""
+    def test_core_without_pandas_or_matplotlib(self, tmp_path: Path) -> None:
+        """Projecting and summarising need neither; a frame or a chart says what is missing."""
         done = subprocess.run(
-            [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": SOURCE},
         )
         assert "" == done.stderr
         assert 0 == done.returncode
@@ -40,5 +63,25 @@ class TestWithoutExtras:
         assert leeuwarden_oost().funds[0].id == fund
         assert int(count) > 0
         assert [
-            "ImportError to_pandas needs pandas: pip install 'programma[pandas]'"
+            "ImportError to_pandas needs pandas: pip install 'programma[pandas]'",
+            "ImportError programma.plot needs matplotlib: pip install 'programma[plot]'",
+            "1 programma: --plot needs matplotlib, which is not installed: "
+            "pip install 'programma[plot]'",
         ] == done.stdout.splitlines()[1:]
+        assert [] == list(tmp_path.iterdir())  # refused before anything was written
+
+    def test_only_the_plot_package_imports_matplotlib(self) -> None:
+        """Every import of matplotlib, in functions too, stands in programma.plot."""
+        importers = set()
+        for path in PACKAGE.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                if any(name.split(".")[0] == "matplotlib" for name in names):
+                    importers.add(path.relative_to(PACKAGE).parts[0])
+        assert {"plot"} == importers

@@ -305,6 +305,16 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before a long run, not after it
+    if args.plot is not None:
+        check_output_path(args.plot)
+        if not programme.funds:
+            raise _InputError(f"--plot: {programme.id!r} has no funds to chart")
+        try:
+            from .plot import save_fan_charts
+        except ImportError:
+            raise _InputError(
+                "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
+            ) from None
     err: TextIO = args.stderr
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
     bar = _ProgressBar(err) if args.scenarios and err.isatty() else None
@@ -339,6 +349,12 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
                 executor.shutdown()
             else:
                 _stop_pool(executor)
+    if args.plot is not None:
+        try:
+            with terminating_cleanly():
+                save_fan_charts(_fiscal_years(projection), args.plot)
+        except OSError as error:
+            raise _InputError(f"{args.plot}: cannot write ({error.strerror or error})") from None
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
         _write(args.out, out, projection.write_csv, newline="")
@@ -384,6 +400,29 @@ def _summary(projection: Projection) -> Summary:
             resolution="fiscal_year",
         )
         return again.summary()
+
+
+def _fiscal_years(projection: Projection) -> Projection:
+    """The projection by fiscal year; re-run by fiscal year (same seed) if it does not regroup."""
+    try:
+        return projection.by("fiscal_year")
+    except ValueError:
+        return project(
+            projection.programme,
+            scenarios=None if projection.mode == "expected" else projection.scenarios,
+            seed=projection.seed or 0,
+            resolution="fiscal_year",
+        )
+
+
+def _plot_path(text: str) -> str:
+    """An argparse type: a non-empty path ending in .png, .svg or .pdf."""
+    path = _out_path(text)
+    if Path(path).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a file name ending in .png, .svg or .pdf, got {text!r}"
+        )
+    return path
 
 
 def _whole(low: int) -> Callable[[str], int]:
@@ -545,6 +584,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_out_path,
         metavar="PATH",
         help="write to PATH (atomically), not stdout",
+    )
+    simulate.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="PATH",
+        help="also write a fan chart of every fund's outflow per fiscal year, a panel per "
+        "fund, to PATH (.png, .svg or .pdf; atomically; needs matplotlib)",
     )
     simulate.add_argument(
         "--workers",
