@@ -570,6 +570,38 @@ class TestCommandLine:
         assert ["programma: --plot: 'p' has no funds to chart"] == err.getvalue().splitlines()
         assert not target.exists()
 
+    def test_missing_folder(self, tmp_path: Path) -> None:
+        """A plot path in a folder that does not exist cannot be written: one line, exit 1."""
+        err = io.StringIO()
+        target = tmp_path / "no-such-folder" / "funds.png"
+        code = main(["simulate", "--plot", str(target)], stdout=io.StringIO(), stderr=err)
+        assert EXIT_INVALID == code
+        assert [f"programma: {target}: cannot write (No such file or directory)"] == (
+            err.getvalue().splitlines()
+        )
+
+    def test_quarters_that_do_not_nest_are_run_again(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Quarters across fiscal years starting in February: charted from a fiscal-year run."""
+        drawn: list[Projection] = []
+        monkeypatch.setattr(
+            programma.plot, "save_fan_charts", lambda projection, path: drawn.append(projection)
+        )
+        source = tmp_path / "february.json"
+        programma.dump(attrs.evolve(leeuwarden_oost(), fiscal_year_start_month=2), source)
+        args = ["simulate", str(source), "--scenarios", "8", "--by", "quarter"]
+        code = main([*args, "--plot", str(tmp_path / "funds.png")], stdout=io.StringIO())
+        assert EXIT_OK == code
+        (projection,) = drawn
+        assert ("fiscal_year", 8, 0) == (
+            projection.resolution,
+            projection.scenarios,
+            projection.seed,
+        )
+        again = programma.project(projection.programme, scenarios=8, seed=0)
+        assert np.array_equal(again.values, projection.values)
+
     def test_folder_is_refused_before_the_run(self, tmp_path: Path) -> None:
         """A folder as the plot path is refused at once, with one line."""
         err = io.StringIO()
