@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 import programma
-from programma._atomic import OutputPathError, atomic_writer, terminating_cleanly, write_atomic
+from programma._atomic import (
+    OutputPathError,
+    atomic_binary_writer,
+    atomic_writer,
+    terminating_cleanly,
+    write_atomic,
+)
 from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from programma.examples import leeuwarden_oost
 
@@ -186,6 +192,47 @@ class TestSpecialFiles:
             pytest.skip("no /proc")
         done = run_python(WRITE, "/proc/self/fd/1", "to stdout\n")
         assert "to stdout\n" == done.stdout
+
+
+class TestBinary:
+    def test_bytes_written_as_they_are(self, tmp_path: Path) -> None:
+        """Bytes go to the file unchanged: no encoding, no newline translation."""
+        target = tmp_path / "image.png"
+        data = bytes(range(256)) + b"\r\n\n\r"
+        with atomic_binary_writer(target) as stream:
+            stream.write(data)
+        assert data == target.read_bytes()
+        assert [] == leftovers(tmp_path)
+
+    def test_failure_keeps_the_old_file(self, tmp_path: Path) -> None:
+        """An error inside the block leaves the old file and no temporary file."""
+        target = tmp_path / "image.png"
+        target.write_bytes(b"old")
+
+        def write_half() -> None:
+            with atomic_binary_writer(target) as stream:
+                stream.write(b"new, half")
+                raise RuntimeError("renderer failed")
+
+        with pytest.raises(RuntimeError, match="renderer failed"):
+            write_half()
+        assert b"old" == target.read_bytes()
+        assert [] == leftovers(tmp_path)
+
+    @posix_only
+    def test_existing_mode_kept(self, tmp_path: Path) -> None:
+        """A replaced file keeps its mode, as for text."""
+        target = tmp_path / "image.png"
+        target.write_bytes(b"old")
+        target.chmod(0o600)
+        with atomic_binary_writer(target) as stream:
+            stream.write(b"new")
+        assert 0o600 == mode(target)
+
+    def test_folder_is_refused(self, tmp_path: Path) -> None:
+        """A folder is not a file to write."""
+        with pytest.raises(OutputPathError), atomic_binary_writer(tmp_path):
+            pass
 
 
 class TestBadPaths:

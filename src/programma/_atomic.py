@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import IO, Any, BinaryIO, TextIO, cast
 
 from ._errors import ProgrammaError
 
 __all__ = [
     "OutputPathError",
+    "atomic_binary_writer",
     "atomic_writer",
     "check_output_path",
     "terminating_cleanly",
@@ -122,6 +123,34 @@ def atomic_writer(path: str | os.PathLike[str], *, newline: str | None = None) -
     >>> target.read_text()
     'a,b\\n'
     """
+    with _replacing(path, "w", newline) as stream:
+        yield cast(TextIO, stream)
+
+
+@contextmanager
+def atomic_binary_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a binary stream whose content replaces ``path`` only when the block completes.
+
+    The same as :func:`atomic_writer`, for bytes (an image, a PDF).
+
+    Raises:
+        OutputPathError: ``path`` is empty or a folder.
+
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "image.png"
+    >>> with atomic_binary_writer(target) as stream:
+    ...     _ = stream.write(b"\\x89PNG")
+    >>> target.read_bytes()
+    b'\\x89PNG'
+    """
+    with _replacing(path, "wb", None) as stream:
+        yield cast(BinaryIO, stream)
+
+
+@contextmanager
+def _replacing(path: str | os.PathLike[str], mode: str, newline: str | None) -> Iterator[IO[Any]]:
+    """The stream of :func:`atomic_writer` (mode ``"w"``) or :func:`atomic_binary_writer`."""
+    encoding = None if "b" in mode else "utf-8"
     target = check_output_path(path)
     try:
         existing: os.stat_result | None = os.stat(target)  # follows symbolic links
@@ -129,7 +158,7 @@ def atomic_writer(path: str | os.PathLike[str], *, newline: str | None = None) -
         existing = None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         # Renaming over /dev/null or a FIFO would put a regular file in its place.
-        with open(target, "w", encoding="utf-8", newline=newline) as direct:
+        with open(target, mode, encoding=encoding, newline=newline) as direct:
             yield direct
         return
     if target.is_symlink():
@@ -148,7 +177,7 @@ def atomic_writer(path: str | os.PathLike[str], *, newline: str | None = None) -
                 break
             except FileExistsError:  # pragma: no cover - 2**64 names; someone else's file
                 temporary = _temporary_name(target)
-        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
+        with os.fdopen(handle, mode, encoding=encoding, newline=newline) as stream:
             if existing is not None:
                 _keep_mode_and_owner(stream.fileno(), existing)
             yield stream

@@ -512,6 +512,16 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before a long run, not after it
+    if args.plot is not None:
+        check_output_path(args.plot)
+        if not programme.funds:
+            raise _InputError(f"--plot: {programme.id!r} has no funds to chart")
+        try:
+            from .plot import save_fan_charts
+        except ImportError:
+            raise _InputError(
+                "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
+            ) from None
     err: TextIO = args.stderr
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
     bar = _progress_bar(err) if args.scenarios and err.isatty() else None
@@ -546,6 +556,12 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
                 executor.shutdown()
             else:
                 _stop_pool(executor)
+    if args.plot is not None:
+        try:
+            with terminating_cleanly():
+                save_fan_charts(_by_fiscal_year(projection), args.plot)
+        except OSError as error:
+            raise _InputError(f"{args.plot}: cannot write ({error.strerror or error})") from None
     zeros = args.include_zeros
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
@@ -852,6 +868,16 @@ def _by_fiscal_year(projection: Projection) -> Projection:
         )
 
 
+def _plot_path(text: str) -> str:
+    """An argparse type: a non-empty path ending in .png, .svg or .pdf."""
+    path = _out_path(text)
+    if Path(path).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a file name ending in .png, .svg or .pdf, got {text!r}"
+        )
+    return path
+
+
 def _whole(low: int) -> Callable[[str], int]:
     """An argparse type: a whole number ≥ ``low``."""
 
@@ -1043,6 +1069,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_out_path,
         metavar="PATH",
         help="write to PATH (atomically), not stdout",
+    )
+    simulate.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="PATH",
+        help="also write a fan chart of every fund's outflow per fiscal year, a panel per "
+        "fund, to PATH (.png, .svg or .pdf; atomically; needs matplotlib)",
     )
     simulate.add_argument(
         "--workers",

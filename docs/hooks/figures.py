@@ -1,0 +1,64 @@
+"""MkDocs hook: draw the figures of the plots page from the embedded example at each build.
+
+The figures are made by the code they document, so they always show what it draws now; none is
+kept in the repository. Each is added to the site as a generated file under ``figures/``, where
+``docs/plots.md`` links it. They are drawn as ``programma simulate --plot`` would draw them:
+without pyplot, as SVG with fixed ids (see :func:`programma.plot.save_figure`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+SCENARIOS = 1000
+SEED = 42
+
+
+def figures() -> dict[str, Callable[[], Any]]:
+    """Each figure's path in the site, and how to draw it."""
+    from matplotlib.figure import Figure
+
+    import programma
+    from programma import plot
+    from programma.examples import leeuwarden_oost
+
+    runs = programma.project(leeuwarden_oost(), scenarios=SCENARIOS, seed=SEED)
+
+    def one(draw: Callable[..., Any], size: tuple[float, float] = (8.0, 4.5)) -> Callable[[], Any]:
+        def make() -> Any:
+            figure = Figure(figsize=size, layout="constrained")
+            draw(ax=figure.add_subplot())
+            return figure
+
+        return make
+
+    return {
+        "figures/fan-chart.svg": one(lambda ax: plot.fan_chart(runs, "resultatenfonds", ax=ax)),
+        "figures/fan-charts.svg": lambda: plot.fan_charts(
+            runs, figure=Figure(figsize=(12.0, 13.6))
+        ),
+        "figures/cumulative-payments.svg": one(
+            lambda ax: plot.cumulative_payments(runs, "sib-werkroute", ax=ax)
+        ),
+        "figures/investor-cash.svg": one(
+            lambda ax: plot.investor_cash(runs, "sib-werkroute", ax=ax)
+        ),
+        "figures/engagement-matrix.svg": one(
+            lambda ax: plot.engagement_matrix(runs.programme, ax=ax), size=(13.0, 8.0)
+        ),
+    }
+
+
+def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
+    """Add the drawn figures to the site's files."""
+    from matplotlib import rc_context
+    from mkdocs.structure.files import File
+
+    for path, draw in figures().items():
+        buffer = io.BytesIO()
+        with rc_context({"svg.hashsalt": "programma"}):
+            draw().savefig(buffer, format="svg", metadata={"Date": None})
+        files.append(File.generated(config, path, content=buffer.getvalue()))
+    return files
