@@ -17,7 +17,7 @@ import pytest
 import programma
 from programma import Projection
 from programma.engine.project import _Packed
-from programma.engine.run import ChunkResult
+from programma.engine.run import ChunkResult, Model
 from programma.examples import leeuwarden_oost
 
 
@@ -117,3 +117,18 @@ class TestChunkSize:
             leeuwarden_oost(), scenarios=2048, chunk_size=1024, executor=executor, workers=2
         )
         assert [4, 4] == [call[3] for call in executor.calls]
+
+
+class TestDefaultChunk:
+    def test_in_process_chunks_of_1024(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """In this process the default chunk is 4 blocks (1,024 scenarios), the last one cut."""
+        seen: list[int | None] = []
+        run = Model.run
+
+        def recording(self: Model, **kwargs: Any) -> ChunkResult:
+            seen.append(kwargs["blocks"])
+            return run(self, **kwargs)
+
+        monkeypatch.setattr(Model, "run", recording)
+        programma.project(leeuwarden_oost(), scenarios=2600)  # 11 blocks: 4 + 4 + 3
+        assert [4, 4, 3] == seen
