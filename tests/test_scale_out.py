@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,35 @@ class TestProcessPool:
         with cf.ProcessPoolExecutor(2) as pool:
             pooled = programma.project(programme, executor=pool, workers=2, **kwargs)
         assert_bits_equal(alone, pooled)
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[Any]:
+    """A client of a local Dask cluster: two worker processes of one thread each."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+class TestDask:
+    def test_bit_identical_to_in_process(self, dask_client: Any) -> None:
+        """Chunks run on a Dask cluster give the in-process values, bit for bit."""
+        programme = leeuwarden_oost()
+        workers = sum(dask_client.nthreads().values())
+        assert 2 == workers
+        pooled = programma.project(
+            programme,
+            scenarios=1300,
+            seed=5,
+            executor=dask_client.get_executor(),
+            workers=workers,
+        )
+        assert_bits_equal(programma.project(programme, scenarios=1300, seed=5), pooled)
 
 
 class TestWhatTravels:
