@@ -1088,7 +1088,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="scenarios per chunk, rounded up to blocks of 256 (default: as many as fit "
-        "--max-memory, at most 4,096)",
+        "--max-memory, at most 1,024)",
     )
     simulate.add_argument(
         "--max-memory",
