@@ -73,19 +73,53 @@ def _parser() -> argparse.ArgumentParser:
             f"the rest (default {SHOWN_PER_KIND}; 0: show every one)",
         )
 
+    def reads(
+        sub: argparse.ArgumentParser, file: str | None = "optional", legacy: bool = False
+    ) -> None:
+        """A programme read: FILE (required, optional with the example, or given otherwise)."""
+        if file == "required":
+            sub.add_argument("file", metavar="FILE", help="a .toml or .json file, or - for stdin")
+        elif file == "optional":
+            sub.add_argument(
+                "file",
+                metavar="FILE",
+                nargs="?",
+                help="a .toml or .json file, or - (default: the example)",
+            )
+        sub.add_argument("--input-format", choices=FORMATS, help=fmt_help)
+        if legacy:
+            sub.add_argument("--format", dest="legacy_format", choices=FORMATS, help=legacy_help)
+        problems_option(sub)
+        sub.add_argument(
+            "--max-input-bytes",
+            type=_positive,
+            default=MAX_INPUT_BYTES,
+            metavar="N",
+            help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
+        )
+
+    def runs(sub: argparse.ArgumentParser, scenarios: str, seed: str = "the seed") -> None:
+        """A projection: --scenarios (``scenarios`` says what they are for) and --seed."""
+        sub.add_argument("--scenarios", type=_positive, metavar="N", help=scenarios)
+        sub.add_argument("--seed", type=_seed, default=0, metavar="S", help=f"{seed} (default 0)")
+
+    def writes(
+        sub: argparse.ArgumentParser,
+        formats: str | None,
+        out: str = "write to PATH (atomically), not stdout",
+    ) -> None:
+        """An output: --format table|json|csv (``formats`` says what each gives) and --out."""
+        if formats is not None:
+            sub.add_argument(
+                "--format", choices=["table", "json", "csv"], default="table", help=formats
+            )
+        sub.add_argument("--out", type=_out_path, metavar="PATH", help=out)
+
     validate = command("validate", "check a programme file and report every problem", _cmd_validate)
-    validate.add_argument("file", metavar="FILE", help="a .toml or .json file, or - for stdin")
-    validate.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    validate.add_argument("--format", dest="legacy_format", choices=FORMATS, help=legacy_help)
-    problems_option(validate)
+    reads(validate, "required", legacy=True)
 
     show = command("show", "print a readable summary of a programme", _cmd_show)
-    show.add_argument(
-        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
-    )
-    show.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    show.add_argument("--format", dest="legacy_format", choices=FORMATS, help=legacy_help)
-    problems_option(show)
+    reads(show, legacy=True)
 
     example = command("example", "print the embedded Leeuwarden Oost example", _cmd_example)
     example.add_argument(
@@ -103,18 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     simulate = command(
         "simulate", "project a programme's flows (the example without FILE)", _cmd_simulate
     )
-    simulate.add_argument(
-        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
-    )
-    simulate.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    problems_option(simulate)
-    simulate.add_argument(
-        "--scenarios",
-        type=_positive,
-        metavar="N",
-        help="Monte Carlo scenarios (default: expected mode)",
-    )
-    simulate.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+    reads(simulate)
+    runs(simulate, "Monte Carlo scenarios (default: expected mode)")
     simulate.add_argument(
         "--variant",
         metavar="NAME",
@@ -143,12 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         help="with --format table: every table (per period, fund and fiscal year, contract, "
         "present value, gate and investor), not the short answer",
     )
-    simulate.add_argument(
-        "--out",
-        type=_out_path,
-        metavar="PATH",
-        help="write to PATH (atomically), not stdout",
-    )
+    writes(simulate, None)
     simulate.add_argument(
         "--plot",
         type=_plot_path,
@@ -174,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
         type=parse_size,
         metavar="SIZE",
         help="the memory the run may use, e.g. 2GiB or 500MB (default: "
-        f"{MEMORY_SHARE:.0%} of the memory available)",
+        f"{MEMORY_SHARE:.0%}% of the memory available)",
     )
 
     compare_ = command(
@@ -184,53 +203,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare_.add_argument("a", metavar="A", help="design A, the reference: a .toml or .json file")
     compare_.add_argument("b", metavar="B", help="design B: a .toml or .json file (one may be -)")
-    compare_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    problems_option(compare_)
-    compare_.add_argument(
-        "--scenarios",
-        type=_positive,
-        metavar="N",
-        help="Monte Carlo scenarios (default: expected mode, exact differences of the means)",
-    )
-    compare_.add_argument(
-        "--seed", type=_seed, default=0, metavar="S", help="the seed of both runs (default 0)"
+    reads(compare_, None)
+    runs(
+        compare_,
+        "Monte Carlo scenarios (default: expected mode, exact differences of the means)",
+        "the seed of both runs",
     )
     compare_.add_argument("--variant-a", metavar="NAME", help="compare A with its variant NAME")
     compare_.add_argument("--variant-b", metavar="NAME", help="compare B with its variant NAME")
-    compare_.add_argument(
-        "--format",
-        choices=["table", "json", "csv"],
-        default="table",
-        help="readable tables (default), or every difference as JSON or CSV rows",
-    )
-    compare_.add_argument(
-        "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
-    )
-    compare_.add_argument(
-        "--max-input-bytes",
-        type=_positive,
-        default=MAX_INPUT_BYTES,
-        metavar="N",
-        help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
-    )
+    writes(compare_, "readable tables (default), or every difference as JSON or CSV rows")
 
     value_ = command(
         "value",
         "value for money and maximum exposure of a programme (the example without FILE)",
         _cmd_value,
     )
-    value_.add_argument(
-        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
-    )
-    value_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    problems_option(value_)
-    value_.add_argument(
-        "--scenarios",
-        type=_positive,
-        metavar="N",
-        help="Monte Carlo scenarios (default: expected mode)",
-    )
-    value_.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
+    reads(value_)
+    runs(value_, "Monte Carlo scenarios (default: expected mode)")
     value_.add_argument(
         "--discount",
         type=_discount,
@@ -244,33 +233,14 @@ def _parser() -> argparse.ArgumentParser:
         default="additional",
         help="the outcomes valued: additional (above the baseline; default), achieved or paid",
     )
-    value_.add_argument(
-        "--format",
-        choices=["table", "json", "csv"],
-        default="table",
-        help="readable tables (default), or every figure as JSON or CSV rows",
-    )
-    value_.add_argument(
-        "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
-    )
-    value_.add_argument(
-        "--max-input-bytes",
-        type=_positive,
-        default=MAX_INPUT_BYTES,
-        metavar="N",
-        help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
-    )
+    writes(value_, "readable tables (default), or every figure as JSON or CSV rows")
 
     review_ = command(
         "review",
         "check a design against the practitioners' lessons (the example without FILE)",
         _cmd_review,
     )
-    review_.add_argument(
-        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
-    )
-    review_.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    problems_option(review_)
+    reads(review_)
     review_.add_argument(
         "--format",
         choices=["text", "json"],
@@ -299,27 +269,11 @@ def _parser() -> argparse.ArgumentParser:
         sub = standards.add_parser(name, help=help, description=help)
         sub.set_defaults(run=run)
         errors_option(sub)
-        sub.add_argument(
-            "file",
-            metavar="FILE",
-            nargs="?",
-            help="a .toml or .json file, or - (default: the example)",
+        reads(sub)
+        runs(
+            sub, "project N Monte Carlo scenarios for the planned amounts (default: expected mode)"
         )
-        sub.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-        problems_option(sub)
-        sub.add_argument(
-            "--scenarios",
-            type=_positive,
-            metavar="N",
-            help="project N Monte Carlo scenarios for the planned amounts (default: expected mode)",
-        )
-        sub.add_argument("--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)")
-        sub.add_argument(
-            "--out",
-            type=_out_path,
-            metavar="PATH",
-            help="write to PATH (atomically); - or none for stdout",
-        )
+        writes(sub, None, "write to PATH (atomically); - or none for stdout")
         return sub
 
     export_iati = standard(
@@ -382,11 +336,7 @@ def _parser() -> argparse.ArgumentParser:
         "shares of the Monte Carlo variance with --scenarios (the example without FILE)",
         _cmd_sensitivity,
     )
-    sensitivity.add_argument(
-        "file", metavar="FILE", nargs="?", help="a .toml or .json file, or - (default: the example)"
-    )
-    sensitivity.add_argument("--input-format", choices=FORMATS, help=fmt_help)
-    problems_option(sensitivity)
+    reads(sensitivity)
     sensitivity.add_argument(
         "--output",
         required=True,
@@ -400,33 +350,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="P",
         help="the paths of the uncertain parameters to analyse (default: every one)",
     )
-    sensitivity.add_argument(
-        "--scenarios",
-        type=_positive,
-        metavar="N",
-        help="a global sensitivity over N Monte Carlo scenarios (default: one-way, each "
+    runs(
+        sensitivity,
+        "a global sensitivity over N Monte Carlo scenarios (default: one-way, each "
         "parameter at its P10 and P90)",
     )
-    sensitivity.add_argument(
-        "--seed", type=_seed, default=0, metavar="S", help="the seed (default 0)"
-    )
-    sensitivity.add_argument(
-        "--format",
-        choices=["table", "json", "csv"],
-        default="table",
-        help="a readable table (default), or JSON or CSV at full precision",
-    )
-    sensitivity.add_argument(
-        "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
-    )
-    for reader in (validate, show, simulate, review_, export_iati, export_indigo, sensitivity):
-        reader.add_argument(
-            "--max-input-bytes",
-            type=_positive,
-            default=MAX_INPUT_BYTES,
-            metavar="N",
-            help=f"refuse an input larger than N bytes (default {MAX_INPUT_BYTES:,})",
-        )
+    writes(sensitivity, "a readable table (default), or JSON or CSV at full precision")
     review_.add_argument(
         "--set",
         action="append",
