@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from typing import TextIO
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TextIO
 
 import attrs
 
 from .._atomic import check_output_path
 from .._errors import Problem, ValidationError
-from ..analysis.compare import RECORD_FIELDS, DesignComparison, compare
+from ..analysis.compare import RECORD_FIELDS, compare
 from ..analysis.projection import project
 from ..analysis.sensitivity import (
     GlobalSensitivity,
@@ -19,7 +20,7 @@ from ..analysis.sensitivity import (
     global_sensitivity,
     one_way_sensitivity,
 )
-from ..analysis.value import VALUE_RECORD_FIELDS, ValueForMoney, value_for_money
+from ..analysis.value import VALUE_RECORD_FIELDS, value_for_money
 from ..engine.project import ProjectionError
 from ..report.compare import comparison_report
 from ..report.value import value_report
@@ -51,14 +52,13 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         raise _InputError(f"{args.b} cannot be compared with {args.a}:\n  {lines}") from None
     except ProjectionError as error:
         raise _InputError(str(error)) from None
-    if args.format == "csv":
-        _write(args.out, out, lambda stream: _comparison_csv(comparison, stream), newline="")
-    elif args.format == "json":
-        document = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
-        _write(args.out, out, lambda stream: stream.write(document + "\n"))
-    else:
-        text = comparison_report(comparison) + "\n"
-        _write(args.out, out, lambda stream: stream.write(text))
+    _write_result(
+        args,
+        out,
+        table=lambda: comparison_report(comparison),
+        data=comparison.to_dict,
+        rows=lambda stream: _csv_rows(stream, RECORD_FIELDS, comparison.to_records()),
+    )
     return EXIT_OK
 
 
@@ -72,38 +72,41 @@ def _cmd_value(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     except ProjectionError as error:
         raise _InputError(f"{name}: {error}") from None
     vfm = value_for_money(projection, discount=args.discount, basis=args.basis)
-    if args.format == "csv":
-        _write(args.out, out, lambda stream: _value_csv(vfm, stream), newline="")
-    elif args.format == "json":
-        document = json.dumps(vfm.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
-        _write(args.out, out, lambda stream: stream.write(document + "\n"))
-    else:
-        text = value_report(vfm) + "\n"
-        _write(args.out, out, lambda stream: stream.write(text))
+    _write_result(
+        args,
+        out,
+        table=lambda: value_report(vfm),
+        data=vfm.to_dict,
+        rows=lambda stream: _csv_rows(stream, VALUE_RECORD_FIELDS, vfm.to_records()),
+    )
     return EXIT_OK
 
 
-def _value_csv(vfm: ValueForMoney, stream: TextIO) -> None:
-    """One row per figure and per exposure; numbers as Python's ``repr`` (exact)."""
+def _csv_rows(stream: TextIO, fields: Sequence[str], records: Iterable[Mapping[str, Any]]) -> None:
+    """A header and one row per record; numbers as Python's ``repr`` (exact), NaN as ``nan``."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(VALUE_RECORD_FIELDS)
-    for record in vfm.to_records():
-        writer.writerow(
-            [
-                repr(v) if isinstance(v, float) else v
-                for v in (record[f] for f in VALUE_RECORD_FIELDS)
-            ]
-        )
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([repr(v) if isinstance(v, float) else v for v in map(record.get, fields)])
 
 
-def _comparison_csv(comparison: DesignComparison, stream: TextIO) -> None:
-    """One row per difference; numbers as Python's ``repr`` (exact), NaN as ``nan``."""
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(RECORD_FIELDS)
-    for record in comparison.to_records():
-        writer.writerow(
-            [repr(v) if isinstance(v, float) else v for v in (record[f] for f in RECORD_FIELDS)]
-        )
+def _write_result(
+    args: argparse.Namespace,
+    out: TextIO,
+    *,
+    table: Callable[[], str],
+    data: Callable[[], Mapping[str, Any]],
+    rows: Callable[[TextIO], object],
+) -> None:
+    """Write a result as ``--format`` asks: a table for people, JSON or CSV rows for programs."""
+    if args.format == "csv":
+        _write(args.out, out, rows, newline="")
+        return
+    if args.format == "json":
+        text = json.dumps(data(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = table() + "\n"
+    _write(args.out, out, lambda stream: stream.write(text))
 
 
 def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -132,12 +135,5 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
         return EXIT_USAGE
     except ProjectionError as error:
         raise _InputError(f"{name}: {error}") from None
-    if args.format == "csv":
-        _write(args.out, out, result.write_csv, newline="")
-        return EXIT_OK
-    if args.format == "json":
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    else:
-        text = str(result) + "\n"
-    _write(args.out, out, lambda stream: stream.write(text))
+    _write_result(args, out, table=lambda: str(result), data=result.to_dict, rows=result.write_csv)
     return EXIT_OK
