@@ -785,3 +785,19 @@ class TestDegenerateLogNormal:
                 deflator=Ref("g"),
                 parameters=(Parameter("g", LogNormal(1.0, 0.0)),),
             )
+
+
+class TestUnboundedRates:
+    def test_mean_above_the_limit_refused(self) -> None:
+        """A rate unbounded above whose mean exceeds 100% a year is refused, as its mean is."""
+        from programma.model.distributions import RATE, within
+
+        problems = list(within("indexation", Poisson(2.0), RATE, yearly=True))
+        assert ["indexation"] == [problem.path for problem in problems]
+        assert "mean is at most 1" in problems[0].expected
+
+    def test_mean_below_the_limit_accepted(self) -> None:
+        """Unbounded above with a mean below the limit stays allowed (a long tail is a risk)."""
+        from programma.model.distributions import RATE, within
+
+        assert [] == list(within("indexation", LogNormal(-4.0, 0.5), RATE, yearly=True))
