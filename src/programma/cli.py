@@ -708,6 +708,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     second = _read_programme(args.b, args.input_format, stdin, args.max_input_bytes)
     if args.out is not None:
         check_output_path(args.out)  # before the runs, not after them
+    if args.plot is not None:
+        _check_plot(args.plot)
     try:
         comparison = compare(
             first,
@@ -722,6 +724,10 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         raise _InputError(f"{args.b} cannot be compared with {args.a}:\n  {lines}") from None
     except ProjectionError as error:
         raise _InputError(str(error)) from None
+    if args.plot is not None:
+        from .plot import save_comparison_charts
+
+        _plot(args.plot, lambda: save_comparison_charts(comparison, args.plot))
     if args.format == "csv":
         _write(args.out, out, lambda stream: _comparison_csv(comparison, stream), newline="")
     elif args.format == "json":
@@ -797,6 +803,8 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
     programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before the runs, not after them
+    if args.plot is not None:
+        _check_plot(args.plot)
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
     try:
         if args.scenarios is None:
@@ -819,6 +827,10 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
         return EXIT_USAGE
     except ProjectionError as error:
         raise _InputError(f"{name}: {error}") from None
+    if args.plot is not None:
+        from .plot import save_sensitivity_chart
+
+        _plot(args.plot, lambda: save_sensitivity_chart(result, args.plot))
     if args.format == "csv":
         _write(args.out, out, result.write_csv, newline="")
         return EXIT_OK
@@ -828,6 +840,26 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
         text = str(result) + "\n"
     _write(args.out, out, lambda stream: stream.write(text))
     return EXIT_OK
+
+
+def _check_plot(path: str) -> None:
+    """Refuse ``--plot PATH`` before a long run: a folder, or no matplotlib to draw with."""
+    check_output_path(path)
+    try:
+        from . import plot  # noqa: F401  (only to tell whether matplotlib is installed)
+    except ImportError:
+        raise _InputError(
+            "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
+        ) from None
+
+
+def _plot(path: str, draw: Callable[[], object]) -> None:
+    """Write a chart to ``path`` with ``draw()``, which writes it atomically."""
+    try:
+        with terminating_cleanly():
+            draw()
+    except OSError as error:
+        raise _InputError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def _write(
@@ -1128,6 +1160,13 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
     )
     compare_.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="PATH",
+        help="also write the paired difference of every fund's outflow, and a panel per fund "
+        "that differs, to PATH (.png, .svg or .pdf; atomically; needs matplotlib)",
+    )
+    compare_.add_argument(
         "--max-input-bytes",
         type=_positive,
         default=MAX_INPUT_BYTES,
@@ -1339,6 +1378,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sensitivity.add_argument(
         "--out", type=_out_path, metavar="PATH", help="write to PATH (atomically), not stdout"
+    )
+    sensitivity.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="PATH",
+        help="also write a tornado chart, or with --scenarios the shares of the variance, to "
+        "PATH (.png, .svg or .pdf; atomically; needs matplotlib)",
     )
     for reader in (validate, show, simulate, review_, export_iati, export_indigo, sensitivity):
         reader.add_argument(
