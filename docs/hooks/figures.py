@@ -9,6 +9,7 @@ draws now; none is kept in the repository. Each is added to the site as a genera
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,18 @@ def figures() -> dict[str, Callable[[], Any]]:
     from programma.examples import leeuwarden_oost
 
     runs = programma.project(leeuwarden_oost(), scenarios=SCENARIOS, seed=SEED)
+
+    @functools.cache
+    def designs() -> programma.DesignComparison:
+        """The example against a design that pays more per job and caps the debt contract."""
+        a = leeuwarden_oost()
+        b = a.with_values(
+            {
+                "contracts[sib-werkroute].metrics[uitstroom].price": 9000,
+                "contracts[schuldenvrij-oost].cap": 2_000_000,
+            }
+        )
+        return programma.compare(a, b, scenarios=SCENARIOS, seed=SEED)
 
     def one(draw: Callable[..., Any], size: tuple[float, float] = (8.0, 4.5)) -> Callable[[], Any]:
         def make() -> Any:
@@ -63,6 +76,25 @@ def figures() -> dict[str, Callable[[], Any]]:
                 "B: €6,500 per exit",
             ),
         ),
+        "figures/tornado.svg": one(
+            lambda ax: plot.tornado(
+                programma.one_way_sensitivity(leeuwarden_oost(), "payer:gemeente:npv"), ax=ax
+            ),
+            size=(13.0, 8.5),
+        ),
+        "figures/variance-shares.svg": one(
+            lambda ax: plot.variance_shares(
+                programma.global_sensitivity(
+                    leeuwarden_oost(), "payer:gemeente:npv", scenarios=SCENARIOS, seed=SEED
+                ),
+                ax=ax,
+            ),
+            size=(13.0, 8.5),
+        ),
+        "figures/comparison.svg": one(
+            lambda ax: plot.comparison(designs(), "resultatenfonds", ax=ax)
+        ),
+        "figures/comparison-funds.svg": one(lambda ax: plot.comparison_funds(designs(), ax=ax)),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from .._atomic import check_output_path
+from .._atomic import check_output_path, terminating_cleanly
 from .._errors import Problem, ValidationError
 from ..analysis.compare import RECORD_FIELDS, compare
 from ..analysis.projection import project
@@ -38,6 +38,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     second = _read_programme(args.b, args.input_format, stdin, args.max_input_bytes)
     if args.out is not None:
         check_output_path(args.out)  # before the runs, not after them
+    if args.plot is not None:
+        _check_plot(args.plot)
     try:
         comparison = compare(
             first,
@@ -52,6 +54,10 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         raise _InputError(f"{args.b} cannot be compared with {args.a}:\n  {lines}") from None
     except ProjectionError as error:
         raise _InputError(str(error)) from None
+    if args.plot is not None:
+        from ..plot import save_comparison_charts
+
+        _plot(args.plot, lambda: save_comparison_charts(comparison, args.plot))
     _write_result(
         args,
         out,
@@ -80,6 +86,26 @@ def _cmd_value(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         rows=lambda stream: _csv_rows(stream, VALUE_RECORD_FIELDS, vfm.to_records()),
     )
     return EXIT_OK
+
+
+def _check_plot(path: str) -> None:
+    """Refuse ``--plot PATH`` before a long run: a folder, or no matplotlib to draw with."""
+    check_output_path(path)
+    try:
+        from .. import plot  # noqa: F401  (only to tell whether matplotlib is installed)
+    except ImportError:
+        raise _InputError(
+            "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
+        ) from None
+
+
+def _plot(path: str, draw: Callable[[], object]) -> None:
+    """Write a chart to ``path`` with ``draw()``, which writes it atomically."""
+    try:
+        with terminating_cleanly():
+            draw()
+    except OSError as error:
+        raise _InputError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def _csv_rows(stream: TextIO, fields: Sequence[str], records: Iterable[Mapping[str, Any]]) -> None:
@@ -113,6 +139,8 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
     programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before the runs, not after them
+    if args.plot is not None:
+        _check_plot(args.plot)
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
     try:
         if args.scenarios is None:
@@ -135,5 +163,9 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
         return EXIT_USAGE
     except ProjectionError as error:
         raise _InputError(f"{name}: {error}") from None
+    if args.plot is not None:
+        from ..plot import save_sensitivity_chart
+
+        _plot(args.plot, lambda: save_sensitivity_chart(result, args.plot))
     _write_result(args, out, table=lambda: str(result), data=result.to_dict, rows=result.write_csv)
     return EXIT_OK

@@ -212,6 +212,13 @@ def _parser() -> argparse.ArgumentParser:
     compare_.add_argument("--variant-a", metavar="NAME", help="compare A with its variant NAME")
     compare_.add_argument("--variant-b", metavar="NAME", help="compare B with its variant NAME")
     writes(compare_, "readable tables (default), or every difference as JSON or CSV rows")
+    compare_.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="PATH",
+        help="also write the paired difference of every fund's outflow, and a panel per fund "
+        "that differs, to PATH (.png, .svg or .pdf; atomically; needs matplotlib)",
+    )
 
     value_ = command(
         "value",
@@ -356,6 +363,13 @@ def _parser() -> argparse.ArgumentParser:
         "parameter at its P10 and P90)",
     )
     writes(sensitivity, "a readable table (default), or JSON or CSV at full precision")
+    sensitivity.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="PATH",
+        help="also write a tornado chart, or with --scenarios the shares of the variance, to "
+        "PATH (.png, .svg or .pdf; atomically; needs matplotlib)",
+    )
     review_.add_argument(
         "--set",
         action="append",
