@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 import programma
+import programma.cli.analysis
 from programma import (
     DesignComparison,
     Fund,
@@ -510,7 +511,7 @@ class TestCommandLine:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A folder as the plot path is refused with one line, before the analysis."""
-        monkeypatch.setattr(programma.cli, "one_way_sensitivity", None)  # not to be reached
+        monkeypatch.setattr(programma.cli.analysis, "one_way_sensitivity", None)  # not to be reached
         folder = tmp_path / "tornado.png"
         folder.mkdir()
         err = io.StringIO()
@@ -534,7 +535,7 @@ class TestCommandLine:
         monkeypatch.setitem(sys.modules, "matplotlib", None)
         monkeypatch.setitem(sys.modules, "programma.plot", None)
         monkeypatch.delattr(programma, "plot")
-        monkeypatch.setattr(programma.cli, "compare", None)  # not to be reached
+        monkeypatch.setattr(programma.cli.analysis, "compare", None)  # not to be reached
         err = io.StringIO()
         target = tmp_path / "b-a.png"
         args = ["compare", str(tmp_path / "a.toml"), str(tmp_path / "b.toml")]
