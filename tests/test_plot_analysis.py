@@ -511,7 +511,7 @@ class TestCommandLine:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A folder as the plot path is refused with one line, before the analysis."""
-        monkeypatch.setattr(programma.cli.analysis, "one_way_sensitivity", None)  # not to be reached
+        monkeypatch.setattr(programma.cli.analysis, "one_way_sensitivity", None)  # not reached
         folder = tmp_path / "tornado.png"
         folder.mkdir()
         err = io.StringIO()
