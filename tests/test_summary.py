@@ -131,25 +131,29 @@ class TestMissingFigures:
 class TestOverflow:
     """A run driven past floating point is a ProjectionError naming the flows, not a crash."""
 
-    def test_compounded_indexation(self) -> None:
-        """Indexation drawn from a long tail, compounded over decades, overflows: reported."""
-        programme = base_programme(horizon_years=60)
-        long = contract(
-            end=D(2070, 12, 1),
-            enrolment=pg.Enrolment([pg.EnrolmentWindow(D(2021, 1, 1), 600, per_month=10)]),
-            metrics=[
-                pg.OutcomeMetric(
-                    "job",
-                    "A job",
-                    1000,
-                    0.4,
-                    time_to_outcome=6,
-                    indexation=pg.LogNormal(20, 1),
-                )
-            ],
-        )
-        with pytest.raises(pg.ProjectionError, match="overflowed floating point in earned"):
-            pg.project(attrs.evolve(programme, contracts=[long]), scenarios=3)
+    def test_compounded_indexation_refused(self) -> None:
+        """A long-tailed indexation whose mean is past 100% a year is refused before any run."""
+        with pytest.raises(pg.ValidationError, match="indexation: expected a distribution whose"):
+            pg.OutcomeMetric(
+                "job", "A job", 1000, 0.4, time_to_outcome=6, indexation=pg.LogNormal(20, 1)
+            )
+
+    def test_values_past_floating_point_reported(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Should a chunk's values still leave floating point, the series are named, no crash."""
+        from programma.engine import run
+
+        real = run.Model.run
+
+        def overflowing(self: run.Model, **options: object) -> run.ChunkResult:
+            result = real(self, **options)  # type: ignore[arg-type]
+            result.values[..., self.layout.position[earned]] = np.inf
+            return result
+
+        programme = attrs.evolve(base_programme(), contracts=[contract()])
+        earned = pg.SeriesKey("earned", contract="c", metric="job")
+        monkeypatch.setattr(run.Model, "run", overflowing)
+        with pytest.raises(pg.ProjectionError, match=r"overflowed floating point in earned \(con"):
+            pg.project(programme, scenarios=3)
 
 
 class TestExtremeValues:
