@@ -29,7 +29,7 @@ from programma import (
     mean_of,
     support_of,
 )
-from programma.model.distributions import NON_NEGATIVE, RATE, SHARE, Domain, within
+from programma.model.domains import NON_NEGATIVE, RATE, SHARE, Domain, within
 
 ID_EXPECTED = "an id of 1-100 letters, digits, '_', '-' or '.' (not starting with '-' or '.')"
 

@@ -65,8 +65,6 @@ from .model.distributions import (
     Triangular,
     Uniform,
     Yearly,
-    mean_of,
-    support_of,
 )
 from .model.financing import (
     Advance,
@@ -81,6 +79,7 @@ from .model.funds import Fund
 from .model.gates import Decision, Gate, GateCondition
 from .model.initiatives import FundShare, Initiative
 from .model.metrics import OutcomeMetric
+from .model.moments import mean_of, support_of
 from .model.phases import Phase
 from .model.programme import DISCOUNT_PRESETS, Parameter, Programme
 from .model.stakeholders import Engagement, Interest, Stakeholder

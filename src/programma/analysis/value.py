@@ -34,7 +34,8 @@ from ..engine.values import value_draws
 from ..finance import DISCOUNT_PRESETS, discount_factors
 from ..model.checks import add_months
 from ..model.contracts import OutcomeContract
-from ..model.distributions import Distribution, support_of
+from ..model.distributions import Distribution
+from ..model.moments import support_of
 from ..model.programme import Programme
 from ..model.vocabulary import Action
 from .areas import PROGRAMME_WIDE, split_over_areas

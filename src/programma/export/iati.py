@@ -27,9 +27,10 @@ from .._errors import Problem, ValidationError, described
 from ..engine.projection import Projection
 from ..model.checks import add_months
 from ..model.contracts import OutcomeContract
-from ..model.distributions import Distribution, mean_of
+from ..model.distributions import Distribution
 from ..model.financing import InvestorFinancing, Prefinancing, ProviderFinancing
 from ..model.initiatives import Initiative
+from ..model.moments import mean_of
 from ..model.programme import Programme
 from ..model.stakeholders import Stakeholder
 from ..model.vocabulary import StakeholderKind

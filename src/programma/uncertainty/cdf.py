@@ -32,8 +32,8 @@ from ..model.distributions import (
     Triangular,
     Uniform,
     Yearly,
-    normal_cdf,
 )
+from ..model.normal import normal_cdf
 
 __all__ = [
     "POISSON_EXACT_MAX",

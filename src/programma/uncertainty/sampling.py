@@ -38,9 +38,9 @@ from ..model.distributions import (
     Triangular,
     Uniform,
     Yearly,
-    mean_of,
-    normal_cdf,
 )
+from ..model.moments import mean_of
+from ..model.normal import normal_cdf
 from .cdf import normal_ppf, poisson_ppf
 
 __all__ = ["BLOCK_SIZE", "Draws", "stable_hash", "stream"]
