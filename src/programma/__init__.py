@@ -11,22 +11,24 @@ from ._atomic import OutputPathError
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
 from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, compare
 from .analysis.coverage import Amounts, Coverage
-from .analysis.projection import Projection, project
-from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
-from .analysis.sensitivity import (
+from .analysis.outputs import (
     CostPerOutcome,
     FundPeak,
     FundTotal,
-    GlobalRow,
-    GlobalSensitivity,
     InvestorIRR,
-    OneWayRow,
-    OneWaySensitivity,
     Output,
     PayerNPV,
+    parse_output,
+)
+from .analysis.projection import Projection, project
+from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
+from .analysis.sensitivity import (
+    GlobalRow,
+    GlobalSensitivity,
+    OneWayRow,
+    OneWaySensitivity,
     global_sensitivity,
     one_way_sensitivity,
-    parse_output,
 )
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
 from .analysis.value import (
