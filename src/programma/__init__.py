@@ -11,6 +11,7 @@ from ._atomic import OutputPathError
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
 from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, compare
 from .analysis.coverage import Amounts, Coverage
+from .analysis.exposure import ContractExposure, Exposure
 from .analysis.outputs import (
     CostPerOutcome,
     FundPeak,
@@ -31,13 +32,7 @@ from .analysis.sensitivity import (
     one_way_sensitivity,
 )
 from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
-from .analysis.value import (
-    ContractExposure,
-    Exposure,
-    ValueForMoney,
-    ValueRow,
-    value_for_money,
-)
+from .analysis.value import ValueForMoney, ValueRow, value_for_money
 from .analysis.variants import VariantProjections, project_variants
 from .engine.inputs import ParameterDraws, UncertainParameter, parameter_draws, uncertain_parameters
 from .engine.project import (
