@@ -10,7 +10,7 @@ distribution must stay in are in :mod:`~programma.model.domains`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeAlias
 
@@ -629,8 +629,11 @@ def to_distribution(value: Distribution | float) -> Distribution:
     return _to_scalar(value)
 
 
-def describe(dist: Distribution) -> str:
+def describe(dist: Distribution, number: Callable[[float], str] = fmt_number) -> str:
     """A short human description, as messages show it (``normal(mean=0.4, sd=0.1)``).
+
+    ``number`` writes each number (by default as messages do; an export passes one that
+    writes them exactly).
 
     >>> describe(Normal(0.4, 0.1))
     'normal(mean=0.4, sd=0.1)'
@@ -638,16 +641,16 @@ def describe(dist: Distribution) -> str:
     '2'
     """
     if isinstance(dist, Fixed):
-        return fmt_number(dist.value)
+        return number(dist.value)
     if isinstance(dist, Samples):
         return f"samples({len(dist.values)} values)"
     if isinstance(dist, Yearly):
         return f"yearly({', '.join(str(year) for year, _ in dist.by_year)})"
     if isinstance(dist, Discrete):
-        values, weights = (", ".join(map(fmt_number, xs)) for xs in (dist.values, dist.weights))
+        values, weights = (", ".join(map(number, xs)) for xs in (dist.values, dist.weights))
         return f"discrete(values=[{values}], weights=[{weights}])"
     fields = [
-        f"{field.name}={fmt_number(value) if is_number(value) else repr(value)}"
+        f"{field.name}={number(value) if is_number(value) else repr(value)}"
         for field in attrs.fields(type(dist))
         if (value := getattr(dist, field.name)) is not None and value != field.default
     ]
