@@ -25,7 +25,9 @@ same in every run with the same seed, so this checks the first n of the timed ru
 
 ``--profile`` instead runs cProfile on the projection of 10,000 scenarios; ``--chunks`` times
 10,000 scenarios for several ``chunk_size`` values; ``--pool`` adds a contender that runs on
-``ProcessPoolExecutor(2)``.
+``ProcessPoolExecutor(2)``. The table gives each contender's CPU time beside its wall time
+(for the pool: this process's, + its workers'): on a shared machine the wall time depends on
+what the scheduler gives a run, its CPU time much less.
 
 Run: ``python benchmarks/bench_example.py`` (1,000, 10,000 and 100,000 scenarios of the example;
 1,000 and 10,000 of the 100 contracts), ``--quick`` for a small smoke pass.
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -192,11 +195,22 @@ def measure(
     else:
         raise ValueError(f"unknown contender {kind!r}")
     got: list[Any] = []
+    before = os.times()
     try:
         memory = peak_rss_during(lambda: got.append(run()))
     except MemoryBudgetError as error:
         return {"status": "refused", "needed": error.needed, "allowed": error.allowed}
-    result = {"counted": counted, "per_scenario": memory["seconds"] / counted, **memory}
+    after = os.times()
+    # CPU time of this process and of the workers it waited for: on a busy machine, where the
+    # wall time depends on what the scheduler gives, this shows what the pool costs in work.
+    cpu = {
+        "cpu_seconds": after.user - before.user + after.system - before.system,
+        "worker_cpu_seconds": after.children_user
+        - before.children_user
+        + after.children_system
+        - before.children_system,
+    }
+    result = {"counted": counted, "per_scenario": memory["seconds"] / counted, **memory, **cpu}
     if kind == "oracle":
         differ, compared = mismatches(programme, got[0])
         result |= {"differ": differ, "compared": compared}
@@ -244,7 +258,7 @@ def benchmark(
             for kind, done in results.items():
                 status = outcome(done)
                 if status != "ok":
-                    rows.append([name, f"{size:,}", kind, status, "", "", "", "", ""])
+                    rows.append([name, f"{size:,}", kind, status, "", "", "", "", "", ""])
                     continue
                 per = median_of(done, "per_scenario")
                 base = median_of(engine, "per_scenario") if outcome(engine) == "ok" else math.nan
@@ -259,6 +273,12 @@ def benchmark(
                         kind,
                         f"{done[-1]['counted']:,}",
                         seconds(median_of(done, "seconds")),
+                        seconds(median_of(done, "cpu_seconds"))
+                        + (
+                            f" + {seconds(median_of(done, 'worker_cpu_seconds'))}"
+                            if kind == "pool"
+                            else ""
+                        ),
                         f"{per * 1e6:,.0f} µs",
                         ratio(per / base) if base == base else "—",
                         mib(median_of(done, "rise_mib")),
@@ -271,6 +291,7 @@ def benchmark(
         "contender",
         "scenarios run",
         "time (median)",
+        "CPU (median; + workers')",
         "per scenario",
         "per scenario / programma",
         "memory rise",

@@ -84,6 +84,7 @@ from programma import (
     Uniform,
     ValidationError,
     Yearly,
+    mean_of,
     project,
     support_of,
 )
@@ -426,15 +427,27 @@ def _reference(
     names = sorted(
         name
         for name, dist in parameters.items()
-        if (yearly or not isinstance(dist, Yearly))
-        and in_domain(domain, support_of(Ref(name), parameters))
+        if (yearly or not isinstance(dist, Yearly)) and _fits(domain, Ref(name), parameters)
     )
     if not names:
         return None
     name = draw(_one_of(names))
     factor, offset = draw(_one_of(_AFFINE))
     scaled = Ref(name, factor, offset)
-    return scaled if in_domain(domain, support_of(scaled, parameters)) else Ref(name)
+    return scaled if _fits(domain, scaled, parameters) else Ref(name)
+
+
+def _fits(domain: str, reference: Ref, parameters: Mapping[str, Distribution]) -> bool:
+    """Whether a reference's values stay in the domain, and a rate unbounded above on average."""
+    support = support_of(reference, parameters)
+    if not in_domain(domain, support):
+        return False
+    if domain != "rate" or support is None or support[1] != math.inf:
+        return True
+    try:
+        return bool(mean_of(reference, parameters) <= _LIMITS["rate"])
+    except (KeyError, TypeError, ValueError):  # a yearly parameter: judged year by year
+        return True
 
 
 @st.composite

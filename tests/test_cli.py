@@ -296,3 +296,30 @@ class TestEntryPoints:
             [sys.executable, "-m", "programma"], capture_output=True, text=True, check=False
         )
         assert (EXIT_OK, EXIT_USAGE) == (ok.returncode, usage.returncode)
+
+
+class TestHelp:
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ["validate"],
+            ["show"],
+            ["example"],
+            ["schema"],
+            ["simulate"],
+            ["compare"],
+            ["value"],
+            ["review"],
+            ["sensitivity"],
+            ["export"],
+            ["export", "iati"],
+            ["export", "indigo"],
+        ],
+    )
+    def test_every_command_has_help(
+        self, command: list[str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``--help`` prints each command's usage and exits 0 (a % in a help text breaks it)."""
+        out = io.StringIO()
+        assert 0 == main([*command, "--help"], stdout=out, stderr=io.StringIO())
+        assert (out.getvalue() + capsys.readouterr().out).startswith("usage: programma")

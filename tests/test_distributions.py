@@ -758,3 +758,46 @@ class TestBoundedFields:
         """On its own an entity cannot resolve a reference; the programme judges it."""
         built = Initiative("i", "I", "owner", Ref("cost"), dt.date(2021, 1, 1), 12)
         assert Ref("cost") == built.commitment
+
+
+class TestDegenerateLogNormal:
+    def test_support_is_its_one_value(self) -> None:
+        """σ = 0 puts all the mass at e^μ, so a rate domain judges it as that number."""
+        import math
+
+        from programma.model.moments import support_of
+
+        assert (math.exp(1.0), math.exp(1.0)) == support_of(LogNormal(1.0, 0.0))
+
+    def test_refused_as_a_rate_above_the_limit(self) -> None:
+        """As a deflator rate it is refused like the number e (above 100% a year)."""
+        import datetime as dt
+
+        from programma import Parameter, Programme, Ref, ValidationError
+
+        with pytest.raises(ValidationError, match="deflator"):
+            Programme(
+                "p",
+                "P",
+                "EUR",
+                dt.date(2021, 1, 1),
+                2,
+                deflator=Ref("g"),
+                parameters=(Parameter("g", LogNormal(1.0, 0.0)),),
+            )
+
+
+class TestUnboundedRates:
+    def test_mean_above_the_limit_refused(self) -> None:
+        """A rate unbounded above whose mean exceeds 100% a year is refused, as its mean is."""
+        from programma.model.domains import RATE, within
+
+        problems = list(within("indexation", Poisson(2.0), RATE, yearly=True))
+        assert ["indexation"] == [problem.path for problem in problems]
+        assert "mean is at most 1" in problems[0].expected
+
+    def test_mean_below_the_limit_accepted(self) -> None:
+        """Unbounded above with a mean below the limit stays allowed (a long tail is a risk)."""
+        from programma.model.domains import RATE, within
+
+        assert [] == list(within("indexation", LogNormal(-4.0, 0.5), RATE, yearly=True))

@@ -236,7 +236,7 @@ class TestMemoryOptions:
         def fail(*args: object, **kwargs: object) -> None:
             raise MemoryError("Unable to allocate 3.12 GiB for an array")
 
-        monkeypatch.setattr("programma.cli.project", fail)
+        monkeypatch.setattr("programma.cli.simulate.project", fail)
         code, _, err = run("simulate", "--scenarios", "10")
         assert EXIT_INVALID == code
         assert [
@@ -353,7 +353,7 @@ class TestWorkerKilled:
         def broken(*args: object, **kwargs: object) -> None:
             raise BrokenProcessPool("A process in the process pool was terminated abruptly")
 
-        monkeypatch.setattr("programma.cli.project", broken)
+        monkeypatch.setattr("programma.cli.simulate.project", broken)
         code, _, err = run("simulate", "--scenarios", "300", "--workers", "2")
         assert EXIT_INVALID == code
         assert [
@@ -441,7 +441,7 @@ class TestInterrupt:
         def interrupted(*args: object, **kwargs: object) -> None:
             raise KeyboardInterrupt
 
-        monkeypatch.setattr("programma.cli.project", interrupted)
+        monkeypatch.setattr("programma.cli.simulate.project", interrupted)
         assert (130, "", "programma: interrupted\n") == run("simulate")
 
 

@@ -172,7 +172,8 @@ def summed_cost(
     at its first month (split with the next month by a delay's fraction), the impulses of all
     initiatives with the same profile are added up with ``bincount``, and each profile is
     spread over its months once — a running sum for flat profiles, a sum over the profile's
-    weights for the others — before the one price path multiplies the total.
+    weights for the others, or, for a profile few initiatives share, each impulse's months laid
+    out directly — before the one price path multiplies the total.
 
     Returns the summed cost (``None`` if no initiative was summed) and the initiatives left
     out: those a delay pushes past the months the engine tracks, which the one-by-one path
@@ -207,10 +208,19 @@ def summed_cost(
     if not impulses:
         return None, left_out
     total = np.zeros((scenarios, extended_months))
+    cells = scenarios * extended_months
     for places, values, weights in impulses.values():
-        impulse = np.bincount(
-            np.concatenate(places), np.concatenate(values), minlength=scenarios * extended_months
-        ).reshape(scenarios, extended_months)
+        where, amounts = np.concatenate(places), np.concatenate(values)
+        if where.size * len(weights) <= cells:
+            # Few initiatives with this profile: lay each one's months out directly (no
+            # initiative reaches past the tracked months, so none spills into the next row).
+            laid_out = where[:, None] + np.arange(len(weights))[None, :]
+            spread = np.bincount(
+                laid_out.ravel(), (amounts[:, None] * weights[None, :]).ravel(), minlength=cells
+            )
+            total += spread.reshape(scenarios, extended_months)
+            continue
+        impulse = np.bincount(where, amounts, minlength=cells).reshape(scenarios, extended_months)
         total += _spread(impulse, weights)
     rate = initiatives[0].indexation
     index = price_index(draws.yearly(f"initiatives/{initiatives[0].id}/indexation", rate), timeline)

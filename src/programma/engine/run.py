@@ -106,16 +106,18 @@ class Model:
                 gated.update(programme.find("contracts", gate.contract).initiatives)
         self.gated = frozenset(gated)
         # The others are summed in groups that share their series and their price path.
+        # A price path is told apart by the object that gives it: one object named by many
+        # initiatives is judged and hashed once (a path of Samples is large to hash).
+        shared: dict[int, bool] = {}
         groups: dict[tuple[object, ...], list[Initiative]] = {}
         for initiative in programme.initiatives:
+            rate = initiative.indexation
+            if id(rate) not in shared:
+                shared[id(rate)] = costs.shared_index(rate)
             alone = (
-                initiative.id in self.gated
-                or initiative.id in self.paid_by
-                or not costs.shared_index(initiative.indexation)
+                initiative.id in self.gated or initiative.id in self.paid_by or not shared[id(rate)]
             )
-            group = (
-                (initiative.id,) if alone else (self.targets[initiative.id], initiative.indexation)
-            )
+            group = (initiative.id,) if alone else (self.targets[initiative.id], id(rate))
             groups.setdefault(group, []).append(initiative)
         self.cost_groups = tuple(tuple(group) for group in groups.values())
 

@@ -14,8 +14,8 @@ import attrs
 
 from .._errors import Problem, described
 from .checks import MAX_MAGNITUDE, fmt_number
-from .distributions import Discrete, Distribution, Fixed, describe
-from .moments import is_yearly, refers, support_of
+from .distributions import Discrete, Distribution, Fixed, Yearly, describe
+from .moments import is_yearly, mean_of, refers, support_of
 
 __all__ = ["NON_NEGATIVE", "RATE", "SHARE", "Domain", "bounded", "within"]
 
@@ -67,6 +67,17 @@ SHARE = Domain(0.0, 1.0)
 RATE = Domain(-1.0, math.inf, open_low=True, limit=MAX_RATE)
 
 
+def _mean_beyond(
+    dist: Distribution, parameters: Mapping[str, Distribution] | None, limit: float
+) -> bool:
+    """Whether the mean of ``dist`` (of any year of a yearly path) exceeds ``limit``."""
+    values = [value for _, value in dist.by_year] if isinstance(dist, Yearly) else [dist]
+    try:
+        return any(mean_of(value, parameters) > limit for value in values)
+    except (KeyError, TypeError, ValueError):  # a reference the programme reports itself
+        return False
+
+
 def within(
     path: str,
     dist: Distribution,
@@ -98,15 +109,23 @@ def within(
     if domain.holds(*support):
         # a number past the limit in the distribution itself is its own field's problem
         own = support[1] > MAX_MAGNITUDE and not refers(dist)
+        limit = fmt_number(domain.limit)
+        rate = domain is RATE
         if domain.beyond_limit(support[1]) and not own:
-            limit = fmt_number(domain.limit)
             given = dist.value if isinstance(dist, Fixed) else described(describe(dist))
-            rate = domain is RATE
             yield Problem(
                 path,
                 f"values of at most {limit}"
                 + (" (100% a year)" if rate else " (the limit on any number in a programme)"),
                 given,
+            )
+        elif rate and math.isinf(support[1]) and _mean_beyond(dist, parameters, domain.limit):
+            # Unbounded above, it may exceed the limit in a scenario; on average it may not,
+            # as its expected mode (every distribution at its mean) would be refused.
+            yield Problem(
+                path,
+                f"a distribution whose mean is at most {limit} (100% a year)",
+                described(describe(dist)),
             )
         return
     if isinstance(dist, Fixed):

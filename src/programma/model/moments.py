@@ -143,6 +143,8 @@ def support_of(
             return (low, high)
         case Normal(low=low, high=high):
             return (-math.inf if low is None else low, math.inf if high is None else high)
+        case LogNormal(mu=mu, sigma=sigma) if sigma == 0:  # all its mass at e^mu
+            return (math.exp(mu), math.exp(mu))
         case LogNormal():
             return (0.0, math.inf)
         case Poisson():

@@ -9,7 +9,11 @@ atomically with :func:`save_figure`.
   its budget;
 * :func:`cumulative_payments`: a contract's outcome payments over time, against its caps;
 * :func:`investor_cash`: an investor's cash position over time;
-* :func:`engagement_matrix`: who plays which role in each phase.
+* :func:`engagement_matrix`: who plays which role in each phase;
+* :func:`tornado`, :func:`variance_shares`: what moves an output, one input at a time or
+  as shares of its variance;
+* :func:`comparison`, :func:`comparison_funds`: two designs compared, the paired difference
+  B − A of a fund's outflow per fiscal year or of every fund's over the horizon.
 
 Importing this package without matplotlib raises an ImportError that says how to install it.
 """
@@ -21,18 +25,32 @@ try:
 except ImportError:
     raise ImportError("programma.plot needs matplotlib: pip install 'programma[plot]'") from None
 
+from .compare import comparison, comparison_funds
 from .contracts import cumulative_payments, investor_cash
 from .engagement import engagement_matrix
-from .files import FIGURE_FORMATS, save_fan_charts, save_figure
+from .files import (
+    FIGURE_FORMATS,
+    save_comparison_charts,
+    save_fan_charts,
+    save_figure,
+    save_sensitivity_chart,
+)
 from .funds import fan_chart, fan_charts
+from .sensitivity import tornado, variance_shares
 
 __all__ = [
     "FIGURE_FORMATS",
+    "comparison",
+    "comparison_funds",
     "cumulative_payments",
     "engagement_matrix",
     "fan_chart",
     "fan_charts",
     "investor_cash",
+    "save_comparison_charts",
     "save_fan_charts",
     "save_figure",
+    "save_sensitivity_chart",
+    "tornado",
+    "variance_shares",
 ]

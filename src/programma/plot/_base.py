@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 from .._errors import Problem, ValidationError
 from ..analysis.summary import PERCENTILE_METHOD
@@ -28,11 +28,13 @@ __all__ = [
     "cumulative",
     "draw_spread",
     "money_axis",
+    "money_x_axis",
     "new_axes",
     "period_ends",
     "quantile_label",
     "quantile_problems",
     "spread",
+    "whole_ticks",
 ]
 
 Quantiles = tuple[float, float, float]
@@ -140,6 +142,21 @@ def money_axis(ax: Axes, label: str, currency: str) -> None:
     """Label the y axis as an amount in ``currency``, its ticks with thousands separators."""
     ax.set_ylabel(f"{label} ({currency})")
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+def money_x_axis(ax: Axes, label: str, currency: str) -> None:
+    """Label the x axis as an amount in ``currency``, with few ticks: amounts are wide."""
+    ax.set_xlabel(f"{label} ({currency})")
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.xaxis.set_major_locator(whole_ticks(nbins=5))
+
+
+def whole_ticks(nbins: int | Literal["auto"] = "auto") -> MaxNLocator:
+    """Ticks as matplotlib's default places them, but only at whole amounts.
+
+    Where every value is 0 the axis would otherwise tick at ±0.02 and show "-0".
+    """
+    return MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], integer=True)
 
 
 def period_ends(projection: Projection) -> list[dt.date]:

@@ -11,11 +11,22 @@ from matplotlib.figure import Figure
 
 from .._atomic import atomic_binary_writer, check_output_path
 from .._errors import Problem, ValidationError
+from ..analysis.compare import DesignComparison
+from ..analysis.sensitivity import GlobalSensitivity, OneWaySensitivity
 from ..engine.projection import Projection
 from ._base import DEFAULT_QUANTILES, Quantiles
+from .compare import comparison, comparison_funds, differing_funds, kind
 from .funds import PANEL_SIZE, fan_charts
+from .sensitivity import tornado, variance_shares
 
-__all__ = ["FIGURE_FORMATS", "figure_format", "save_fan_charts", "save_figure"]
+__all__ = [
+    "FIGURE_FORMATS",
+    "figure_format",
+    "save_comparison_charts",
+    "save_fan_charts",
+    "save_figure",
+    "save_sensitivity_chart",
+]
 
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 """The formats a figure is written in, named by the file's suffix."""
@@ -101,4 +112,76 @@ def save_fan_charts(
     rows = -(-max(count, 1) // wide)
     figure = Figure(figsize=(PANEL_SIZE[0] * wide, PANEL_SIZE[1] * rows))
     fan_charts(projection, funds, budget=budget, quantiles=quantiles, figure=figure, columns=2)
+    return save_figure(figure, path)
+
+
+def save_sensitivity_chart(
+    sensitivity: OneWaySensitivity | GlobalSensitivity,
+    path: str | os.PathLike[str],
+    *,
+    top: int | None = None,
+) -> Path:
+    """Write a sensitivity's chart to a PNG, SVG or PDF file, atomically.
+
+    What ``programma sensitivity --plot PATH`` writes: the :func:`~programma.plot.tornado` of
+    a one-way sensitivity, the :func:`~programma.plot.variance_shares` of a global one. The
+    figure is made without pyplot, its height fitted to the rows.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValidationError: The suffix is not ``.png``, ``.svg`` or ``.pdf``, or ``top`` is
+            not a whole number ≥ 1.
+        OutputPathError: ``path`` is empty or a folder.
+    """
+    figure_format(path)
+    check_output_path(path)
+    rows = len(sensitivity.rows) if top is None else min(top, len(sensitivity.rows))
+    figure = Figure(figsize=(14.0, 0.45 * rows + 2.0), layout="constrained")
+    if isinstance(sensitivity, OneWaySensitivity):
+        tornado(sensitivity, ax=figure.add_subplot(), top=top)
+    else:
+        variance_shares(sensitivity, ax=figure.add_subplot(), top=top)
+    return save_figure(figure, path)
+
+
+def save_comparison_charts(
+    design_comparison: DesignComparison, path: str | os.PathLike[str]
+) -> Path:
+    """Write two designs' differences to a PNG, SVG or PDF file, atomically.
+
+    What ``programma compare --plot PATH`` writes: first every fund's difference over the
+    horizon (:func:`~programma.plot.comparison_funds`), then a
+    :func:`~programma.plot.comparison` panel per fund whose outflow differs
+    (:func:`~programma.plot.compare.differing_funds`), two panels to a row. The figure is
+    made without pyplot.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValidationError: The suffix is not ``.png``, ``.svg`` or ``.pdf``.
+        OutputPathError: ``path`` is empty or a folder.
+    """
+    figure_format(path)
+    check_output_path(path)
+    funds = differing_funds(design_comparison)
+    panels = 1 + len(funds)
+    wide = min(2, panels)
+    rows = -(-panels // wide)
+    # At least 9 inches wide: the overview's fund ids and the title need room.
+    size = (max(PANEL_SIZE[0] * wide, 9.0), PANEL_SIZE[1] * rows + 0.4)
+    figure = Figure(figsize=size, layout="constrained")
+    grid = figure.subplots(rows, wide, squeeze=False).ravel()
+    comparison_funds(design_comparison, ax=grid[0])
+    for fund, ax in zip(funds, grid[1:], strict=False):
+        comparison(design_comparison, fund, ax=ax)
+    for spare in grid[panels:]:
+        figure.delaxes(spare)
+    none = "; no fund's outflow differs" if not funds else ""
+    figure.suptitle(
+        f"Design B − design A, {kind(design_comparison)}{none}\n"
+        f"B: {design_comparison.b_label}; A: {design_comparison.a_label}"
+    )
     return save_figure(figure, path)
