@@ -29,7 +29,7 @@ from programma import (
     mean_of,
     support_of,
 )
-from programma.model.distributions import NON_NEGATIVE, RATE, SHARE, Domain, within
+from programma.model.domains import NON_NEGATIVE, RATE, SHARE, Domain, within
 
 ID_EXPECTED = "an id of 1-100 letters, digits, '_', '-' or '.' (not starting with '-' or '.')"
 
@@ -765,7 +765,7 @@ class TestDegenerateLogNormal:
         """σ = 0 puts all the mass at e^μ, so a rate domain judges it as that number."""
         import math
 
-        from programma.model.distributions import support_of
+        from programma.model.moments import support_of
 
         assert (math.exp(1.0), math.exp(1.0)) == support_of(LogNormal(1.0, 0.0))
 
@@ -790,7 +790,7 @@ class TestDegenerateLogNormal:
 class TestUnboundedRates:
     def test_mean_above_the_limit_refused(self) -> None:
         """A rate unbounded above whose mean exceeds 100% a year is refused, as its mean is."""
-        from programma.model.distributions import RATE, within
+        from programma.model.domains import RATE, within
 
         problems = list(within("indexation", Poisson(2.0), RATE, yearly=True))
         assert ["indexation"] == [problem.path for problem in problems]
@@ -798,6 +798,6 @@ class TestUnboundedRates:
 
     def test_mean_below_the_limit_accepted(self) -> None:
         """Unbounded above with a mean below the limit stays allowed (a long tail is a risk)."""
-        from programma.model.distributions import RATE, within
+        from programma.model.domains import RATE, within
 
         assert [] == list(within("indexation", LogNormal(-4.0, 0.5), RATE, yearly=True))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from programma.model.checks import add_months, month_index, month_number, year_and_month
-from programma.model.distributions import normal_cdf
+from programma.model.normal import normal_cdf
 
 PACKAGE = Path(__file__).parent.parent / "src" / "programma"
 
@@ -49,7 +49,7 @@ class TestOneDefinition:
 
     def test_normal_cdf_is_written_once(self) -> None:
         """Only the model's ``normal_cdf`` turns ``math.erfc`` into Φ."""
-        assert {("model/distributions.py", "return 0.5 * math.erfc(-z / _SQRT2)")} == _lines(
+        assert {("model/normal.py", "return 0.5 * math.erfc(-z / _SQRT2)")} == _lines(
             re.compile(r"math\.erfc\(")
         )
 
@@ -81,7 +81,7 @@ class TestNormalCdf:
 
     def test_truncated_mass_unchanged_bit_for_bit(self) -> None:
         """Through Φ the truncated mass equals the former ½·(erfc − erfc) form wherever ≥ 1e-9."""
-        from programma.model.distributions import _truncated_mass
+        from programma.model.normal import truncated_mass
 
         root2 = math.sqrt(2.0)
 
@@ -100,6 +100,6 @@ class TestNormalCdf:
         changed = [
             (a, b)
             for a, b in pairs
-            if former(a, b) >= 1e-9 and former(a, b) != _truncated_mass(0.0, 1.0, a, b)
+            if former(a, b) >= 1e-9 and former(a, b) != truncated_mass(0.0, 1.0, a, b)
         ]
         assert [] == changed

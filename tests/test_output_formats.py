@@ -18,7 +18,7 @@ import pytest
 from builders import base_programme
 from programma import Projection, project
 from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_REVIEW, EXIT_USAGE, main
-from programma.engine.projection import TIDY_COLUMNS
+from programma.engine.exports import TIDY_COLUMNS
 from programma.engine.series import COUNTS
 from programma.examples import leeuwarden_oost
 from programma.files.output_schemas import OUTPUT_KINDS, output_schema
@@ -236,7 +236,7 @@ class TestParquet:
     ) -> None:
         """Read back with pyarrow, every row equals the CSV's, values bit-exactly."""
         pq = pytest.importorskip("pyarrow.parquet")
-        monkeypatch.setattr("programma.engine.projection.PARQUET_BLOCK_ROWS", 5_000)
+        monkeypatch.setattr("programma.engine.exports.PARQUET_BLOCK_ROWS", 5_000)
         path = runs.to_parquet(tmp_path / "rows.parquet", include_zeros=include_zeros)
         table = pq.read_table(path)
         assert list(TIDY_COLUMNS) == table.column_names

@@ -19,7 +19,7 @@ import programma
 from builders import COST_SOURCES
 from programma import STOCKS, Projection, project
 from programma.cli import EXIT_OK, main
-from programma.engine.projection import TIDY_COLUMNS
+from programma.engine.exports import TIDY_COLUMNS
 from programma.examples import leeuwarden_oost
 
 KEYS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric", "area")
@@ -294,7 +294,7 @@ class TestStreamingCsv:
         block: int,
     ) -> None:
         """The streamed file equals csv.DictWriter's text, for any block size."""
-        monkeypatch.setattr("programma.engine.projection.CSV_BLOCK_ROWS", block)
+        monkeypatch.setattr("programma.engine.exports.CSV_BLOCK_ROWS", block)
         path = monte_carlo_monthly.to_csv(tmp_path / "rows.csv", include_zeros=include_zeros)
         expected = in_memory_csv(monte_carlo_monthly, include_zeros)
         assert expected == path.read_text(encoding="utf-8")
@@ -306,7 +306,7 @@ class TestStreamingCsv:
 
     def test_cli_writes_in_blocks(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """``simulate --format csv`` hands its output over in blocks of rows, never whole."""
-        monkeypatch.setattr("programma.engine.projection.CSV_BLOCK_ROWS", 100)
+        monkeypatch.setattr("programma.engine.exports.CSV_BLOCK_ROWS", 100)
         out = _Recorder()
         argv = ["simulate", "--scenarios", "20", "--by", "quarter", "--format", "csv"]
         assert EXIT_OK == main(argv, stdout=out, stderr=io.StringIO())
@@ -412,7 +412,7 @@ class TestStreamingJson:
         block: int,
     ) -> None:
         """to_json's file equals json.dump(to_dict()) byte for byte, for any block size."""
-        monkeypatch.setattr("programma.engine.projection.JSON_BLOCK_VALUES", block)
+        monkeypatch.setattr("programma.engine.exports.JSON_BLOCK_VALUES", block)
         for projection in (monthly, monte_carlo_monthly):
             path = projection.to_json(tmp_path / "p.json")
             assert json_as_before(projection).encode() == path.read_bytes()
@@ -441,7 +441,7 @@ class TestStreamingJson:
         self, monte_carlo_monthly: Projection, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """No write carries more than a block of one series' values (plus its key fields)."""
-        monkeypatch.setattr("programma.engine.projection.JSON_BLOCK_VALUES", 240)
+        monkeypatch.setattr("programma.engine.exports.JSON_BLOCK_VALUES", 240)
         out = _Recorder()
         monte_carlo_monthly.write_json(out)
         longest_value = 25  # '123456.78901234567, ' and the like

@@ -27,7 +27,7 @@ from programma import (
     Samples,
     Uniform,
 )
-from programma.uncertainty.cdf import POISSON_EXACT_MAX, poisson_ppf
+from programma.uncertainty.ppf import POISSON_EXACT_MAX, poisson_ppf
 from programma.uncertainty.sampling import BLOCK_SIZE, Draws, draw, stream
 
 SCENARIOS = 300  # two blocks, the second one partly used

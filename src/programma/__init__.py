@@ -11,31 +11,28 @@ from ._atomic import OutputPathError
 from ._errors import FormatVersionError, ParseError, Problem, ProgrammaError, ValidationError
 from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, compare
 from .analysis.coverage import Amounts, Coverage
-from .analysis.projection import Projection, project
-from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
-from .analysis.sensitivity import (
+from .analysis.exposure import ContractExposure, Exposure
+from .analysis.outputs import (
     CostPerOutcome,
     FundPeak,
     FundTotal,
-    GlobalRow,
-    GlobalSensitivity,
     InvestorIRR,
-    OneWayRow,
-    OneWaySensitivity,
     Output,
     PayerNPV,
-    global_sensitivity,
-    one_way_sensitivity,
     parse_output,
 )
-from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
-from .analysis.value import (
-    ContractExposure,
-    Exposure,
-    ValueForMoney,
-    ValueRow,
-    value_for_money,
+from .analysis.projection import Projection, project
+from .analysis.review import LESSONS, RULES, Finding, Review, ReviewConfig, Rule, Severity, review
+from .analysis.sensitivity import (
+    GlobalRow,
+    GlobalSensitivity,
+    OneWayRow,
+    OneWaySensitivity,
+    global_sensitivity,
+    one_way_sensitivity,
 )
+from .analysis.summary import ContractFigures, FundYear, InvestorFigures, Spread, Summary
+from .analysis.value import ValueForMoney, ValueRow, value_for_money
 from .analysis.variants import VariantProjections, project_variants
 from .engine.inputs import ParameterDraws, UncertainParameter, parameter_draws, uncertain_parameters
 from .engine.project import (
@@ -65,8 +62,6 @@ from .model.distributions import (
     Triangular,
     Uniform,
     Yearly,
-    mean_of,
-    support_of,
 )
 from .model.financing import (
     Advance,
@@ -81,6 +76,7 @@ from .model.funds import Fund
 from .model.gates import Decision, Gate, GateCondition
 from .model.initiatives import FundShare, Initiative
 from .model.metrics import OutcomeMetric
+from .model.moments import mean_of, support_of
 from .model.phases import Phase
 from .model.programme import DISCOUNT_PRESETS, Parameter, Programme
 from .model.stakeholders import Engagement, Interest, Stakeholder

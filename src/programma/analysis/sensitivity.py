@@ -1,21 +1,9 @@
 """Sensitivity analysis: which uncertain inputs move an output, one at a time and together.
 
-An **output** is one number per scenario, named by a small spec ``KIND:ID:MEASURE``:
-
-=================================  ===========================================================
-spec                               the number
-=================================  ===========================================================
-``fund:ID:total``                  the fund's total cash outflow over the horizon
-``fund:ID:peak``                   the fund's largest cash outflow in one fiscal year
-``payer:ID:npv``                   the present value of what the stakeholder pays out
-``contract:ID:irr``                the investor's annual IRR on the contract
-``contract:ID:cost-per-outcome``   the contract's outcome payments per outcome paid
-=================================  ===========================================================
-
-In Python the same outputs are small values (:class:`FundTotal`, :class:`FundPeak`,
-:class:`PayerNPV`, :class:`InvestorIRR`, :class:`CostPerOutcome`); :func:`parse_output` reads
-a spec. An **uncertain parameter** is any input the engine draws per scenario, named by its
-path (:func:`~programma.uncertain_parameters`).
+An **output** is one number per scenario, named by a small spec ``KIND:ID:MEASURE``
+(``fund:ID:total``, ``payer:ID:npv``, …) or given as a small value (:class:`FundTotal`, …):
+see :mod:`~programma.analysis.outputs`. An **uncertain parameter** is any input the engine
+draws per scenario, named by its path (:func:`~programma.uncertain_parameters`).
 
 * :func:`one_way_sensitivity` (deterministic, "tornado"): each parameter set to its P10 and
   its P90 (or to given bounds), every other input at its mean (expected mode); the output at
@@ -29,227 +17,34 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO, TypeAlias
+from typing import Any, TextIO
 
 import attrs
 import numpy as np
 
 from .._errors import Problem, ValidationError, described
-from .._text import money, number, table
+from .._text import number, table
 from ..engine.inputs import ParameterDraws, UncertainParameter, parameter_draws
 from ..engine.inputs import uncertain_parameters as _uncertain_parameters
 from ..engine.project import project
-from ..engine.projection import Projection
-from ..engine.run import Model
 from ..model.checks import some_ids
 from ..model.distributions import SCALAR_TYPES, Fixed, Ref, Yearly, describe
-from ..model.financing import InvestorFinancing
 from ..model.programme import Programme
 from ..model.whatif import parse_path
 from ..uncertainty.cdf import quantile
+from .outputs import InvestorIRR, Output, checked_output, evaluate, label, shown
 
 __all__ = [
-    "CostPerOutcome",
-    "FundPeak",
-    "FundTotal",
     "GlobalRow",
     "GlobalSensitivity",
-    "InvestorIRR",
     "OneWayRow",
     "OneWaySensitivity",
-    "Output",
-    "PayerNPV",
     "global_sensitivity",
     "one_way_sensitivity",
-    "parse_output",
 ]
 
 
-# -- outputs ------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class FundTotal:
-    """A fund's total cash outflow over the horizon (``Projection.outflow`` summed).
-
-    >>> str(FundTotal("resultatenfonds"))
-    'fund:resultatenfonds:total'
-    """
-
-    fund: str
-
-    def __str__(self) -> str:
-        return f"fund:{self.fund}:total"
-
-
-@attrs.frozen
-class FundPeak:
-    """A fund's largest cash outflow in one fiscal year of the horizon.
-
-    >>> str(FundPeak("resultatenfonds"))
-    'fund:resultatenfonds:peak'
-    """
-
-    fund: str
-
-    def __str__(self) -> str:
-        return f"fund:{self.fund}:peak"
-
-
-@attrs.frozen
-class PayerNPV:
-    """The present value of what a stakeholder pays out, less refunds it receives.
-
-    At the programme's discount rate, in real terms when it has a deflator: the figure
-    ``Summary.npv_payers`` spreads.
-
-    >>> str(PayerNPV("gemeente"))
-    'payer:gemeente:npv'
-    """
-
-    payer: str
-
-    def __str__(self) -> str:
-        return f"payer:{self.payer}:npv"
-
-
-@attrs.frozen
-class InvestorIRR:
-    """The investor's annual IRR on an investor-financed contract (NaN where there is none).
-
-    >>> str(InvestorIRR("sib-werkroute"))
-    'contract:sib-werkroute:irr'
-    """
-
-    contract: str
-
-    def __str__(self) -> str:
-        return f"contract:{self.contract}:irr"
-
-
-@attrs.frozen
-class CostPerOutcome:
-    """A contract's outcome payments (cash and advance offsets) per outcome paid, over the
-    horizon (NaN where none was paid): the summary's ``cost_per_outcome``.
-
-    >>> str(CostPerOutcome("sib-werkroute"))
-    'contract:sib-werkroute:cost-per-outcome'
-    """
-
-    contract: str
-
-    def __str__(self) -> str:
-        return f"contract:{self.contract}:cost-per-outcome"
-
-
-Output: TypeAlias = FundTotal | FundPeak | PayerNPV | InvestorIRR | CostPerOutcome
-"""An output a sensitivity analysis reads: one number per scenario."""
-
-_MEASURES: dict[tuple[str, str], type[Any]] = {
-    ("fund", "total"): FundTotal,
-    ("fund", "peak"): FundPeak,
-    ("payer", "npv"): PayerNPV,
-    ("contract", "irr"): InvestorIRR,
-    ("contract", "cost-per-outcome"): CostPerOutcome,
-}
-_SPEC_EXPECTED = (
-    "an output written KIND:ID:MEASURE: fund:ID:total, fund:ID:peak, payer:ID:npv, "
-    "contract:ID:irr or contract:ID:cost-per-outcome"
-)
-
-
-def parse_output(spec: str | Output) -> Output:
-    """The output a spec ``KIND:ID:MEASURE`` names; an output object is returned as it is.
-
-    Raises:
-        ValidationError: The spec is not of that form (the problem's path is ``output``).
-
-    >>> parse_output("fund:resultatenfonds:peak")
-    FundPeak(fund='resultatenfonds')
-    """
-    if isinstance(spec, FundTotal | FundPeak | PayerNPV | InvestorIRR | CostPerOutcome):
-        return spec
-    parts = spec.split(":") if isinstance(spec, str) else []
-    if len(parts) == 3 and parts[1] and (parts[0], parts[2]) in _MEASURES:
-        output: Output = _MEASURES[parts[0], parts[2]](parts[1])
-        return output
-    raise ValidationError([Problem("output", _SPEC_EXPECTED, spec)])
-
-
-def _output_problems(output: Output, programme: Programme) -> list[Problem]:
-    """What is wrong with ``output`` for this programme: an id it does not have."""
-    match output:
-        case FundTotal(fund=fund) | FundPeak(fund=fund):
-            funds = [f.id for f in programme.funds]
-            if fund not in funds:
-                expected = f"the id of one of the programme's funds ({some_ids(funds)})"
-                return [Problem("output", expected, str(output))]
-        case PayerNPV(payer=payer):
-            payers = list(Model(programme).payers)
-            if payer not in payers:
-                expected = f"the id of a stakeholder that pays out ({some_ids(payers)})"
-                return [Problem("output", expected, str(output))]
-        case InvestorIRR(contract=contract):
-            investor = [
-                c.id for c in programme.contracts if isinstance(c.financing, InvestorFinancing)
-            ]
-            if contract not in investor:
-                expected = (
-                    f"the id of an investor-financed contract ({some_ids(investor)})"
-                    if investor
-                    else "an investor-financed contract (the programme has none)"
-                )
-                return [Problem("output", expected, str(output))]
-        case CostPerOutcome(contract=contract):
-            contracts = [c.id for c in programme.contracts]
-            if contract not in contracts:
-                expected = f"the id of one of the programme's contracts ({some_ids(contracts)})"
-                return [Problem("output", expected, str(output))]
-    return []
-
-
-def _label(output: Output) -> str:
-    match output:
-        case FundTotal(fund=fund):
-            return f"total cash outflow of fund {fund!r} over the horizon"
-        case FundPeak(fund=fund):
-            return f"largest fiscal-year cash outflow of fund {fund!r}"
-        case PayerNPV(payer=payer):
-            return f"present value of what {payer!r} pays out"
-        case InvestorIRR(contract=contract):
-            return f"investor's annual IRR on contract {contract!r}"
-        case CostPerOutcome(contract=contract):
-            return f"outcome payments per outcome paid of contract {contract!r}"
-    raise TypeError(output)  # pragma: no cover
-
-
-def evaluate(output: Output, projection: Projection) -> np.ndarray:
-    """The output per scenario of a projection kept by fiscal year (or coarser to it)."""
-    match output:
-        case FundTotal(fund=fund):
-            return np.asarray(projection.outflow(fund).sum(axis=1))
-        case FundPeak(fund=fund):
-            return np.asarray(projection.by("fiscal_year").outflow(fund).max(axis=1))
-        case PayerNPV(payer=payer):
-            return np.asarray(projection.scalars[f"npv/payer/{payer}"], dtype=float)
-        case InvestorIRR(contract=contract):
-            return np.asarray(projection.scalars[f"investor/{contract}/irr"], dtype=float)
-        case CostPerOutcome(contract=contract):
-            paid = projection.total(flow="outcome_payment", contract=contract).sum(axis=1)
-            offset = projection.total(flow="advance_offset", contract=contract).sum(axis=1)
-            count = projection.total(flow="outcomes_paid", contract=contract).sum(axis=1)
-            amount = paid + offset
-            return np.asarray(
-                np.divide(amount, count, out=np.full(amount.shape, np.nan), where=count > 1e-12)
-            )
-    raise TypeError(output)  # pragma: no cover
-
-
-def _shown(output: Output, value: float, currency: str) -> str:
-    """An output's value for people: an IRR in percent, other outputs in whole units."""
-    if isinstance(output, InvestorIRR):
-        return f"{value * 100:.2f}%" if math.isfinite(value) else number(value)
-    return money(value, currency)
+# -- values for people and for JSON -------------------------------------------------------------
 
 
 def _input(value: float) -> str:
@@ -415,7 +210,7 @@ class OneWaySensitivity:
         return {
             "analysis": "one-way",
             "output": str(self.output),
-            "label": _label(self.output),
+            "label": label(self.output),
             "currency": self.currency,
             "quantiles": list(self.quantiles),
             "base": _plain(self.base),
@@ -436,7 +231,7 @@ class OneWaySensitivity:
         low, high = (f"P{number(q * 100, 2)}" for q in self.quantiles)
 
         def show(value: float) -> str:
-            return _shown(self.output, value, "")
+            return shown(self.output, value, "")
 
         rows = [
             [
@@ -451,7 +246,7 @@ class OneWaySensitivity:
         ]
         unit = "" if isinstance(self.output, InvestorIRR) else f"; amounts in {self.currency}"
         head = [
-            f"One-way sensitivity of {self.output} ({_label(self.output)})",
+            f"One-way sensitivity of {self.output} ({label(self.output)})",
             f"each parameter at its {low} and {high} (or the bounds given), every other input "
             f"at its mean{unit}",
             f"base (every input at its mean): {show(self.base)}",
@@ -510,13 +305,7 @@ def one_way_sensitivity(
     >>> round(row.low, 4), round(row.high, 4), round(row.output_low), round(row.output_high)
     (0.8088, 1.1762, 2831309, 3317291)
     """
-    problems: list[Problem] = []
-    chosen: Output | None = None
-    try:
-        chosen = parse_output(output)
-        problems += _output_problems(chosen, programme)
-    except ValidationError as error:
-        problems += error.problems
+    chosen, problems = checked_output(output, programme)
     q = _quantile_pair(quantiles)
     if q is None:
         problems.append(
@@ -652,7 +441,7 @@ class GlobalSensitivity:
         return {
             "analysis": "global",
             "output": str(self.output),
-            "label": _label(self.output),
+            "label": label(self.output),
             "currency": self.currency,
             "scenarios": self.scenarios,
             "seed": self.seed,
@@ -683,10 +472,10 @@ class GlobalSensitivity:
         sd = float(finite.std(ddof=1)) if finite.size > 1 else math.nan
 
         def show(value: float) -> str:
-            return _shown(self.output, value, self.currency)
+            return shown(self.output, value, self.currency)
 
         head = [
-            f"Global sensitivity of {self.output} ({_label(self.output)})",
+            f"Global sensitivity of {self.output} ({label(self.output)})",
             f"{self.scenarios:,} Monte Carlo scenarios (seed {self.seed}); mean {show(mean)}, "
             f"standard deviation {show(sd)}"
             + (f"; {self.missing:,} scenario(s) without a value left out" if self.missing else ""),
@@ -748,13 +537,7 @@ def global_sensitivity(
             scenarios for the regression.
         ProjectionError: Bad ``scenarios`` or ``seed``, too few samples.
     """
-    problems: list[Problem] = []
-    chosen: Output | None = None
-    try:
-        chosen = parse_output(output)
-        problems += _output_problems(chosen, programme)
-    except ValidationError as error:
-        problems += error.problems
+    chosen, problems = checked_output(output, programme)
     reported, found = _choose(programme, parameters, "parameters")
     problems += found
     if problems or chosen is None:

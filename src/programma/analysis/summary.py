@@ -17,7 +17,8 @@ import numpy as np
 
 from .._text import fixed, html_table, money, plural, table
 from ..engine import CAP_STAGES, INVESTOR_FIGURES
-from ..engine.projection import OUTPUT_FORMAT_VERSION, Projection
+from ..engine.exports import OUTPUT_FORMAT_VERSION
+from ..engine.projection import Projection
 from ..engine.series import SeriesKey
 from ..model.financing import InvestorFinancing
 
@@ -178,7 +179,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """Plain data, for JSON (NaN as ``None``): the document of kind ``"summary"``.
 
-        Its version is :data:`~programma.engine.projection.OUTPUT_FORMAT_VERSION`; its JSON
+        Its version is :data:`~programma.engine.exports.OUTPUT_FORMAT_VERSION`; its JSON
         Schema is what ``programma schema --output summary`` prints.
 
         >>> from programma import project

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
-import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,28 +17,10 @@ from .._text import money, number, table
 from ..finance import discount_factors
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution, TimeGrid
-from .series import COUNTS, STOCKS, SeriesKey
+from . import exports
+from .series import COUNTS, KEY_FIELDS, STOCKS, SeriesKey
 
-__all__ = ["OUTPUT_FORMAT_VERSION", "TIDY_COLUMNS", "Projection"]
-
-_KEY_FIELDS = ("flow", "payer", "payee", "contract", "initiative", "fund", "metric", "area")
-
-OUTPUT_FORMAT_VERSION = 1
-"""The version of every JSON document programma writes (a projection, a summary, a simulation,
-errors): raised when a document's shape changes in a way a reader must know of."""
-
-TIDY_COLUMNS: tuple[str, ...] = (
-    "scenario",
-    "mode",
-    "period",
-    "period_start",
-    "period_end",
-    *_KEY_FIELDS,
-    "unit",
-    "value",
-)
-"""The columns of the tidy rows (:meth:`Projection.to_records`, ``to_csv``, ``to_pandas``,
-``to_parquet``), in order."""
+__all__ = ["Projection"]
 
 COUNT_UNIT = "count"
 """The unit of a measure that counts outcomes (:data:`~programma.engine.series.COUNTS`); every
@@ -56,24 +35,6 @@ _COARSER: dict[str, tuple[str, ...]] = {
 
 _INITIATIVE_COSTS = frozenset({"grant", "delivery_cost", "unpaid_after_end"})
 """The flows an initiative's cost is recorded in (a contract's are keyed by the contract)."""
-
-CSV_BLOCK_ROWS = 65_536
-"""Rows :meth:`Projection.write_csv` formats and writes at a time (bounds its memory)."""
-
-PARQUET_BLOCK_ROWS = 262_144
-"""Rows at most per row group of :meth:`Projection.write_parquet` (whole scenarios; bounds its
-memory)."""
-
-JSON_BLOCK_VALUES = 65_536
-"""Values of one series :meth:`Projection.write_json` formats and writes at a time (at least
-one scenario's periods)."""
-
-
-def _csv_line(cells: Sequence[str]) -> str:
-    """Cells as one CSV line (quoted where needed), without the line end."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(cells)
-    return buffer.getvalue()
 
 
 def _check_resolution(resolution: str) -> Resolution:
@@ -138,11 +99,11 @@ class Projection:
 
     def mask(self, **criteria: str | None) -> np.ndarray:
         """Which series match every given key field (``flow="grant"``, ``payer="gemeente"``…)."""
-        unknown = set(criteria) - set(_KEY_FIELDS)
+        unknown = set(criteria) - set(KEY_FIELDS)
         if unknown:
             raise TypeError(
                 f"unknown series field(s) {', '.join(sorted(unknown))}; "
-                f"the fields are {', '.join(_KEY_FIELDS)}"
+                f"the fields are {', '.join(KEY_FIELDS)}"
             )
         return np.array([key.matches(**criteria) for key in self.series], dtype=bool)
 
@@ -338,24 +299,7 @@ class Projection:
         >>> row["scenario"], row["mode"], row["unit"]
         (0, 'expected', 'EUR')
         """
-        keys = [attrs.asdict(key) for key in self.series]
-        units = self.units
-        bounds = self.period_bounds
-        for s in range(self.scenarios):
-            block = self.values[s]
-            for p, period in enumerate(self.periods):
-                row = block[p]
-                for n in range(len(keys)) if include_zeros else np.flatnonzero(row):
-                    yield {
-                        "scenario": s,
-                        "mode": self.mode,
-                        "period": period,
-                        "period_start": bounds[p][0],
-                        "period_end": bounds[p][1],
-                        **keys[n],
-                        "unit": units[n],
-                        "value": float(row[n]),
-                    }
+        return exports.records(self, include_zeros=include_zeros)
 
     def to_csv(self, path: str | os.PathLike[str], *, include_zeros: bool = False) -> Path:
         """Write the tidy rows as CSV, atomically, every value as its shortest exact float.
@@ -382,32 +326,7 @@ class Projection:
         >>> print(text.getvalue().splitlines()[0])
         scenario,mode,period,period_start,period_end,flow,payer,payee,contract,initiative,fund,metric,area,unit,value
         """
-        stream.write(_csv_line(TIDY_COLUMNS) + "\n")
-        keys = [
-            f"{_csv_line(attrs.astuple(key))},{_csv_line([unit])}"
-            for key, unit in zip(self.series, self.units, strict=True)
-        ]
-        periods = [
-            _csv_line([period, start.isoformat(), end.isoformat()])
-            for period, (start, end) in zip(self.periods, self.period_bounds, strict=True)
-        ]
-        # One prefix per (period, series), in the order of a scenario's flattened values.
-        prefixes = [f"{period},{key}," for period in periods for key in keys]
-        mode = _csv_line([self.mode])
-        for s in range(self.scenarios):
-            lead = f"{s},{mode},"
-            flat = self.values[s].reshape(-1)
-            where = np.arange(flat.size) if include_zeros else np.flatnonzero(flat)
-            for start in range(0, where.size, CSV_BLOCK_ROWS):
-                chosen = where[start : start + CSV_BLOCK_ROWS]
-                stream.write(
-                    "".join(
-                        [
-                            f"{lead}{prefixes[i]}{value!r}\n"
-                            for i, value in zip(chosen.tolist(), flat[chosen].tolist(), strict=True)
-                        ]
-                    )
-                )
+        exports.write_csv(self, stream, include_zeros=include_zeros)
 
     def to_dict(self) -> dict[str, Any]:
         """The projection as plain data (what :meth:`to_json` writes), values unrounded.
@@ -424,14 +343,7 @@ class Projection:
         >>> document["kind"], document["format_version"], document["periods"][0]
         ('projection', 1, {'label': 'FY2021', 'start': '2021-10-01', 'end': '2021-12-31'})
         """
-        return {
-            **self._json_head(),
-            "series": [
-                {**attrs.asdict(key), "unit": unit, "values": self.values[:, :, n].tolist()}
-                for n, (key, unit) in enumerate(zip(self.series, self.units, strict=True))
-            ],
-            "scalars": {name: _plain(v) for name, v in self.scalars.items()},
-        }
+        return exports.document(self)
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_dict` as JSON, atomically; numbers are the shortest exact floats.
@@ -460,40 +372,7 @@ class Projection:
         >>> json.loads(text.getvalue())["series"][0]["values"] == expected.values[:, :, 0].tolist()
         True
         """
-
-        def dumps(data: object) -> str:  # json.dumps uses the C encoder; json.dump does not
-            return json.dumps(data, ensure_ascii=False, allow_nan=False)
-
-        head = dumps({**self._json_head(), "series": []})
-        stream.write(head[:-2])  # everything up to the series' opening bracket
-        periods = max(len(self.periods), 1)
-        rows = max(1, JSON_BLOCK_VALUES // periods)  # scenarios per block
-        for n, (key, unit) in enumerate(zip(self.series, self.units, strict=True)):
-            if n:
-                stream.write(", ")
-            fields = dumps({**attrs.asdict(key), "unit": unit, "values": []})
-            stream.write(fields[:-2])  # the key fields and '"values": ['
-            column = self.values[:, :, n]
-            for start in range(0, self.scenarios, rows):
-                block = dumps(column[start : start + rows].tolist())
-                stream.write((", " if start else "") + block[1:-1])
-            stream.write("]}")
-        scalars = {name: _plain(v) for name, v in self.scalars.items()}
-        stream.write("], " + dumps({"scalars": scalars})[1:] + "\n")
-
-    def _json_head(self) -> dict[str, Any]:
-        """The fields of :meth:`to_dict` before the series."""
-        return {
-            "format_version": OUTPUT_FORMAT_VERSION,
-            "kind": "projection",
-            "programme": self.programme.id,
-            "currency": self.programme.currency,
-            "mode": self.mode,
-            "seed": self.seed,
-            "scenarios": self.scenarios,
-            "resolution": self.resolution,
-            "periods": self.period_dicts(),
-        }
+        exports.write_json(self, stream)
 
     def period_dicts(self) -> list[dict[str, str]]:
         """The periods as plain data: ``label``, and ``start`` and ``end`` as ISO dates."""
@@ -520,50 +399,7 @@ class Projection:
         >>> str(frame["flow"].dtype), str(frame["value"].dtype), str(frame["scenario"].dtype)
         ('category', 'float64', 'int64')
         """
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
-        scenarios, periods, width = self.values.shape
-        flat = self.values.reshape(-1)  # scenario, period, series: the order of to_records
-        keep = None if include_zeros else flat != 0  # NaN is kept, as flatnonzero keeps it
-
-        def chosen(column: np.ndarray) -> np.ndarray:
-            return column if keep is None else column[keep]
-
-        def labels(pattern: np.ndarray, repeats: int, categories: Sequence[str]) -> Any:
-            """A categorical column: ``pattern`` (codes into ``categories``) ``repeats`` times."""
-            # The smallest signed codes pandas keeps as they are (it would convert others).
-            kind = next(
-                t for t in (np.int8, np.int16, np.int32) if len(categories) < np.iinfo(t).max
-            )
-            codes = chosen(np.tile(pattern.astype(kind, copy=False), repeats))
-            # The codes are valid by construction: pandas need not check them.
-            return pd.Categorical.from_codes(
-                codes, dtype=pd.CategoricalDtype(list(categories)), validate=False
-            )
-
-        period_codes = np.repeat(np.arange(periods), width)
-        columns: dict[str, Any] = {
-            "scenario": chosen(np.repeat(np.arange(scenarios, dtype=np.int64), periods * width)),
-            "mode": labels(np.zeros(periods * width, dtype=np.int8), scenarios, [self.mode]),
-            "period": labels(period_codes, scenarios, self.periods),
-        }
-        for end, name in enumerate(("period_start", "period_end")):
-            days = np.array([bound[end] for bound in self.period_bounds], dtype="datetime64[D]")
-            columns[name] = chosen(np.tile(days.astype("datetime64[ns]")[period_codes], scenarios))
-        for field in (*_KEY_FIELDS, "unit"):
-            names = (
-                list(self.units)
-                if field == "unit"
-                else [getattr(key, field) for key in self.series]
-            )
-            categories = list(dict.fromkeys(names))  # in order of first appearance
-            at = {name: code for code, name in enumerate(categories)}
-            codes = np.array([at[name] for name in names], dtype=np.int64)
-            columns[field] = labels(codes, scenarios * periods, categories)
-        columns["value"] = np.array(chosen(flat), dtype=np.float64)
-        return pd.DataFrame(columns, copy=False)
+        return exports.to_pandas(self, include_zeros=include_zeros)
 
     def to_parquet(self, path: str | os.PathLike[str], *, include_zeros: bool = False) -> Path:
         """Write the tidy rows as a Parquet file, atomically (needs the ``parquet`` extra).
@@ -574,7 +410,7 @@ class Projection:
             ImportError: pyarrow is not installed.
             OutputPathError: ``path`` is empty or a folder.
         """
-        _pyarrow()  # before the file is opened: no empty file for a missing library
+        exports.pyarrow()  # before the file is opened: no empty file for a missing library
         with atomic_writer(path) as stream:
             self.write_parquet(stream.buffer, include_zeros=include_zeros)
         return Path(path)
@@ -591,58 +427,7 @@ class Projection:
         Raises:
             ImportError: pyarrow is not installed.
         """
-        pa, pq = _pyarrow()
-        scenarios, periods, width = self.values.shape
-        label = pa.dictionary(pa.int32(), pa.string())
-        schema = pa.schema(
-            [
-                ("scenario", pa.int64()),
-                ("mode", label),
-                ("period", label),
-                ("period_start", pa.date32()),
-                ("period_end", pa.date32()),
-                *[(field, label) for field in (*_KEY_FIELDS, "unit")],
-                ("value", pa.float64()),
-            ]
-        )
-        # Per label column, its dictionary and the code of each (period, series) cell.
-        period_codes = np.repeat(np.arange(periods, dtype=np.int32), width)
-        cells: dict[str, tuple[Any, np.ndarray]] = {
-            "mode": (pa.array([self.mode]), np.zeros(periods * width, dtype=np.int32)),
-            "period": (pa.array(list(self.periods), pa.string()), period_codes),
-        }
-        for field in (*_KEY_FIELDS, "unit"):
-            names = (
-                list(self.units)
-                if field == "unit"
-                else [getattr(key, field) for key in self.series]
-            )
-            categories = list(dict.fromkeys(names))
-            at = {name: code for code, name in enumerate(categories)}
-            codes = np.array([at[name] for name in names], dtype=np.int32)
-            cells[field] = (pa.array(categories, pa.string()), np.tile(codes, periods))
-        bounds = self.period_bounds
-        dates = [pa.array([bound[end] for bound in bounds], pa.date32()) for end in (0, 1)]
-        per_block = max(1, PARQUET_BLOCK_ROWS // max(periods * width, 1))
-        with pq.ParquetWriter(sink, schema) as writer:
-            for first in range(0, scenarios, per_block):
-                block = self.values[first : first + per_block]
-                flat = block.reshape(-1)
-                keep = np.arange(flat.size) if include_zeros else np.flatnonzero(flat)
-                cell = keep % (periods * width)  # the (period, series) cell of each row
-                columns = {
-                    "scenario": pa.array(first + keep // max(periods * width, 1), pa.int64()),
-                    "period_start": dates[0].take(pa.array(cell // max(width, 1))),
-                    "period_end": dates[1].take(pa.array(cell // max(width, 1))),
-                    "value": pa.array(flat[keep], pa.float64()),
-                }
-                for name, (dictionary, codes) in cells.items():
-                    columns[name] = pa.DictionaryArray.from_arrays(
-                        pa.array(codes[cell], pa.int32()), dictionary
-                    )
-                writer.write_table(
-                    pa.table([columns[name] for name in TIDY_COLUMNS], schema=schema)
-                )
+        exports.write_parquet(self, sink, include_zeros=include_zeros)
 
     def npv(
         self,
@@ -710,24 +495,3 @@ class Projection:
             f"<p>{html.escape(self._headline())} (scenario means)</p>"
             f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
-
-
-def _pyarrow() -> tuple[Any, Any]:
-    """pyarrow and its Parquet module, or an ImportError that says how to install them."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ImportError(
-            "Parquet output needs pyarrow: pip install 'programma[parquet]'"
-        ) from None
-    return pa, pq
-
-
-def _plain(values: np.ndarray) -> list[Any]:
-    """Per-scenario figures as a list of Python numbers, NaN as None (JSON's null)."""
-    array = np.asarray(values)
-    plain: list[Any] = array.tolist()
-    if array.dtype.kind in "fc" and np.isnan(array).any():
-        return [None if x != x else x for x in plain]  # x != x: NaN
-    return plain

@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["FLOWS", "MEASURES", "SIGNED", "STOCKS", "SeriesKey"]
+__all__ = ["FLOWS", "KEY_FIELDS", "MEASURES", "SIGNED", "STOCKS", "SeriesKey"]
 
 FLOWS: tuple[str, ...] = (
     "grant",
@@ -90,3 +90,8 @@ class SeriesKey:
         return all(
             value is None or getattr(self, name) == value for name, value in criteria.items()
         )
+
+
+KEY_FIELDS: tuple[str, ...] = tuple(field.name for field in attrs.fields(SeriesKey))
+"""The fields of a :class:`SeriesKey`, in order: what a projection is selected by, and the key
+columns of its tidy rows."""

@@ -39,7 +39,7 @@ from .._errors import Problem, ValidationError, described
 from ..engine.projection import Projection
 from ..model.checks import month_index
 from ..model.contracts import OutcomeContract
-from ..model.distributions import KIND_OF, Discrete, Distribution, Fixed, Samples, Yearly
+from ..model.distributions import Distribution, Fixed, Yearly, describe
 from ..model.financing import InvestorFinancing
 from ..model.metrics import OutcomeMetric
 from ..model.programme import Programme
@@ -260,21 +260,9 @@ def _decimal(number: float) -> Decimal:
 
 def _describe(dist: Distribution) -> str:
     """A distribution in words with its numbers exact (``pert(low=6, mode=10, high=18)``)."""
-    if isinstance(dist, Fixed):
-        return _number(dist.value)
-    if isinstance(dist, Samples):
-        return f"samples({len(dist.values)} values)"
-    if isinstance(dist, Yearly):
+    if isinstance(dist, Yearly):  # each year's distribution, where a message names the years
         return "yearly(" + ", ".join(f"{y}: {_describe(d)}" for y, d in dist.by_year) + ")"
-    if isinstance(dist, Discrete):
-        values, weights = (", ".join(map(_number, xs)) for xs in (dist.values, dist.weights))
-        return f"discrete(values=[{values}], weights=[{weights}])"
-    fields = [
-        f"{field.name}={_number(value) if isinstance(value, float) else repr(value)}"
-        for field in attrs.fields(type(dist))
-        if (value := getattr(dist, field.name)) is not None and value != field.default
-    ]
-    return f"{KIND_OF[type(dist)]}({', '.join(fields)})"
+    return describe(dist, _number)
 
 
 def _unique(values: Iterable[str]) -> list[str]:

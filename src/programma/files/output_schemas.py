@@ -19,7 +19,7 @@ from typing import Any
 
 from ..analysis.summary import PERCENTILE_METHOD
 from ..engine import CAP_STAGES
-from ..engine.projection import OUTPUT_FORMAT_VERSION
+from ..engine.exports import OUTPUT_FORMAT_VERSION
 from ..engine.series import FLOWS, MEASURES
 from ..periods.grid import RESOLUTIONS
 

@@ -26,7 +26,8 @@ from .checks import (
     vocabulary,
     year_amounts,
 )
-from .distributions import NON_NEGATIVE, Distribution, bounded, to_distribution
+from .distributions import Distribution, to_distribution
+from .domains import NON_NEGATIVE, bounded
 from .financing import AdvanceFinancing, Financing, ProviderFinancing
 from .metrics import OutcomeMetric
 from .recurrence import rrule_problems

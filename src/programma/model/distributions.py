@@ -1,15 +1,16 @@
-"""Distributions of uncertain quantities: their forms, means and supports.
+"""Distributions of uncertain quantities: their forms, as frozen, validated values.
 
 A field that may be uncertain holds a :data:`Distribution`. A plain number given to such a field
-becomes :class:`Fixed`. Every distribution knows its mean analytically (:func:`mean_of`) and the
-interval it can take values in (:func:`support_of`), which is how a bounded field (a share in
-[0, 1], an amount ≥ 0) refuses a distribution that could leave its domain.
+becomes :class:`Fixed`. Each form checks its own parameters and has a name in files
+(:data:`KIND_OF`) and a short description for messages (:func:`describe`). What a form says about
+its values, its mean and its support, is in :mod:`~programma.model.moments`; the domains a field's
+distribution must stay in are in :mod:`~programma.model.domains`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeAlias
 
@@ -29,6 +30,7 @@ from .checks import (
     identifier,
     is_number,
 )
+from .normal import truncated_mass
 
 __all__ = [
     "Beta",
@@ -45,12 +47,9 @@ __all__ = [
     "Triangular",
     "Uniform",
     "Yearly",
-    "mean_of",
-    "support_of",
     "to_distribution",
 ]
 
-_SQRT2 = math.sqrt(2.0)
 _LOG_MAX = math.log(MAX_MAGNITUDE)  # 34.54: a lognormal's mean stays within the limit
 
 MAX_POISSON_LAM = 1e9
@@ -75,6 +74,7 @@ class Fixed(Checked):
 class Uniform(Checked):
     """Uniform on ``[low, high]``; ``low == high`` is allowed (degenerate).
 
+    >>> from programma import mean_of
     >>> mean_of(Uniform(0.2, 0.4))
     0.30000000000000004
     """
@@ -116,6 +116,7 @@ class _ThreePoint(Checked):
 class Triangular(_ThreePoint):
     """Triangular with minimum ``low``, most likely ``mode`` and maximum ``high``.
 
+    >>> from programma import mean_of
     >>> mean_of(Triangular(0, 3, 6))
     3.0
     """
@@ -127,6 +128,7 @@ class Pert(_ThreePoint):
 
     Its mean is ``(low + 4·mode + high) / 6``.
 
+    >>> from programma import mean_of
     >>> mean_of(Pert(800, 1000, 1500))
     1050.0
     """
@@ -139,6 +141,7 @@ class Normal(Checked):
     Truncation bounds are explicit: a bounded field accepts a normal only when it is truncated
     to lie inside the field's domain.
 
+    >>> from programma import mean_of
     >>> mean_of(Normal(1.0, 0.1))
     1.0
     >>> round(mean_of(Normal(0.0, 1.0, low=0.0)), 6)  # half-normal: sqrt(2 / pi)
@@ -165,7 +168,7 @@ class Normal(Checked):
             yield Problem("high", f"a number > low ({fmt_number(low)})", self.high)
         elif self.sd == 0.0 and not low <= self.mean <= high:
             yield Problem("mean", "a mean inside [low, high] when sd is 0", self.mean)
-        elif self.sd > 0.0 and _truncated_mass(self.mean, self.sd, low, high) < 1e-9:
+        elif self.sd > 0.0 and truncated_mass(self.mean, self.sd, low, high) < 1e-9:
             yield Problem(
                 "low",
                 "truncation bounds that keep a probability of at least 1e-9",
@@ -177,6 +180,7 @@ class Normal(Checked):
 class LogNormal(Checked):
     """Lognormal: the logarithm is normal with mean ``mu`` and standard deviation ``sigma``.
 
+    >>> from programma import mean_of
     >>> round(mean_of(LogNormal(0.0, 0.5)), 6)  # exp(mu + sigma**2 / 2)
     1.133148
     """
@@ -199,6 +203,7 @@ class LogNormal(Checked):
 class Beta(Checked):
     """Beta with shapes ``alpha`` and ``beta``, scaled from [0, 1] to ``[low, high]``.
 
+    >>> from programma import mean_of
     >>> mean_of(Beta(2, 6))
     0.25
     """
@@ -221,6 +226,7 @@ class Beta(Checked):
 class Poisson(Checked):
     """Poisson counts with mean ``lam``.
 
+    >>> from programma import mean_of
     >>> mean_of(Poisson(2.5))
     2.5
     """
@@ -350,6 +356,7 @@ class Samples(Checked):
     values are equal, and a file keeps them exactly. In expected mode it takes the sample
     mean. A Monte Carlo run with more scenarios than values is refused rather than recycled.
 
+    >>> from programma import mean_of
     >>> mean_of(Samples([1, 2, 6]))
     3.0
     >>> Samples(np.array([1, 2, 6])) == Samples([1.0, 2.0, 6.0])
@@ -430,6 +437,7 @@ class Ref(Checked):
     Every field that refers to the same parameter sees the same draw in a scenario; that is
     how a common shock (a recession hitting every employment outcome) is modelled.
 
+    >>> from programma import mean_of
     >>> mean_of(Ref("shock", factor=0.5, offset=0.1), {"shock": Fixed(0.6)})
     0.4
     """
@@ -458,6 +466,7 @@ class Discrete(Checked):
     (values in increasing order); expected mode takes the mean. As a time to outcome it puts
     each value's weight in the month ``⌊value⌋``.
 
+    >>> from programma import mean_of, support_of
     >>> half_and_half = Discrete(values=(3, 15), weights=(0.5, 0.5))
     >>> mean_of(half_and_half), support_of(half_and_half)
     (9.0, (3.0, 15.0))
@@ -572,6 +581,7 @@ class Yearly(Checked):
     A value holds from its year until the next listed year; years before the first listed
     year take the first value.
 
+    >>> from programma import mean_of
     >>> path = Yearly({2021: 0.02, 2025: Uniform(0.02, 0.04)})
     >>> [mean_of(path, year=y) for y in (2020, 2021, 2024, 2030)]
     [0.02, 0.02, 0.02, 0.03]
@@ -619,199 +629,11 @@ def to_distribution(value: Distribution | float) -> Distribution:
     return _to_scalar(value)
 
 
-def _normal_pdf(z: float) -> float:
-    return math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-
-
-def normal_cdf(z: float) -> float:
-    """Φ(z), the standard normal CDF, as ½·erfc(−z/√2): accurate far into the lower tail.
-
-    The one scalar normal CDF of the package: the model's truncated normal needs it, and the
-    uncertainty layer above (sampling, the pmf of a time to outcome) imports it from here.
-
-    >>> normal_cdf(0.0)
-    0.5
-    >>> round(normal_cdf(1.959963984540054), 12)
-    0.975
-    """
-    return 0.5 * math.erfc(-z / _SQRT2)
-
-
-def _truncated_mass(mean: float, sd: float, low: float, high: float) -> float:
-    """Pr(low ≤ X ≤ high) for X ~ N(mean, sd²), without cancellation in either tail."""
-    a, b = (low - mean) / sd, (high - mean) / sd
-    # Halving is exact, so ½·erfc(p) − ½·erfc(q) equals ½·(erfc(p) − erfc(q)) bit for bit; only a
-    # subnormal term can tell them apart, and only in a mass far below the 1e-9 a Normal needs.
-    if a > 0:  # upper tail: a difference of survival functions, Φ(−a) − Φ(−b)
-        return normal_cdf(-a) - normal_cdf(-b)
-    if b < 0:  # lower tail, by symmetry
-        return normal_cdf(b) - normal_cdf(a)
-    return 0.5 * (math.erf(b / _SQRT2) - math.erf(a / _SQRT2))
-
-
-def _truncated_normal_mean(dist: Normal) -> float:
-    if dist.sd == 0.0 or (dist.low is None and dist.high is None):
-        return dist.mean
-    alpha = -math.inf if dist.low is None else (dist.low - dist.mean) / dist.sd
-    beta = math.inf if dist.high is None else (dist.high - dist.mean) / dist.sd
-    mass = _truncated_mass(0.0, 1.0, alpha, beta)
-    exponent = (
-        math.inf if math.isinf(alpha) or math.isinf(beta) else (beta - alpha) * (beta + alpha)
-    )
-    if abs(exponent) < 1.0:  # φ(α) − φ(β) = −φ(α)·expm1(−(β − α)(β + α)/2): narrow intervals
-        difference = -_normal_pdf(alpha) * math.expm1(-exponent / 2)
-    else:
-        pdf_alpha = 0.0 if math.isinf(alpha) else _normal_pdf(alpha)
-        pdf_beta = 0.0 if math.isinf(beta) else _normal_pdf(beta)
-        difference = pdf_alpha - pdf_beta
-    value = dist.mean + dist.sd * difference / mass
-    low = -math.inf if dist.low is None else dist.low
-    high = math.inf if dist.high is None else dist.high
-    return min(max(value, low), high)
-
-
-def mean_of(
-    dist: Distribution,
-    parameters: Mapping[str, Distribution] | None = None,
-    *,
-    year: int | None = None,
-) -> float:
-    """The mean of ``dist``, analytically.
-
-    Args:
-        dist: The distribution.
-        parameters: The programme's named parameters, to resolve :class:`Ref`.
-        year: For a yearly path (directly or through a parameter), the year.
-
-    Raises:
-        KeyError: A :class:`Ref` names a parameter not in ``parameters``.
-        ValueError: A yearly path is met without a ``year``.
-
-    >>> mean_of(Triangular(0.3, 0.4, 0.8))
-    0.5
-    """
-    match dist:
-        case Fixed(value=value):
-            return value
-        case Uniform(low=low, high=high):
-            return (low + high) / 2
-        case Triangular(low=low, mode=mode, high=high) | Pert(low=low, mode=mode, high=high) if (
-            low == high
-        ):
-            return low  # degenerate: exactly the value every draw takes
-        case Triangular(low=low, mode=mode, high=high):
-            return (low + mode + high) / 3
-        case Pert(low=low, mode=mode, high=high):
-            return (low + 4 * mode + high) / 6
-        case Normal():
-            return _truncated_normal_mean(dist)
-        case LogNormal(mu=mu, sigma=sigma):
-            return math.exp(mu + sigma * sigma / 2)
-        case Beta(alpha=a, beta=b, low=low, high=high):
-            return low + (high - low) * a / (a + b)
-        case Poisson(lam=lam):
-            return lam
-        case Samples(values=values):
-            low, high = float(values.min()), float(values.max())
-            if low == high:
-                return low  # exact: fsum(n copies) / n can round away from the value
-            # The correctly rounded sum, as a list of floats: fsum runs in C, with no Python loop.
-            return math.fsum(values.tolist()) / values.size
-        case Discrete(values=values, weights=weights):
-            if len(values) == 1:
-                return values[0]  # exact: one value carries all the weight
-            return math.fsum(v * w for v, w in zip(values, weights, strict=True)) / math.fsum(
-                weights
-            )
-        case Ref(name=name, factor=factor, offset=offset):
-            if parameters is None or name not in parameters:
-                raise KeyError(f"unknown parameter {name!r}")
-            if _refers(parameters[name]):
-                raise ValueError(f"parameter {name!r} refers to another parameter")
-            return factor * mean_of(parameters[name], parameters, year=year) + offset
-        case Yearly():
-            if year is None:
-                raise ValueError("a yearly path needs a year to have a mean")
-            return mean_of(dist.at(year), parameters, year=year)
-    raise TypeError(f"not a distribution: {dist!r}")  # pragma: no cover
-
-
-def support_of(
-    dist: Distribution, parameters: Mapping[str, Distribution] | None = None
-) -> tuple[float, float] | None:
-    """The smallest interval holding every value ``dist`` can take.
-
-    Returns ``None`` when it cannot be known (a reference to a parameter that is not given).
-
-    >>> support_of(Normal(0.4, 0.1))
-    (-inf, inf)
-    >>> support_of(Ref("p", factor=-2, offset=1), {"p": Uniform(0, 1)})
-    (-1.0, 1.0)
-    """
-    match dist:
-        case Fixed(value=value):
-            return (value, value)
-        case (
-            Uniform(low=low, high=high)
-            | Triangular(low=low, high=high)
-            | Pert(low=low, high=high)
-            | Beta(low=low, high=high)
-        ):
-            return (low, high)
-        case Normal(low=low, high=high):
-            return (-math.inf if low is None else low, math.inf if high is None else high)
-        case LogNormal(mu=mu, sigma=sigma) if sigma == 0:  # all its mass at e^mu
-            return (math.exp(mu), math.exp(mu))
-        case LogNormal():
-            return (0.0, math.inf)
-        case Poisson():
-            return (0.0, math.inf)
-        case Samples(values=values):
-            if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and values.size):
-                return None  # values that are not numbers: the distribution's own problem
-            return (float(values.min()), float(values.max()))
-        case Discrete(values=values):
-            return (min(values), max(values)) if values else None
-        case Ref(name=name, factor=factor, offset=offset):
-            if parameters is None or name not in parameters or _refers(parameters[name]):
-                return None  # unknown, or a reference itself: reported by the programme
-            inner = support_of(parameters[name], parameters)
-            if inner is None:
-                return None
-            ends = [_affine(factor, bound, offset) for bound in inner]
-            return (min(ends), max(ends))
-        case Yearly(by_year=by_year):
-            parts = [support_of(d, parameters) for _, d in by_year]
-            if not parts or any(part is None for part in parts):
-                return None
-            return (min(p[0] for p in parts if p), max(p[1] for p in parts if p))
-    raise TypeError(f"not a distribution: {dist!r}")  # pragma: no cover
-
-
-def _refers(dist: Distribution) -> bool:
-    """Whether ``dist`` is, or holds, a reference to a parameter."""
-    if isinstance(dist, Yearly):
-        return any(isinstance(inner, Ref) for _, inner in dist.by_year)
-    return isinstance(dist, Ref)
-
-
-def _affine(factor: float, bound: float, offset: float) -> float:
-    if factor == 0.0:
-        return offset
-    return factor * bound + offset
-
-
-def is_yearly(dist: Distribution, parameters: Mapping[str, Distribution] | None = None) -> bool:
-    """Whether ``dist`` is a yearly path, directly or through the parameter it refers to."""
-    if isinstance(dist, Yearly):
-        return True
-    if isinstance(dist, Ref) and parameters is not None and dist.name in parameters:
-        return isinstance(parameters[dist.name], Yearly)
-    return False
-
-
-def describe(dist: Distribution) -> str:
+def describe(dist: Distribution, number: Callable[[float], str] = fmt_number) -> str:
     """A short human description, as messages show it (``normal(mean=0.4, sd=0.1)``).
+
+    ``number`` writes each number (by default as messages do; an export passes one that
+    writes them exactly).
 
     >>> describe(Normal(0.4, 0.1))
     'normal(mean=0.4, sd=0.1)'
@@ -819,16 +641,16 @@ def describe(dist: Distribution) -> str:
     '2'
     """
     if isinstance(dist, Fixed):
-        return fmt_number(dist.value)
+        return number(dist.value)
     if isinstance(dist, Samples):
         return f"samples({len(dist.values)} values)"
     if isinstance(dist, Yearly):
         return f"yearly({', '.join(str(year) for year, _ in dist.by_year)})"
     if isinstance(dist, Discrete):
-        values, weights = (", ".join(map(fmt_number, xs)) for xs in (dist.values, dist.weights))
+        values, weights = (", ".join(map(number, xs)) for xs in (dist.values, dist.weights))
         return f"discrete(values=[{values}], weights=[{weights}])"
     fields = [
-        f"{field.name}={fmt_number(value) if is_number(value) else repr(value)}"
+        f"{field.name}={number(value) if is_number(value) else repr(value)}"
         for field in attrs.fields(type(dist))
         if (value := getattr(dist, field.name)) is not None and value != field.default
     ]
@@ -850,136 +672,3 @@ KIND_OF: dict[type, str] = {
     Discrete: "discrete",
 }
 """The name of each distribution in files (the value of its ``dist`` key)."""
-
-
-@attrs.frozen
-class Domain:
-    """The values a field may take: ``[low, high]``, or ``(low, high]`` when ``open_low``.
-
-    ``limit`` bounds the values a distribution with a finite support may reach (a fixed
-    number, a uniform, a truncated normal); a distribution without an upper end (lognormal,
-    Poisson) is judged by ``high`` alone, and the engine reports a run it drives past what
-    floating point holds.
-    """
-
-    low: float
-    high: float
-    open_low: bool = False
-    limit: float = MAX_MAGNITUDE
-
-    @property
-    def phrase(self) -> str:
-        """The domain in words, as messages show it.
-
-        >>> Domain(0.0, 1.0).phrase
-        'in [0, 1]'
-        >>> Domain(-1.0, math.inf, open_low=True).phrase
-        '> −1'
-        """
-        if self.high == math.inf:
-            return f"{'>' if self.open_low else '≥'} {fmt_number(self.low).replace('-', '−')}"
-        bracket = "(" if self.open_low else "["
-        return f"in {bracket}{fmt_number(self.low)}, {fmt_number(self.high)}]"
-
-    def holds(self, low: float, high: float) -> bool:
-        """Whether every value in ``[low, high]`` lies in the domain."""
-        above = low > self.low if self.open_low else low >= self.low
-        return above and high <= self.high
-
-    def beyond_limit(self, high: float) -> bool:
-        """Whether a finite upper end ``high`` lies past :attr:`limit`."""
-        return math.isfinite(high) and high > self.limit
-
-
-MAX_RATE = 1.0
-"""The largest finite value a yearly rate (indexation, a price index) may take: 100% a year."""
-
-NON_NEGATIVE = Domain(0.0, math.inf)
-SHARE = Domain(0.0, 1.0)
-RATE = Domain(-1.0, math.inf, open_low=True, limit=MAX_RATE)
-
-
-def _mean_beyond(
-    dist: Distribution, parameters: Mapping[str, Distribution] | None, limit: float
-) -> bool:
-    """Whether the mean of ``dist`` (of any year of a yearly path) exceeds ``limit``."""
-    values = [value for _, value in dist.by_year] if isinstance(dist, Yearly) else [dist]
-    try:
-        return any(mean_of(value, parameters) > limit for value in values)
-    except (KeyError, TypeError, ValueError):  # a reference the programme reports itself
-        return False
-
-
-def within(
-    path: str,
-    dist: Distribution,
-    domain: Domain,
-    parameters: Mapping[str, Distribution] | None = None,
-    *,
-    yearly: bool = False,
-) -> Iterator[Problem]:
-    """Problems if ``dist`` can take a value outside ``domain`` (or is yearly where not allowed).
-
-    A reference to a parameter that is not given is not judged here (the programme reports it).
-
-    >>> for problem in within("price", Normal(100, 10), NON_NEGATIVE):
-    ...     print(problem)  # doctest: +NORMALIZE_WHITESPACE
-    price: expected a distribution whose values stay ≥ 0 (truncate it explicitly with
-    low/high), got normal(mean=100, sd=10), which ranges over (−∞, ∞)
-    """
-    if not yearly and is_yearly(dist, parameters):
-        yield Problem(
-            path,
-            "a distribution of one value per scenario (yearly paths are for indexation rates)",
-            described(describe(dist)),
-        )
-        return
-    support = support_of(dist, parameters)
-    if support is None or math.isnan(support[0]) or math.isnan(support[1]):
-        return  # NaN in the distribution itself is its own field's problem
-    if domain.holds(*support):
-        # a number past the limit in the distribution itself is its own field's problem
-        own = support[1] > MAX_MAGNITUDE and not _refers(dist)
-        limit = fmt_number(domain.limit)
-        rate = domain is RATE
-        if domain.beyond_limit(support[1]) and not own:
-            given = dist.value if isinstance(dist, Fixed) else described(describe(dist))
-            yield Problem(
-                path,
-                f"values of at most {limit}"
-                + (" (100% a year)" if rate else " (the limit on any number in a programme)"),
-                given,
-            )
-        elif rate and math.isinf(support[1]) and _mean_beyond(dist, parameters, domain.limit):
-            # Unbounded above, it may exceed the limit in a scenario; on average it may not,
-            # as its expected mode (every distribution at its mean) would be refused.
-            yield Problem(
-                path,
-                f"a distribution whose mean is at most {limit} (100% a year)",
-                described(describe(dist)),
-            )
-        return
-    if isinstance(dist, Fixed):
-        yield Problem(path, f"a number {domain.phrase}", dist.value)
-        return
-    low, high = (fmt_number(bound) for bound in support)
-    hint = "" if isinstance(dist, Discrete) else " (truncate it explicitly with low/high)"
-    yield Problem(
-        path,
-        f"a distribution whose values stay {domain.phrase}{hint}",
-        described(f"{describe(dist)}, which ranges over ({low}, {high})"),
-    )
-
-
-def bounded(domain: Domain, *, yearly: bool = False) -> dict[str, object]:
-    """Field metadata for a distribution field whose values must stay in ``domain``.
-
-    Use as ``attrs.field(converter=to_distribution, metadata=bounded(SHARE))``.
-    """
-
-    def check(
-        path: str, value: Distribution, parameters: Mapping[str, Distribution] | None
-    ) -> Iterator[Problem]:
-        return within(path, value, domain, parameters, yearly=yearly)
-
-    return {"check": check, "domain": domain, "yearly": yearly}

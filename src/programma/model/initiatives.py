@@ -24,7 +24,8 @@ from .checks import (
     text,
     vocabulary,
 )
-from .distributions import NON_NEGATIVE, RATE, Distribution, Fixed, bounded, to_distribution
+from .distributions import Distribution, Fixed, to_distribution
+from .domains import NON_NEGATIVE, RATE, bounded
 from .vocabulary import CostProfile
 
 __all__ = ["FundShare", "Initiative"]

@@ -8,15 +8,8 @@ import attrs
 
 from .._errors import Problem
 from .checks import Checked, as_float, between, identifier, optional_at_least, text
-from .distributions import (
-    NON_NEGATIVE,
-    RATE,
-    SHARE,
-    Distribution,
-    Fixed,
-    bounded,
-    to_distribution,
-)
+from .distributions import Distribution, Fixed, to_distribution
+from .domains import NON_NEGATIVE, RATE, SHARE, bounded
 
 __all__ = ["OutcomeMetric"]
 

@@ -31,7 +31,8 @@ from .checks import (
     wrong_entities,
 )
 from .contracts import OutcomeContract
-from .distributions import RATE, Distribution, Ref, Yearly, bounded, describe, to_distribution
+from .distributions import Distribution, Ref, Yearly, describe, to_distribution
+from .domains import RATE, bounded
 from .funds import Fund
 from .gates import Gate
 from .initiatives import Initiative

@@ -11,15 +11,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from .._errors import Problem
-from ..analysis.sensitivity import (
-    GlobalSensitivity,
-    InvestorIRR,
-    OneWayRow,
-    OneWaySensitivity,
-    Output,
-)
+from ..analysis.outputs import InvestorIRR, Output
+from ..analysis.outputs import label as output_label
+from ..analysis.sensitivity import GlobalSensitivity, OneWayRow, OneWaySensitivity
 from ..analysis.sensitivity import _input as input_value  # the table's form of an input
-from ..analysis.sensitivity import _label as output_label
 from ._base import check, money_x_axis, new_axes
 
 __all__ = ["DIRECTION_COLOURS", "tornado", "variance_shares"]

@@ -6,8 +6,9 @@ import datetime as dt
 from collections import Counter
 
 from .._text import money, number, plural, table
-from ..model.distributions import Distribution, describe, mean_of
+from ..model.distributions import Distribution, describe
 from ..model.financing import AdvanceFinancing, InvestorFinancing, Prefinancing
+from ..model.moments import mean_of
 from ..model.programme import Programme
 from ..model.references import COLLECTIONS
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from .._text import money, number, table
 from ..analysis.summary import PERCENTILE_METHOD, Summary, percentiles
-from ..engine.projection import OUTPUT_FORMAT_VERSION, Projection
+from ..engine.exports import OUTPUT_FORMAT_VERSION
+from ..engine.projection import Projection
 
 __all__ = ["period_means", "projection_report", "simulation_document"]
 

@@ -11,7 +11,7 @@ Scenarios are independent: a scenario's value depends only on (seed, entity, fie
 index). Where a distribution's parameters are the same across a block, numpy's samplers keep
 this however many random numbers they use; Poisson counts, whose means can differ from one
 scenario to the next (enrolment noise), are drawn by inverse CDF from one uniform per scenario
-and use (:func:`~programma.uncertainty.cdf.poisson_ppf`), and so is the Poisson
+and use (:func:`~programma.uncertainty.ppf.poisson_ppf`), and so is the Poisson
 distribution, for one rule.
 """
 
@@ -38,10 +38,10 @@ from ..model.distributions import (
     Triangular,
     Uniform,
     Yearly,
-    mean_of,
-    normal_cdf,
 )
-from .cdf import normal_ppf, poisson_ppf
+from ..model.moments import mean_of
+from ..model.normal import normal_cdf
+from .ppf import normal_ppf, poisson_ppf
 
 __all__ = ["BLOCK_SIZE", "Draws", "stable_hash", "stream"]
 

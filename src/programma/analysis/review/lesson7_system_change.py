@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ...model.distributions import mean_of
+from ...model.moments import mean_of
 from ...model.programme import Programme
 from .base import Hit, ReviewConfig, Severity, _rule
 
