@@ -161,3 +161,14 @@ def html_table(
     body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def run_kind(mode: str, scenarios: int, seed: int | None, what: str = "scenarios") -> str:
+    """How a run was made, for a headline: ``expected mode`` or its scenarios and seed.
+
+    >>> run_kind("monte-carlo", 1000, 42)
+    '1,000 scenarios, seed 42'
+    >>> run_kind("expected", 1, None)
+    'expected mode'
+    """
+    return "expected mode" if mode == "expected" else f"{scenarios:,} {what}, seed {seed}"

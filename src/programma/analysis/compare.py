@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from .._errors import Problem, ValidationError, described
-from .._text import fixed, html_table, money
+from .._text import fixed, html_table, money, run_kind
 from ..engine.layout import FUND_OUTFLOWS
 from ..engine.project import ProjectionError
 from ..model.financing import InvestorFinancing
@@ -351,11 +351,7 @@ class DesignComparison:
         return "".join(parts)
 
     def __repr__(self) -> str:
-        kind = (
-            "expected mode"
-            if self.mode == "expected"
-            else f"{self.scenarios:,} scenarios, seed {self.seed}"
-        )
+        kind = run_kind(self.mode, self.scenarios, self.seed)
         return (
             f"<DesignComparison B − A, B: {self.b_label}, A: {self.a_label}; {kind}; "
             f"{sum(1 for _ in self)} differences>"

@@ -28,6 +28,7 @@ import attrs
 import numpy as np
 
 from .._errors import Problem, ValidationError
+from .._text import run_kind
 from ..engine.layout import FUND_OUTFLOWS
 from ..engine.projection import Projection
 from ..engine.values import value_draws
@@ -330,11 +331,7 @@ class ValueForMoney:
         }
 
     def __repr__(self) -> str:
-        kind = (
-            "expected mode"
-            if self.mode == "expected"
-            else f"{self.scenarios:,} scenarios, seed {self.seed}"
-        )
+        kind = run_kind(self.mode, self.scenarios, self.seed)
         return (
             f"<ValueForMoney {self.programme}: {kind}; basis {self.basis}, "
             f"discount {self.discount}; {len(self.contracts)} contracts>"

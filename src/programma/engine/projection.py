@@ -13,7 +13,7 @@ import attrs
 import numpy as np
 
 from .._atomic import atomic_writer
-from .._text import money, number, table
+from .._text import money, number, run_kind, table
 from ..finance import discount_factors
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution, TimeGrid
@@ -45,23 +45,10 @@ def _check_resolution(resolution: str) -> Resolution:
 
 @attrs.frozen(eq=False, repr=False)
 class Projection:
-    """The flows and measures of a programme, per scenario, period and series.
+    """What the engine computes: the fields and attributes :class:`programma.Projection` lists.
 
-    What the engine computes and how it is selected, regrouped and written; the public
-    :class:`programma.Projection` adds the summary.
-
-    ``values[s, p, n]`` is series ``series[n]`` in period ``periods[p]`` of scenario ``s``.
-    In expected mode there is one scenario (every distribution at its mean).
-
-    Attributes:
-        programme: The programme projected.
-        mode: ``"expected"`` or ``"monte-carlo"``.
-        seed: The seed of a Monte Carlo run (``None`` in expected mode).
-        resolution: The periods kept: month, quarter, year or fiscal_year.
-        periods: The period labels (``2021-01``, ``2021Q1``, ``2021``, ``FY2021``).
-        series: What each series is (flow or measure, payer, payee, contract, …).
-        values: The numbers, ``(scenarios, periods, series)``.
-        scalars: Per-scenario figures by name (e.g. how much each cap cut), each ``(scenarios,)``.
+    This class selects, regroups and writes them; the public :class:`programma.Projection`,
+    which ``programma.project`` returns, adds the summary.
     """
 
     programme: Programme
@@ -462,11 +449,7 @@ class Projection:
         return totals
 
     def _headline(self) -> str:
-        kind = (
-            "expected mode"
-            if self.mode == "expected"
-            else f"{self.scenarios} scenarios, seed {self.seed}"
-        )
+        kind = run_kind(self.mode, self.scenarios, self.seed)
         return (
             f"Projection of {self.programme.id!r}: {kind}, {len(self.periods)} "
             f"{self.resolution.replace('_', ' ')} periods, {len(self.series)} series"

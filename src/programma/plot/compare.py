@@ -7,6 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from .._errors import Problem
+from .._text import run_kind
 from ..analysis.compare import TOLERANCE, DesignComparison, Difference
 from ..model.checks import some_ids
 from ._base import BAND_ALPHA, check, money_axis, money_x_axis, new_axes, whole_ticks
@@ -74,9 +75,8 @@ def _all_zero(rows: list[Difference]) -> bool:
 
 def kind(design_comparison: DesignComparison) -> str:
     """How the designs were projected: ``expected mode``, or the scenarios and the seed."""
-    if design_comparison.mode == "expected":
-        return "expected mode"
-    return f"{design_comparison.scenarios:,} paired scenarios, seed {design_comparison.seed}"
+    d = design_comparison
+    return run_kind(d.mode, d.scenarios, d.seed, "paired scenarios")
 
 
 def comparison(design_comparison: DesignComparison, fund: str, *, ax: Axes | None = None) -> Axes:

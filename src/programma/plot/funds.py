@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .._errors import Problem
+from .._text import run_kind
 from ..engine.projection import Projection
 from ._base import (
     DEFAULT_QUANTILES,
@@ -157,10 +158,6 @@ def fan_charts(
         figure.delaxes(spare)
         # The panel above an empty place is the lowest of its column: it shows the years.
         panels[panels.index(spare) - wide].xaxis.set_tick_params(labelbottom=True)
-    kind = (
-        "expected mode"
-        if projection.mode == "expected"
-        else f"{projection.scenarios:,} scenarios, seed {projection.seed}"
-    )
+    kind = run_kind(projection.mode, projection.scenarios, projection.seed)
     figure.suptitle(f"{programme.name}: outflow per fund and fiscal year ({kind})")
     return figure
