@@ -414,3 +414,19 @@ class TestReprs:
         assert "<script>" not in shown
         assert "&lt;script&gt;" in shown
         assert "sib-werkroute" in shown
+
+
+class TestProjectionView:
+    def test_headline_not_a_column_per_period(self) -> None:
+        """A monthly projection's notebook view is its headline and a total per flow."""
+        import programma
+        from programma.examples import leeuwarden_oost
+
+        projection = programma.project(leeuwarden_oost())  # 240 monthly periods
+        view = projection._repr_html_()
+        assert 240 == len(projection.periods)
+        assert 2 == view.count("<th>")  # the two headings, no period columns
+        assert "2021-10" not in view
+        assert len(view) < 3_000
+        totals = projection.total(flow="outcome_payment").sum()
+        assert f"{totals:,.0f}" in view

@@ -13,7 +13,7 @@ import attrs
 import numpy as np
 
 from .._atomic import atomic_writer
-from .._text import money, number, run_kind, table
+from .._text import html_table, money, run_kind, table
 from ..finance import discount_factors
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution, TimeGrid
@@ -455,26 +455,23 @@ class Projection:
             f"{self.resolution.replace('_', ' ')} periods, {len(self.series)} series"
         )
 
-    def __repr__(self) -> str:
-        totals = self.flow_totals()
-        rows = [
-            [name, money(float(values.sum()), self.programme.currency)]
-            for name, values in totals.items()
+    def _headline_rows(self) -> list[list[str]]:
+        """Per cash flow and money measure, its total over the horizon (scenario mean)."""
+        currency = self.programme.currency
+        return [
+            [name, money(float(values.sum()), currency)]
+            for name, values in self.flow_totals().items()
             if name not in COUNTS and name not in STOCKS and name not in ("budget", "budget_gap")
         ]
-        body = table(["flow or measure", "total (scenario mean)"], rows, indent="  ")
+
+    def __repr__(self) -> str:
+        body = table(
+            ["flow or measure", "total (scenario mean)"], self._headline_rows(), indent="  "
+        )
         return f"<{self._headline()}\n{body}>"
 
     def _repr_html_(self) -> str:
-        totals = self.flow_totals()
-        head = "".join(f"<th>{html.escape(p)}</th>" for p in self.periods)
-        rows = "".join(
-            f"<tr><th>{html.escape(name)}</th>"
-            + "".join(f"<td>{number(float(v), 0)}</td>" for v in values)
-            + "</tr>"
-            for name, values in totals.items()
-        )
-        return (
-            f"<p>{html.escape(self._headline())} (scenario means)</p>"
-            f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        """A notebook's view: the headline and each flow's total, not a column per period."""
+        return f"<p>{html.escape(self._headline())}</p>" + html_table(
+            ["flow or measure", "total (scenario mean)"], self._headline_rows()
         )
