@@ -551,3 +551,52 @@ class TestCommandLine:
         lines = err.splitlines()
         assert lines[0].startswith("programma sensitivity: --output: expected the id of one")
         assert lines[1].startswith("programma sensitivity: parameters[0]: expected the path")
+
+
+class TestAreaOutput:
+    def test_one_way_on_an_area(self) -> None:
+        """An area's outflow is an output: the area's share of its contracts' payments."""
+        from programma import AreaTotal, one_way_sensitivity, project
+        from programma.analysis.areas import area_outflows
+        from programma.examples import leeuwarden_oost
+
+        oost = leeuwarden_oost()
+        result = one_way_sensitivity(oost, "area:bilgaard:total")
+        # The base value is the area's outflow in expected mode, split by hand below: every
+        # fund outflow series of the expected projection, each over its entity's areas.
+        expected = project(oost)
+        areas_of = {c.id: c.areas for c in oost.contracts} | {
+            i.id: i.areas for i in oost.initiatives
+        }
+        by_hand = 0.0
+        for n, key in enumerate(expected.series):
+            if (
+                key.flow
+                not in (
+                    "grant",
+                    "outcome_payment",
+                    "advance",
+                    "step_in_funding",
+                    "prefinancing",
+                    "prefinancing_repayment",
+                    "guarantee_payment",
+                    "advance_refund",
+                )
+                or not key.fund
+            ):
+                continue
+            named = (key.area,) if key.area else areas_of.get(key.contract or key.initiative, ())
+            if "bilgaard" in named:
+                sign = -1.0 if key.flow == "advance_refund" else 1.0
+                by_hand += sign * float(expected.values[0, :, n].sum()) / len(named)
+        assert by_hand == pytest.approx(result.base, rel=1e-12)
+        assert by_hand == pytest.approx(float(area_outflows(expected)["bilgaard"][0]), rel=1e-12)
+        assert AreaTotal("bilgaard") == result.output
+
+    def test_unknown_area(self) -> None:
+        """An area the programme does not have is a problem at ``output``."""
+        from programma import ValidationError, one_way_sensitivity
+        from programma.examples import leeuwarden_oost
+
+        with pytest.raises(ValidationError, match="one of the programme's areas"):
+            one_way_sensitivity(leeuwarden_oost(), "area:nowhere:total")

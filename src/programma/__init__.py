@@ -13,6 +13,7 @@ from .analysis.compare import PROGRAMME_WIDE, DesignComparison, Difference, comp
 from .analysis.coverage import Amounts, Coverage
 from .analysis.exposure import ContractExposure, Exposure
 from .analysis.outputs import (
+    AreaTotal,
     CostPerOutcome,
     FundPeak,
     FundTotal,
@@ -200,6 +201,7 @@ __all__ = [
     "value_for_money",
     "value_report",
     # sensitivity analysis
+    "AreaTotal",
     "CostPerOutcome",
     "FundPeak",
     "FundTotal",

@@ -6,11 +6,14 @@ over them; an amount whose entity names no area goes to :data:`PROGRAMME_WIDE`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["PROGRAMME_WIDE", "split_over_areas"]
+from ..engine.layout import FUND_OUTFLOWS
+from ..engine.projection import Projection
+
+__all__ = ["PROGRAMME_WIDE", "area_outflows", "split_over_areas"]
 
 PROGRAMME_WIDE = "(programme-wide)"
 """The area of money whose contract or initiative names no area (no id can take this name)."""
@@ -45,3 +48,35 @@ def split_over_areas(
         for area in targets:
             out[area] += share
     return out
+
+
+def area_outflows(projection: Projection) -> dict[str, np.ndarray]:
+    """The funds' outflow over the horizon per area and scenario, each payment split over its areas.
+
+    A payment for a contract goes to the contract's areas, a grant to its initiative's (or, with
+    the initiatives summed per fund and area, to the area of its series); an advance refund
+    counts against them.
+
+    Series are added one by one in their order, so an area whose payments two designs share
+    gets bit-identical totals in both.
+    """
+    p = projection.programme
+    funds = {f.id for f in p.funds}
+    areas_of = {c.id: tuple(c.areas) for c in p.contracts}
+    areas_of_initiative = {i.id: tuple(i.areas) for i in p.initiatives}
+    totals = projection.values.sum(axis=1)  # (scenarios, series): the horizon
+
+    def payments() -> Iterator[tuple[tuple[str, ...], np.ndarray]]:
+        for n, key in enumerate(projection.series):
+            if key.flow not in FUND_OUTFLOWS or key.fund not in funds:
+                continue
+            sign = -1.0 if key.flow == "advance_refund" else 1.0
+            if key.area:  # initiatives summed in the area's series: already split
+                areas: tuple[str, ...] = (key.area,)
+            elif key.contract:
+                areas = areas_of.get(key.contract, ())
+            else:
+                areas = areas_of_initiative.get(key.initiative, ())
+            yield areas, sign * totals[:, n]
+
+    return split_over_areas(payments(), [area.id for area in p.areas], projection.scenarios)

@@ -19,11 +19,10 @@ import numpy as np
 
 from .._errors import Problem, ValidationError, described
 from .._text import fixed, html_table, money, run_kind
-from ..engine.layout import FUND_OUTFLOWS
 from ..engine.project import ProjectionError
 from ..model.financing import InvestorFinancing
 from ..model.programme import Programme
-from .areas import PROGRAMME_WIDE, split_over_areas
+from .areas import PROGRAMME_WIDE, area_outflows
 from .projection import Projection, project
 from .summary import PERCENTILE_METHOD, Spread
 
@@ -610,36 +609,8 @@ def _investors(pa: Projection, pb: Projection) -> Iterator[Difference]:
             )
 
 
-def _area_outflows(projection: Projection) -> dict[str, np.ndarray]:
-    """The funds' outflow over the horizon per area, each payment split over its areas.
-
-    Series are added one by one in their order, so an area whose payments two designs share
-    gets bit-identical totals in both.
-    """
-    p = projection.programme
-    funds = {f.id for f in p.funds}
-    areas_of = {c.id: tuple(c.areas) for c in p.contracts}
-    areas_of_initiative = {i.id: tuple(i.areas) for i in p.initiatives}
-    totals = projection.values.sum(axis=1)  # (scenarios, series): the horizon
-
-    def payments() -> Iterator[tuple[tuple[str, ...], np.ndarray]]:
-        for n, key in enumerate(projection.series):
-            if key.flow not in FUND_OUTFLOWS or key.fund not in funds:
-                continue
-            sign = -1.0 if key.flow == "advance_refund" else 1.0
-            if key.area:  # initiatives summed in the area's series: already split
-                areas: tuple[str, ...] = (key.area,)
-            elif key.contract:
-                areas = areas_of.get(key.contract, ())
-            else:
-                areas = areas_of_initiative.get(key.initiative, ())
-            yield areas, sign * totals[:, n]
-
-    return split_over_areas(payments(), [area.id for area in p.areas], projection.scenarios)
-
-
 def _areas(pa: Projection, pb: Projection) -> Iterator[Difference]:
-    oa, ob = _area_outflows(pa), _area_outflows(pb)
+    oa, ob = area_outflows(pa), area_outflows(pb)
     order = [area for area in _union(list(oa), list(ob)) if area != PROGRAMME_WIDE]
     for area in [*order, PROGRAMME_WIDE]:
         yield _difference("area_outflow", oa.get(area), ob.get(area), pa.scenarios, area=area)

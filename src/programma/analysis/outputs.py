@@ -7,14 +7,15 @@ spec                               the number
 =================================  ===========================================================
 ``fund:ID:total``                  the fund's total cash outflow over the horizon
 ``fund:ID:peak``                   the fund's largest cash outflow in one fiscal year
+``area:ID:total``                  the funds' cash outflow for the area over the horizon
 ``payer:ID:npv``                   the present value of what the stakeholder pays out
 ``contract:ID:irr``                the investor's annual IRR on the contract
 ``contract:ID:cost-per-outcome``   the contract's outcome payments per outcome paid
 =================================  ===========================================================
 
 In Python the same outputs are small values (:class:`FundTotal`, :class:`FundPeak`,
-:class:`PayerNPV`, :class:`InvestorIRR`, :class:`CostPerOutcome`); :func:`parse_output` reads
-a spec, and :func:`evaluate` reads the output from a projection.
+:class:`AreaTotal`, :class:`PayerNPV`, :class:`InvestorIRR`, :class:`CostPerOutcome`);
+:func:`parse_output` reads a spec, and :func:`evaluate` reads the output from a projection.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from ..engine.run import Model
 from ..model.checks import some_ids
 from ..model.financing import InvestorFinancing
 from ..model.programme import Programme
+from .areas import PROGRAMME_WIDE, area_outflows
 
 __all__ = [
+    "AreaTotal",
     "CostPerOutcome",
     "FundPeak",
     "FundTotal",
@@ -74,6 +77,24 @@ class FundPeak:
 
     def __str__(self) -> str:
         return f"fund:{self.fund}:peak"
+
+
+@attrs.frozen
+class AreaTotal:
+    """The funds' cash outflow for a neighbourhood over the horizon.
+
+    Each payment is split equally over the areas of its contract or initiative (see
+    :func:`programma.analysis.areas.area_outflows`); ``(programme-wide)`` takes what names no
+    area.
+
+    >>> str(AreaTotal("bilgaard"))
+    'area:bilgaard:total'
+    """
+
+    area: str
+
+    def __str__(self) -> str:
+        return f"area:{self.area}:total"
 
 
 @attrs.frozen
@@ -122,19 +143,20 @@ class CostPerOutcome:
         return f"contract:{self.contract}:cost-per-outcome"
 
 
-Output: TypeAlias = FundTotal | FundPeak | PayerNPV | InvestorIRR | CostPerOutcome
+Output: TypeAlias = FundTotal | FundPeak | AreaTotal | PayerNPV | InvestorIRR | CostPerOutcome
 """An output a sensitivity analysis reads: one number per scenario."""
 
 _MEASURES: dict[tuple[str, str], type[Any]] = {
     ("fund", "total"): FundTotal,
     ("fund", "peak"): FundPeak,
+    ("area", "total"): AreaTotal,
     ("payer", "npv"): PayerNPV,
     ("contract", "irr"): InvestorIRR,
     ("contract", "cost-per-outcome"): CostPerOutcome,
 }
 _SPEC_EXPECTED = (
-    "an output written KIND:ID:MEASURE: fund:ID:total, fund:ID:peak, payer:ID:npv, "
-    "contract:ID:irr or contract:ID:cost-per-outcome"
+    "an output written KIND:ID:MEASURE: fund:ID:total, fund:ID:peak, area:ID:total, "
+    "payer:ID:npv, contract:ID:irr or contract:ID:cost-per-outcome"
 )
 
 
@@ -147,7 +169,7 @@ def parse_output(spec: str | Output) -> Output:
     >>> parse_output("fund:resultatenfonds:peak")
     FundPeak(fund='resultatenfonds')
     """
-    if isinstance(spec, FundTotal | FundPeak | PayerNPV | InvestorIRR | CostPerOutcome):
+    if isinstance(spec, FundTotal | FundPeak | AreaTotal | PayerNPV | InvestorIRR | CostPerOutcome):
         return spec
     parts = spec.split(":") if isinstance(spec, str) else []
     if len(parts) == 3 and parts[1] and (parts[0], parts[2]) in _MEASURES:
@@ -163,6 +185,11 @@ def output_problems(output: Output, programme: Programme) -> list[Problem]:
             funds = [f.id for f in programme.funds]
             if fund not in funds:
                 expected = f"the id of one of the programme's funds ({some_ids(funds)})"
+                return [Problem("output", expected, str(output))]
+        case AreaTotal(area=area):
+            areas = [a.id for a in programme.areas] + [PROGRAMME_WIDE]
+            if area not in areas:
+                expected = f"the id of one of the programme's areas ({some_ids(areas)})"
                 return [Problem("output", expected, str(output))]
         case PayerNPV(payer=payer):
             payers = list(Model(programme).payers)
@@ -208,6 +235,8 @@ def label(output: Output) -> str:
             return f"total cash outflow of fund {fund!r} over the horizon"
         case FundPeak(fund=fund):
             return f"largest fiscal-year cash outflow of fund {fund!r}"
+        case AreaTotal(area=area):
+            return f"total cash outflow of the funds for area {area!r} over the horizon"
         case PayerNPV(payer=payer):
             return f"present value of what {payer!r} pays out"
         case InvestorIRR(contract=contract):
@@ -224,6 +253,8 @@ def evaluate(output: Output, projection: Projection) -> np.ndarray:
             return np.asarray(projection.outflow(fund).sum(axis=1))
         case FundPeak(fund=fund):
             return np.asarray(projection.by("fiscal_year").outflow(fund).max(axis=1))
+        case AreaTotal(area=area):
+            return area_outflows(projection)[area]
         case PayerNPV(payer=payer):
             return np.asarray(projection.scalars[f"npv/payer/{payer}"], dtype=float)
         case InvestorIRR(contract=contract):

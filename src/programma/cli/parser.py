@@ -348,7 +348,8 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         metavar="OUTPUT",
-        help="what to analyse: fund:ID:total, fund:ID:peak, payer:ID:npv, contract:ID:irr or "
+        help="what to analyse: fund:ID:total, fund:ID:peak, area:ID:total, payer:ID:npv, "
+        "contract:ID:irr or "
         "contract:ID:cost-per-outcome",
     )
     sensitivity.add_argument(
