@@ -387,3 +387,24 @@ class TestCommandLine:
             ["simulate", str(path), "--variant", "x"], stdout=out, stderr=err
         )
         assert "'cheap'" in err.getvalue()
+
+
+class TestVariantsPerArea:
+    def test_areas_add_up_to_the_funds(self) -> None:
+        """Per variant, the areas' outflows (programme-wide included) add up to the funds'."""
+        import numpy as np
+
+        from programma import project_variants
+        from programma.analysis.areas import area_outflows
+        from programma.examples import leeuwarden_oost
+
+        oost = leeuwarden_oost()
+        found = project_variants(oost, scenarios=20, seed=5)
+        areas = found.area_outflows()
+        assert {a.id for a in oost.areas} | {"(programme-wide)"} == set(areas)
+        for name, projection in found.items():
+            funds = sum(projection.outflow(f.id).sum(axis=1) for f in oost.funds)
+            per_area = sum(area_outflows(projection).values())
+            assert np.allclose(funds, per_area, rtol=1e-12)
+            assert areas["bilgaard"][name].mean == np.mean(area_outflows(projection)["bilgaard"])
+        assert set(found.to_dict()["area_outflow"]) == set(areas)

@@ -11,6 +11,7 @@ import numpy as np
 from .._text import money, plural, table
 from ..engine.project import ProjectionError
 from ..model.programme import Programme
+from .areas import area_outflows
 from .projection import Projection, project
 from .summary import PERCENTILE_METHOD, Spread
 
@@ -68,8 +69,22 @@ class VariantProjections(Mapping[str, Projection]):
             }
         return out
 
+    def area_outflows(self) -> dict[str, dict[str, Spread]]:
+        """Each neighbourhood's share of the funds' outflow over the horizon, per name.
+
+        Each payment is split equally over the areas of its contract or initiative, as
+        :func:`~programma.analysis.areas.area_outflows` splits it; ``(programme-wide)`` takes
+        what names no area.
+        """
+        per_name = {name: area_outflows(p) for name, p in self.projections.items()}
+        return {
+            area: {name: Spread.of(outflows[area]) for name, outflows in per_name.items()}
+            for area in per_name[BASE]
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain data: the scenarios, the seed, and per fund and name the outflow's spread."""
+        """Plain data: the scenarios, the seed, and per fund and area and name the outflow's
+        spread."""
         base = self.projections[BASE]
         return {
             "scenarios": base.scenarios,
@@ -78,6 +93,10 @@ class VariantProjections(Mapping[str, Projection]):
             "fund_outflow": {
                 fund: {name: spread.as_dict() for name, spread in spreads.items()}
                 for fund, spreads in self.fund_outflows().items()
+            },
+            "area_outflow": {
+                area: {name: spread.as_dict() for name, spread in spreads.items()}
+                for area, spreads in self.area_outflows().items()
             },
         }
 
