@@ -23,6 +23,7 @@ from .timeline import Timeline, price_index
 __all__ = [
     "BaseCost",
     "InitiativeCost",
+    "amount_and_delay",
     "base_cost",
     "initiative_cost",
     "profile_weights",
@@ -84,13 +85,19 @@ class InitiativeCost:
     past_horizon: np.ndarray
 
 
-def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseCost:
-    """The initiative's cost per scenario and extended month, before any gate."""
+def amount_and_delay(initiative: Initiative, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+    """Per scenario, the initiative's amount (commitment × overrun) and its start delay."""
     key = f"initiatives/{initiative.id}"
     amount = draws.scalar(f"{key}/commitment", initiative.commitment) * draws.scalar(
         f"{key}/overrun", initiative.overrun
     )
-    delay = draws.scalar(f"{key}/delay", initiative.delay)
+    return amount, draws.scalar(f"{key}/delay", initiative.delay)
+
+
+def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseCost:
+    """The initiative's cost per scenario and extended month, before any gate."""
+    key = f"initiatives/{initiative.id}"
+    amount, delay = amount_and_delay(initiative, draws)
     if np.all(delay == delay[0]):
         delay = delay[:1]  # one profile serves every scenario
     whole = np.floor(delay)
@@ -146,8 +153,7 @@ def initiative_cost(base: BaseCost, factor: np.ndarray | None, months: int) -> I
     """
     cost = base.monthly if factor is None else base.monthly * factor
     beyond = base.beyond if factor is None else base.beyond * factor[:, -1]
-    past = cost[:, months:].sum(axis=1) + beyond
-    return InitiativeCost(cost[:, :months], np.broadcast_to(past, cost.shape[:1]))
+    return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1) + beyond)
 
 
 def shared_index(rate: Distribution) -> bool:
@@ -184,11 +190,7 @@ def summed_cost(
     rows = np.arange(scenarios) * extended_months
     left_out: list[Initiative] = []
     for initiative in initiatives:
-        key = f"initiatives/{initiative.id}"
-        amount = draws.scalar(f"{key}/commitment", initiative.commitment) * draws.scalar(
-            f"{key}/overrun", initiative.overrun
-        )
-        delay = draws.scalar(f"{key}/delay", initiative.delay)
+        amount, delay = amount_and_delay(initiative, draws)
         amount, delay = np.broadcast_to(amount, scenarios), np.broadcast_to(delay, scenarios)
         whole = np.floor(delay)
         fraction = delay - whole

@@ -105,6 +105,8 @@ class Model:
             if gate.contract is not None:
                 gated.update(programme.find("contracts", gate.contract).initiatives)
         self.gated = frozenset(gated)
+        # Costed one by one: what a gate scales, and what a contract reads as its cost.
+        self.costed_alone = self.gated | self.paid_by.keys()
         # The others are summed in groups that share their series and their price path.
         # A price path is told apart by the object that gives it: one object named by many
         # initiatives is judged and hashed once (a path of Samples is large to hash).
@@ -114,9 +116,7 @@ class Model:
             rate = initiative.indexation
             if id(rate) not in shared:
                 shared[id(rate)] = costs.shared_index(rate)
-            alone = (
-                initiative.id in self.gated or initiative.id in self.paid_by or not shared[id(rate)]
-            )
+            alone = initiative.id in self.costed_alone or not shared[id(rate)]
             group = (initiative.id,) if alone else (self.targets[initiative.id], id(rate))
             groups.setdefault(group, []).append(initiative)
         self.cost_groups = tuple(tuple(group) for group in groups.values())
@@ -177,7 +177,7 @@ class Model:
         (1); the series are kept per period at the chosen resolution and by fiscal year.
         """
         programme = self.programme
-        months = 2 * len(self.gated | set(self.paid_by)) + 6 + 12
+        months = 2 * len(self.costed_alone) + 6 + 12
         for contract in programme.contracts:
             months += 12 + 10 * len(contract.metrics) + 2 * len(contract.payers)
             months += isinstance(contract.financing, InvestorFinancing)
@@ -336,7 +336,7 @@ class _Chunk:
         """
         model, months = self.model, self.timeline.months
         alone = list(group)
-        if len(group) > 1 or group[0].id not in model.gated | model.paid_by.keys():
+        if group[0].id not in model.costed_alone:  # a group of one or more to sum
             summed, alone = costs.summed_cost(group, self.draws, self.timeline)
             if summed is not None:
                 self.record_cost(model.targets[group[0].id], summed)
