@@ -8,14 +8,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import numpy as np
 
 from .._errors import ProgrammaError
-from ..model.checks import nested_fields, some_ids
-from ..model.distributions import Ref, Samples
+from ..model.checks import some_ids, walk
+from ..model.distributions import Samples
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution
 from ..uncertainty.sampling import BLOCK_SIZE
@@ -159,32 +158,11 @@ def _mib(size: float) -> str:
     return f"{size / 1024**2:,.1f} MiB"
 
 
-def _all_samples(value: object, path: str = "") -> Iterator[tuple[str, Samples]]:
-    """Every Samples distribution anywhere in a programme, with the first path it is at.
-
-    Only the fields that can hold attrs values are looked into, and an object met again (one
-    price path named by every initiative) is passed over: a programme can hold many thousands
-    of entities.
-    """
-    seen: set[int] = set()
-    stack: list[tuple[object, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, Samples):
-            yield where, item
-        elif isinstance(item, tuple):
-            stack.extend(
-                (inner, f"{where}[{index}]")
-                for index, inner in reversed(list(enumerate(item)))
-                if not isinstance(inner, str | int | float)
-            )
-        elif attrs.has(type(item)) and not isinstance(item, Ref) and id(item) not in seen:
-            seen.add(id(item))
-            kind: Any = type(item)
-            stack.extend(
-                (getattr(item, name), f"{where}.{name}" if where else name)
-                for name in reversed(nested_fields(kind))
-            )
+def _all_samples(programme: Programme) -> Iterator[tuple[str, Samples]]:
+    """Every Samples distribution anywhere in a programme, with the first path it is at."""
+    for value, path in walk(programme, once=True):
+        if isinstance(value, Samples):
+            yield path, value
 
 
 def _run_chunk(

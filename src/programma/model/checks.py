@@ -121,6 +121,43 @@ def nested_fields(cls: Any) -> tuple[str, ...]:
     )
 
 
+def walk(root: Any, root_path: str = "", *, once: bool = False) -> Iterator[tuple[Any, str]]:
+    """Every attrs value in ``root`` (itself first) with its path, as problems print it.
+
+    Depth first, each value before the values inside it, in field order: the order of a
+    recursive walk, with an explicit stack, as a programme can hold a million entities. Entries
+    of a list are ``[index]``, entries of a table of pairs (a yearly path) ``[key]``. With
+    ``once``, an object met again (one price path named by many initiatives) is passed over.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(root, root_path)]
+    while stack:
+        obj, path = stack.pop()
+        if once:
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+        yield obj, path
+        inside: list[tuple[Any, str]] = []
+        kind: Any = type(obj)
+        for name in nested_fields(kind):
+            value = getattr(obj, name)
+            if isinstance(value, tuple):
+                sub = f"{path}.{name}" if path else name
+                for index, item in enumerate(value):
+                    if hasattr(type(item), "__attrs_attrs__"):
+                        inside.append((item, f"{sub}[{index}]"))
+                    elif (
+                        isinstance(item, tuple)
+                        and len(item) == 2
+                        and hasattr(type(item[1]), "__attrs_attrs__")
+                    ):
+                        inside.append((item[1], f"{sub}[{item[0]}]"))
+            elif hasattr(type(value), "__attrs_attrs__"):
+                inside.append((value, f"{path}.{name}" if path else name))
+        stack.extend(reversed(inside))
+
+
 def _may_hold_attrs(hint: Any) -> bool:
     if hint is None or hint is Any or isinstance(hint, typing.TypeVar):
         return True  # nothing known: look

@@ -25,9 +25,9 @@ from .checks import (
     is_number,
     month_index,
     months_count,
-    nested_fields,
     raise_problems,
     text,
+    walk,
     wrong_entities,
 )
 from .contracts import OutcomeContract
@@ -421,32 +421,10 @@ def _programme_problems(programme: Programme) -> Iterator[Problem]:
 def _tree_problems(
     root: Any, root_path: str, parameters: Mapping[str, Distribution]
 ) -> Iterator[Problem]:
-    # Depth first, each entity before the entities inside it, in field order: the order of a
-    # recursive walk, with an explicit stack, as a programme can hold a million entities.
-    stack: list[tuple[Any, str]] = [(root, root_path)]
-    while stack:
-        obj, path = stack.pop()
+    for obj, path in walk(root, root_path):
         if isinstance(obj, Checked):
             for problem in obj.problems(parameters):
                 yield problem.under(path)
         if isinstance(obj, Ref) and obj.name not in parameters:
             known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
             yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
-        inside: list[tuple[Any, str]] = []
-        kind: Any = type(obj)
-        for name in nested_fields(kind):
-            value = getattr(obj, name)
-            if isinstance(value, tuple):
-                sub = f"{path}.{name}" if path else name
-                for index, item in enumerate(value):
-                    if hasattr(type(item), "__attrs_attrs__"):
-                        inside.append((item, f"{sub}[{index}]"))
-                    elif (
-                        isinstance(item, tuple)
-                        and len(item) == 2
-                        and hasattr(type(item[1]), "__attrs_attrs__")
-                    ):
-                        inside.append((item[1], f"{sub}[{item[0]}]"))
-            elif hasattr(type(value), "__attrs_attrs__"):
-                inside.append((value, f"{path}.{name}" if path else name))
-        stack.extend(reversed(inside))
