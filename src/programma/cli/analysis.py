@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from .._atomic import check_output_path, terminating_cleanly
+from .._atomic import check_output_path
 from .._errors import Problem, ValidationError
 from ..analysis.compare import RECORD_FIELDS, compare
 from ..analysis.projection import project
@@ -24,7 +24,16 @@ from ..analysis.value import VALUE_RECORD_FIELDS, value_for_money
 from ..engine.project import ProjectionError
 from ..report.compare import comparison_report
 from ..report.value import value_report
-from .common import EXIT_OK, EXIT_USAGE, _InputError, _programme_or_example, _read_programme, _write
+from .common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    _check_plot,
+    _InputError,
+    _plot,
+    _programme_or_example,
+    _read_programme,
+    _write,
+)
 
 
 def _cmd_compare(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -86,26 +95,6 @@ def _cmd_value(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         rows=lambda stream: _csv_rows(stream, VALUE_RECORD_FIELDS, vfm.to_records()),
     )
     return EXIT_OK
-
-
-def _check_plot(path: str) -> None:
-    """Refuse ``--plot PATH`` before a long run: a folder, or no matplotlib to draw with."""
-    check_output_path(path)
-    try:
-        from .. import plot  # noqa: F401  (only to tell whether matplotlib is installed)
-    except ImportError:
-        raise _InputError(
-            "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
-        ) from None
-
-
-def _plot(path: str, draw: Callable[[], object]) -> None:
-    """Write a chart to ``path`` with ``draw()``, which writes it atomically."""
-    try:
-        with terminating_cleanly():
-            draw()
-    except OSError as error:
-        raise _InputError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def _csv_rows(stream: TextIO, fields: Sequence[str], records: Iterable[Mapping[str, Any]]) -> None:

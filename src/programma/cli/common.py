@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .._atomic import atomic_writer, terminating_cleanly
+from .._atomic import atomic_writer, check_output_path, terminating_cleanly
 from .._errors import Problem, ValidationError
 from .._text import printable
 from ..analysis.projection import Projection, project
@@ -415,3 +415,26 @@ def _discount(text: str) -> str | float:
             f"got {text!r}"
         )
     return rate
+
+
+def _check_plot(path: str, nothing_to_draw: str | None = None) -> None:
+    """Refuse ``--plot PATH`` before a long run: a folder, nothing to draw (the reason given),
+    or no matplotlib to draw with."""
+    check_output_path(path)
+    if nothing_to_draw is not None:
+        raise _InputError(nothing_to_draw)
+    try:
+        from .. import plot  # noqa: F401  (only to tell whether matplotlib is installed)
+    except ImportError:
+        raise _InputError(
+            "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
+        ) from None
+
+
+def _plot(path: str, draw: Callable[[], object]) -> None:
+    """Write a chart to ``path`` with ``draw()``, which writes it atomically."""
+    try:
+        with terminating_cleanly():
+            draw()
+    except OSError as error:
+        raise _InputError(f"{path}: cannot write ({error.strerror or error})") from None

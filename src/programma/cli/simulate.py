@@ -24,7 +24,9 @@ from .common import (
     EXIT_OK,
     EXIT_USAGE,
     _by_fiscal_year,
+    _check_plot,
     _InputError,
+    _plot,
     _programme_or_example,
     _summary,
     _write,
@@ -121,15 +123,8 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     if args.out is not None:
         check_output_path(args.out)  # before a long run, not after it
     if args.plot is not None:
-        check_output_path(args.plot)
-        if not programme.funds:
-            raise _InputError(f"--plot: {programme.id!r} has no funds to chart")
-        try:
-            from ..plot import save_fan_charts
-        except ImportError:
-            raise _InputError(
-                "--plot needs matplotlib, which is not installed: pip install 'programma[plot]'"
-            ) from None
+        no_funds = f"--plot: {programme.id!r} has no funds to chart"
+        _check_plot(args.plot, None if programme.funds else no_funds)
     err: TextIO = args.stderr
     name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
     bar = _progress_bar(err) if args.scenarios and err.isatty() else None
@@ -165,11 +160,9 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             else:
                 _stop_pool(executor)
     if args.plot is not None:
-        try:
-            with terminating_cleanly():
-                save_fan_charts(_by_fiscal_year(projection), args.plot)
-        except OSError as error:
-            raise _InputError(f"{args.plot}: cannot write ({error.strerror or error})") from None
+        from ..plot import save_fan_charts
+
+        _plot(args.plot, lambda: save_fan_charts(_by_fiscal_year(projection), args.plot))
     zeros = args.include_zeros
     if args.format == "csv":
         # Streamed row block by row block: the whole text is never held in memory.
