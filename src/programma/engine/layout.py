@@ -9,7 +9,7 @@ scenarios × months × series array.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -124,27 +124,21 @@ def initiative_targets(
 
 def declare_series(
     programme: Programme,
-    paid_by: dict[str, str],
+    targets: Mapping[str, InitiativeTargets],
     financing_series: Callable[[OutcomeContract], list[SeriesKey]],
-    individually: Collection[str] = (),
 ) -> Layout:
     """Every series a run of ``programme`` produces, in order.
 
     Args:
         programme: The programme.
-        paid_by: The contract that pays for each initiative a contract pays for.
+        targets: Each initiative's series (see :func:`initiative_targets`).
         financing_series: The series a contract's financing mode adds.
-        individually: The initiatives kept in series of their own (the others are summed per
-            fund and area).
     """
     layout = Layout()
     add = layout.add
-    fund_owners = {f.id: f.owner for f in programme.funds}
     for initiative in programme.initiatives:
-        targets = initiative_targets(
-            initiative, fund_owners, initiative.id in paid_by, initiative.id in individually
-        )
-        for key, _ in (*targets.inside, *targets.past_horizon):
+        chosen = targets[initiative.id]
+        for key, _ in (*chosen.inside, *chosen.past_horizon):
             add(key)
     for contract in programme.contracts:
         c = contract.id

@@ -91,7 +91,6 @@ class Model:
         self.parameters = programme.parameter_distributions
         self.paid_by = {i: c.id for c in programme.contracts for i in c.initiatives}
         self.individually = frozenset(individually)
-        self.layout = declare_series(programme, self.paid_by, financing_series, self.individually)
         fund_owners = {f.id: f.owner for f in programme.funds}
         self.targets = {
             i.id: initiative_targets(
@@ -99,6 +98,7 @@ class Model:
             )
             for i in programme.initiatives
         }
+        self.layout = declare_series(programme, self.targets, financing_series)
         # The initiatives a gate acts on: their costs take the gates' factors one by one.
         gated = {g.initiative for g in programme.gates if g.initiative is not None}
         for gate in programme.gates:
