@@ -32,6 +32,7 @@ from .common import (
     _plot,
     _programme_or_example,
     _read_programme,
+    _source_name,
     _write,
 )
 
@@ -81,7 +82,7 @@ def _cmd_value(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     programme = _programme_or_example(args, args.input_format, stdin)
     if args.out is not None:
         check_output_path(args.out)  # before the run, not after it
-    name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
+    name = _source_name(args)
     try:
         projection = project(programme, scenarios=args.scenarios, seed=args.seed)
     except ProjectionError as error:
@@ -130,7 +131,7 @@ def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> in
         check_output_path(args.out)  # before the runs, not after them
     if args.plot is not None:
         _check_plot(args.plot)
-    name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
+    name = _source_name(args)
     try:
         if args.scenarios is None:
             result: OneWaySensitivity | GlobalSensitivity = one_way_sensitivity(

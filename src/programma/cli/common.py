@@ -438,3 +438,8 @@ def _plot(path: str, draw: Callable[[], object]) -> None:
             draw()
     except OSError as error:
         raise _InputError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
+def _source_name(args: argparse.Namespace) -> str:
+    """How messages name the programme read: its file, ``<stdin>``, or ``the example``."""
+    return "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file

@@ -28,6 +28,7 @@ from .common import (
     _InputError,
     _plot,
     _programme_or_example,
+    _source_name,
     _summary,
     _write,
 )
@@ -126,7 +127,7 @@ def _cmd_simulate(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         no_funds = f"--plot: {programme.id!r} has no funds to chart"
         _check_plot(args.plot, None if programme.funds else no_funds)
     err: TextIO = args.stderr
-    name = "the example" if args.file is None else "<stdin>" if args.file == "-" else args.file
+    name = _source_name(args)
     bar = _progress_bar(err) if args.scenarios and err.isatty() else None
     executor = _start_pool(args.workers) if args.workers and args.workers > 1 else None
     finished = False
