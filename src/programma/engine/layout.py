@@ -176,10 +176,13 @@ class Accumulator:
 
     def add(self, column: int, monthly: np.ndarray) -> None:
         """Add a monthly series ``(scenarios, months)``."""
+        self.values[column] += self.reduce(monthly)
+
+    def reduce(self, monthly: np.ndarray) -> np.ndarray:
+        """A monthly series ``(scenarios, months)`` summed into the kept periods."""
         if self.monthly:
-            self.values[column] += monthly
-        else:
-            self.values[column] += np.add.reduceat(monthly, self.starts, axis=1)
+            return monthly
+        return np.add.reduceat(monthly, self.starts, axis=1)
 
     def add_last(self, column: int, monthly: np.ndarray) -> None:
         """Add a monthly balance ``(scenarios, months)``, taken at each period's last month."""

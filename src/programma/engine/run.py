@@ -57,7 +57,7 @@ class ChunkResult:
     """What one chunk of scenarios produced: kept series and per-scenario scalars.
 
     Attributes:
-        values: ``(S, P, N)``: scenarios × kept periods × series.
+        values: ``(S, P, N)``: scenarios × kept periods × series (a view; not contiguous).
         scalars: Per-scenario figures by name, each ``(S,)``.
     """
 
@@ -221,12 +221,27 @@ class _Output:
 
     def put(self, key: SeriesKey, values: np.ndarray) -> None:
         """Add ``values`` ``(scenarios, months)`` to the series ``key``."""
-        column = self.position[key]
-        self.kept.add(column, values)
-        if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
-            self.fiscal.add(column, values)
-        if key.flow in DISCOUNTED:
-            self._present_value(key, present_values.present_value(values, self.discount))
+        self.put_shares(((key, 1.0),), values)
+
+    def put_shares(self, shares: tuple[tuple[SeriesKey, float], ...], values: np.ndarray) -> None:
+        """Add ``share × values`` ``(scenarios, months)`` to each series of ``shares``.
+
+        The monthly values are summed into periods, and discounted, once for all the series
+        (one cost spread over areas and funds): each then takes its share of the sums.
+        """
+        kept = self.kept.reduce(values)
+        fiscal = present = None
+        for key, share in shares:
+            column = self.position[key]
+            self.kept.values[column] += kept if share == 1.0 else kept * share
+            if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
+                if fiscal is None:
+                    fiscal = self.fiscal.reduce(values)
+                self.fiscal.values[column] += fiscal if share == 1.0 else fiscal * share
+            if key.flow in DISCOUNTED:
+                if present is None:
+                    present = present_values.present_value(values, self.discount)
+                self._present_value(key, present if share == 1.0 else present * share)
 
     def put_balance(self, key: SeriesKey, values: np.ndarray) -> None:
         """Keep a balance ``(scenarios, months)``: each period holds its last month's value."""
@@ -350,9 +365,8 @@ class _Chunk:
 
     def record_cost(self, targets: InitiativeTargets, cost: costs.InitiativeCost) -> None:
         """Put a cost into its series, each series its share (§4.7, §4.8.12)."""
-        put, last = self.output.put, self.timeline.months - 1
-        for key, share in targets.inside:
-            put(key, cost.inside if share == 1.0 else cost.inside * share)
+        last = self.timeline.months - 1
+        self.output.put_shares(targets.inside, cost.inside)
         for key, share in targets.past_horizon:
             self.output.put_at(key, last, cost.past_horizon * share)
 
@@ -476,6 +490,9 @@ class _Chunk:
                 output.put_at(gap, int(last_months[position]), year.gap)
 
     def result(self) -> ChunkResult:
-        """The kept series and the per-scenario figures."""
-        values = np.ascontiguousarray(self.output.kept.values.transpose(1, 2, 0))
-        return ChunkResult(values, self.output.scalars)
+        """The kept series and the per-scenario figures.
+
+        The values are a view of the series-major accumulator: whoever keeps them copies them
+        once, into their final place, instead of a contiguous copy made here first.
+        """
+        return ChunkResult(self.output.kept.values.transpose(1, 2, 0), self.output.scalars)
