@@ -84,31 +84,37 @@ def apply_caps(
     """
     scenarios = value.shape[0]
     cut = np.zeros((scenarios, 5))
-    passed_value, passed_count = value, count
+    # Only the verification months where something is earned matter: before the first and
+    # after the last, every stage passes nothing and its running totals stand still.
+    active = np.flatnonzero(value.any(axis=(0, 1)))
+    if not active.size:
+        return value, count, cut
+    window = slice(int(active[0]), int(active[-1]) + 1)
+    passed_value, passed_count = value[..., window], count[..., window]
+    enrolled = enrolled[:, window]
     per_participant = limits.metric_per_participant
     if np.isfinite(per_participant).any():
         # cap × cumulative enrolment; an unset cap is no limit (and inf × 0 must not be NaN).
         pooled = np.where(np.isfinite(per_participant), per_participant, 0.0)
         limit = pooled[None, :, None] * enrolled[:, None, :]
         limit = np.where(np.isfinite(per_participant)[None, :, None], limit, np.inf)
-        passed_value, passed_count = _stage(
-            cut, 0, passed_value, passed_count, _running(passed_value, limit)
-        )
+        passed = _running(passed_value, limit)
+        if passed is not None:
+            passed_value, passed_count = _stage(cut, 0, passed_value, passed_count, passed)
     if np.isfinite(limits.metric_count).any():
         count_new = _constant(
             passed_count, np.broadcast_to(limits.metric_count, passed_count.shape[:-1])
         )
-        value_new = passed_value * _ratio(count_new, passed_count)
-        cut[:, 1] = (passed_value - value_new).sum(axis=(1, 2))
-        passed_value, passed_count = value_new, count_new
+        if count_new is not None:
+            value_new = passed_value * _ratio(count_new, passed_count)
+            cut[:, 1] = (passed_value - value_new).sum(axis=(1, 2))
+            passed_value, passed_count = value_new, count_new
     if np.isfinite(limits.metric_value).any():
-        passed_value, passed_count = _stage(
-            cut,
-            2,
-            passed_value,
-            passed_count,
-            _constant(passed_value, np.broadcast_to(limits.metric_value, passed_value.shape[:-1])),
+        passed = _constant(
+            passed_value, np.broadcast_to(limits.metric_value, passed_value.shape[:-1])
         )
+        if passed is not None:
+            passed_value, passed_count = _stage(cut, 2, passed_value, passed_count, passed)
     for stage, cap in ((3, limits.contract_per_participant), (4, limits.contract)):
         if np.isfinite(cap):
             total = passed_value.sum(axis=1)
@@ -116,10 +122,21 @@ def apply_caps(
                 passed = _running(total, cap * enrolled)
             else:
                 passed = _constant(total, np.full(scenarios, cap))
+            if passed is None:
+                continue
             ratio = _ratio(passed, total)[:, None, :]
             cut[:, stage] = (total - passed).sum(axis=1)
             passed_value, passed_count = passed_value * ratio, passed_count * ratio
-    return passed_value, passed_count, cut
+    if passed_value.base is value and passed_count.base is count:
+        return value, count, cut  # no cap bound anywhere: nothing was cut
+    capped_value, capped_count = np.zeros_like(value), np.zeros_like(count)
+    capped_value[..., window], capped_count[..., window] = passed_value, passed_count
+    return capped_value, capped_count, cut
+
+
+# A cap is taken to bind only where the running total comes within this share of it: far more
+# than the rounding of a running sum, so that nothing it could cut is skipped.
+_MARGIN = 1e-9
 
 
 def _ratio(passed: np.ndarray, flow: np.ndarray) -> np.ndarray:
@@ -135,25 +152,43 @@ def _stage(
     return passed, c * _ratio(passed, x)
 
 
-def _constant(flow: np.ndarray, cap: np.ndarray) -> np.ndarray:
+def _constant(flow: np.ndarray, cap: np.ndarray) -> np.ndarray | None:
     """What passes a fixed cap on the running total (over the last axis), in time order.
 
     Below the cap everything passes exactly; the month that reaches it passes the rest.
+    ``None`` where the cap binds nowhere (everything passes). Only the rows whose total
+    reaches the cap are worked out.
     """
-    total = np.cumsum(flow, axis=-1)
-    capped = np.minimum(total, cap[..., None])
+    binds = flow.sum(axis=-1) > cap * (1.0 - _MARGIN)
+    if not binds.any():
+        return None
+    rows, limit = flow[binds], cap[binds][:, None]
+    total = np.cumsum(rows, axis=-1)
+    capped = np.minimum(total, limit)
     passed = np.diff(capped, axis=-1, prepend=0.0)
-    return np.where(total <= cap[..., None], flow, np.clip(passed, 0.0, flow))
+    out = flow.copy()
+    out[binds] = np.where(total <= limit, rows, np.clip(passed, 0.0, rows))
+    return out
 
 
-def _running(flow: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """What passes a limit that changes over time (the last axis); a cut is lost for good."""
-    passed = np.empty_like(flow)
-    total = np.zeros(flow.shape[:-1])
-    for v in range(flow.shape[-1]):
-        passed[..., v] = np.minimum(flow[..., v], np.maximum(limit[..., v] - total, 0.0))
+def _running(flow: np.ndarray, limit: np.ndarray) -> np.ndarray | None:
+    """What passes a limit that changes over time (the last axis); a cut is lost for good.
+
+    ``None`` where the limit binds nowhere. Only the rows whose running total reaches the
+    limit are worked out, month by month.
+    """
+    binds = (np.cumsum(flow, axis=-1) > limit * (1.0 - _MARGIN)).any(axis=-1)
+    if not binds.any():
+        return None
+    rows, bound = flow[binds], np.broadcast_to(limit, flow.shape)[binds]
+    passed = np.empty_like(rows)
+    total = np.zeros(rows.shape[:-1])
+    for v in range(rows.shape[-1]):
+        passed[..., v] = np.minimum(rows[..., v], np.maximum(bound[..., v] - total, 0.0))
         total += passed[..., v]
-    return passed
+    out = flow.copy()
+    out[binds] = passed
+    return out
 
 
 def contract_limits(contract: OutcomeContract) -> CapLimits:
