@@ -55,14 +55,15 @@ class MetricDraws:
 class Outcomes(NamedTuple):
     """A metric's outcomes: achieved by outcome month, payable and their value by verification.
 
-    ``achieved`` is ``(scenarios, months + 1)`` (month T: after the horizon); ``payable`` and
-    ``value`` are ``(scenarios, extended months)``.
+    ``achieved`` is ``(scenarios, months + 1)`` (month T: after the horizon). ``payable`` and
+    ``value`` are ``(scenarios, w)``: the verification months ``first … first + w − 1``, the
+    only ones in which anything is verified; every other extended month holds zero.
     """
 
     achieved: np.ndarray
+    first: int
     payable: np.ndarray
     value: np.ndarray
-
 
 def metric_draws(contract: OutcomeContract, metric: OutcomeMetric, draws: Draws) -> MetricDraws:
     """Draw a metric's share achieving, baseline and price."""
@@ -174,15 +175,21 @@ def outcomes(
         payable_until: Per scenario, the first verification month no longer paid (a stopped
             contract that does not pay for cohorts enrolled before the stop); ``None``: all.
     """
-    scenarios, extended_months = index.shape
-    months = reached.shape[1] - 1
+    extended_months = index.shape[1]
     achieved = drawn.share[:, None] * reached
     gain = drawn.share - drawn.baseline
     meets = gain >= metric.threshold * (1.0 - THRESHOLD_TOLERANCE)
-    payable = np.where(meets, np.maximum(gain, 0.0), 0.0)[:, None] * reached
-    unit = drawn.price[:, None] * index
-    count = np.zeros((scenarios, extended_months))
-    count[:, lag : lag + months + 1] = payable  # verified in v = m + lag
+    # Only the outcome months someone reaches: verified in v = m + lag.
+    reaching = np.flatnonzero(reached.any(axis=0))
+    if not reaching.size:
+        empty = np.zeros((reached.shape[0], 0))
+        return Outcomes(achieved, lag, empty, empty)
+    window = slice(int(reaching[0]), int(reaching[-1]) + 1)
+    first = window.start + lag
+    payable = np.where(meets, np.maximum(gain, 0.0), 0.0)[:, None] * reached[:, window]
     if payable_until is not None:
-        count *= np.arange(extended_months)[None, :] < payable_until[:, None]
-    return Outcomes(achieved, count, count * unit)
+        verified = np.arange(first, first + payable.shape[1])
+        payable *= verified[None, :] < payable_until[:, None]
+    unit = drawn.price[:, None] * index[:, first : first + payable.shape[1]]
+    assert first + payable.shape[1] <= extended_months, "the extended months hold every lag"
+    return Outcomes(achieved, first, payable, payable * unit)

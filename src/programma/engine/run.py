@@ -390,8 +390,9 @@ class _Chunk:
                 SeriesKey("outcomes_achieved", contract=c, metric=metric.id),
                 fold_into_horizon(found.achieved, months),
             )
-            count[:, j, :] = found.payable
-            value[:, j, :] = found.value
+            verified = slice(found.first, found.first + found.payable.shape[1])
+            count[:, j, verified] = found.payable
+            value[:, j, verified] = found.value
             put(
                 SeriesKey("earned", contract=c, metric=metric.id),
                 fold_into_horizon(value[:, j], months),

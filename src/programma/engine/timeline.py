@@ -79,8 +79,14 @@ def price_index(rates: np.ndarray, timeline: Timeline) -> np.ndarray:
         timeline: The months.
 
     Returns:
-        The index, ``(scenarios, extended months)``.
+        The index, ``(scenarios, extended months)``; a read-only view of one row where every
+        scenario has the same rates.
     """
+    scenarios = rates.shape[0]
+    if scenarios > 1 and (rates == rates[:1]).all():
+        # One path for every scenario (a fixed rate): worked out once, read by every row.
+        one = price_index(rates[:1], timeline)
+        return np.broadcast_to(one, (scenarios, one.shape[1]))
     growth = np.cumprod(1.0 + rates, axis=1)
     base = timeline.base_year_position
     by_year = growth / growth[:, base : base + 1]
