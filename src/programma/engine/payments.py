@@ -25,6 +25,7 @@ from .timeline import Timeline
 
 __all__ = [
     "Dues",
+    "PaymentTiming",
     "fiscal_year_caps",
     "outcome_payments",
     "payer_dues",
@@ -39,76 +40,111 @@ class Dues:
     Attributes:
         paid: Gross outcome payments due per payer, ``(payers, scenarios, months)``, before
             advance offsets.
-        forfeited: Per payer, what the fiscal-year caps forfeited ``(scenarios, months)``.
-        unpaid: Per payer, what fell after settlement ``(scenarios, months)``.
+        forfeited: Per payer, what the fiscal-year caps forfeited ``(scenarios, months)``;
+            ``None`` where the payer has no fiscal-year cap (nothing can be forfeited).
+        unpaid: Per payer, what fell after settlement ``(scenarios, months)``; ``None`` where
+            every verification month is paid by settlement.
     """
 
     paid: np.ndarray
-    forfeited: tuple[np.ndarray, ...]
-    unpaid: tuple[np.ndarray, ...]
+    forfeited: tuple[np.ndarray | None, ...]
+    unpaid: tuple[np.ndarray | None, ...]
+
+
+@attrs.frozen(eq=False)
+class PaymentTiming:
+    """When a contract pays what is verified in each month: the same in every chunk.
+
+    Attributes:
+        schedule: The payment months up to settlement, ascending.
+        pay_month: For each extended month, the first payment month on or after it.
+        settlement: The settlement month L (DESIGN §4.8.2).
+    """
+
+    schedule: np.ndarray
+    pay_month: np.ndarray
+    settlement: int
+
+    @classmethod
+    def of(cls, contract: OutcomeContract, timeline: Timeline, settlement: int) -> PaymentTiming:
+        """The payment months of ``contract`` from its start, from its schedule or rule."""
+        extended_months = timeline.extended_months
+        first = timeline.grid.index(contract.start)
+        schedule = timeline.grid.schedule_months(
+            contract.payment_schedule.value, contract.payment_rrule, first, extended_months
+        )
+        pay_month = next_payment_month(schedule, extended_months)
+        return cls(schedule[schedule <= settlement], pay_month, settlement)
 
 
 def payer_dues(
-    contract: OutcomeContract, earned: np.ndarray, timeline: Timeline, settlement: int
+    contract: OutcomeContract, earned: np.ndarray, timeline: Timeline, timing: PaymentTiming
 ) -> Dues:
     """Split ``earned`` ``(scenarios, extended months)`` over payers; time and cap it."""
-    months, extended_months = timeline.months, timeline.extended_months
-    first = timeline.grid.index(contract.start)
-    schedule = timeline.grid.schedule_months(
-        contract.payment_schedule.value, contract.payment_rrule, first, extended_months
-    )
-    pay_month = next_payment_month(schedule, extended_months)
+    months = timeline.months
     paid = np.zeros((len(contract.payers), earned.shape[0], months))
     forfeited, unpaid = [], []
     years = timeline.horizon_years
     for i, payer in enumerate(contract.payers):
-        due, late = settle_dues(earned * payer.share, pay_month, settlement, months)
+        share = earned if payer.share == 1.0 else earned * payer.share
+        due, late = settle_dues(share, timing.pay_month, timing.settlement, months)
         caps = {year: cap for year in years if (cap := payer.cap_in(year)) is not None}
-        paid_i, lost = fiscal_year_caps(
-            due,
-            schedule[schedule <= settlement],
-            timeline.fiscal_year[:months],
-            caps,
-            carry=payer.cap_excess is CapExcess.CARRY,
-            settlement=settlement,
-        )
-        forfeited.append(lost)
+        if caps:
+            due, lost = fiscal_year_caps(
+                due,
+                timing.schedule,
+                timeline.fiscal_year[:months],
+                caps,
+                carry=payer.cap_excess is CapExcess.CARRY,
+                settlement=timing.settlement,
+            )
+            forfeited.append(lost)
+        else:
+            forfeited.append(None)
         unpaid.append(late)
-        paid[i] = paid_i
+        paid[i] = due
     return Dues(paid, tuple(forfeited), tuple(unpaid))
 
 
 def settle_dues(
     due: np.ndarray, pay_month: np.ndarray, last_payable: int, months: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Move amounts from the month they are verified to the month they are due.
 
     Args:
         due: Amounts by verification month, shape ``(..., V)``.
-        pay_month: For each verification month, the first payment month on or after it.
+        pay_month: For each verification month, the first payment month on or after it
+            (non-decreasing).
         last_payable: The last month anything may be paid (the settlement month).
         months: The number of months in the horizon (T).
 
     Returns:
         Amounts due by payment month, shape ``(..., months)`` (zero after ``last_payable``),
-        and amounts that fall after it, recorded in ``min(payment month, T − 1)``.
+        and amounts that fall after it, recorded in ``min(payment month, T − 1)``: ``None``
+        where every verification month is paid by ``last_payable``.
 
     >>> due, unpaid = settle_dues(np.array([1.0, 2.0, 4.0, 8.0]), np.array([1, 1, 3, 4]), 3, 4)
     >>> due.tolist(), unpaid.tolist()
     ([0.0, 3.0, 0.0, 4.0], [0.0, 0.0, 0.0, 8.0])
     """
     target = np.minimum(pay_month, months - 1)
-    payable = pay_month <= last_payable
+    # The months paid by settlement come first: pay_month does not decrease.
+    payable = int(np.searchsorted(pay_month, last_payable, side="right"))
     shape = (*due.shape[:-1], months)
     paid = np.zeros(shape)
+    _gather(due[..., :payable], target[:payable], paid)
+    if payable == due.shape[-1]:
+        return paid, None
     unpaid = np.zeros(shape)
-    for mask, out in ((payable, paid), (~payable, unpaid)):
-        columns = np.flatnonzero(mask)
-        if columns.size:
-            months_due = target[columns]  # non-decreasing: each payment month is one run
-            starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
-            out[..., months_due[starts]] += np.add.reduceat(due[..., columns], starts, axis=-1)
+    _gather(due[..., payable:], target[payable:], unpaid)
     return paid, unpaid
+
+
+def _gather(due: np.ndarray, months_due: np.ndarray, out: np.ndarray) -> None:
+    """Add each run of equal ``months_due`` (non-decreasing) of ``due`` into that month."""
+    if months_due.size:
+        starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
+        out[..., months_due[starts]] += np.add.reduceat(due, starts, axis=-1)
 
 
 def fiscal_year_caps(

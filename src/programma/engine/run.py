@@ -120,6 +120,10 @@ class Model:
             group = (initiative.id,) if alone else (self.targets[initiative.id], id(rate))
             groups.setdefault(group, []).append(initiative)
         self.cost_groups = tuple(tuple(group) for group in groups.values())
+        self.payment_timing = {
+            c.id: payments.PaymentTiming.of(c, self.timeline, settlement_month(c, self.timeline))
+            for c in programme.contracts
+        }
 
     @property
     def series(self) -> tuple[SeriesKey, ...]:
@@ -406,11 +410,15 @@ class _Chunk:
             put(key, fold_into_horizon(capped[:, j], months))
             key = SeriesKey("outcomes_paid", contract=c, metric=metric.id)
             put(key, fold_into_horizon(capped_count[:, j], months))
-        settlement = settlement_month(contract, timeline)
-        dues = payments.payer_dues(contract, capped.sum(axis=1), timeline, settlement)
+        timing = self.model.payment_timing[c]
+        settlement = timing.settlement
+        dues = payments.payer_dues(contract, capped.sum(axis=1), timeline, timing)
         for i, payer in enumerate(contract.payers):
-            put(SeriesKey("cap_forfeited", payer.payer, c, c, fund=payer.fund), dues.forfeited[i])
-            put(SeriesKey("unpaid_after_end", payer.payer, c, c, fund=payer.fund), dues.unpaid[i])
+            # A series nothing can reach (no fiscal-year cap, or all paid by settlement) stays 0.
+            if (forfeited := dues.forfeited[i]) is not None:
+                put(SeriesKey("cap_forfeited", payer.payer, c, c, fund=payer.fund), forfeited)
+            if (unpaid := dues.unpaid[i]) is not None:
+                put(SeriesKey("unpaid_after_end", payer.payer, c, c, fund=payer.fund), unpaid)
         # Each fund's share of what was earned after caps, before fiscal-year caps (§4.8.10).
         earned_total = fold_into_horizon(capped.sum(axis=1), months)
         funds = {f.id: f for f in self.model.programme.funds}
