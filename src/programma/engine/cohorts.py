@@ -134,11 +134,19 @@ def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) 
     # Shifted sums over the months anyone enrols in, element by element: no matrix
     # product, whose rounding could depend on how many scenarios share the chunk.
     active = np.flatnonzero(enrolled.any(axis=0))
-    entering = enrolled[:, active]
-    for k in np.flatnonzero(pmf[:months]):
-        reach = active + k
-        inside = reach < months
-        reached[:, reach[inside]] += pmf[k] * entering[:, inside]
+    if active.size and active[-1] - active[0] + 1 == active.size:
+        # One run of months (the usual enrolment window): shifted slices, no gathering.
+        lo, hi = int(active[0]), int(active[-1]) + 1
+        for k in np.flatnonzero(pmf[:months]):
+            end = min(hi + int(k), months)
+            if end > lo + k:
+                reached[:, lo + k : end] += pmf[k] * enrolled[:, lo : end - int(k)]
+    else:
+        entering = enrolled[:, active]
+        for k in np.flatnonzero(pmf[:months]):
+            reach = active + k
+            inside = reach < months
+            reached[:, reach[inside]] += pmf[k] * entering[:, inside]
     # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
     tail = np.cumsum(pmf[::-1])[::-1][months - np.arange(months)]
     reached[:, months] = (enrolled * tail[None, :]).sum(axis=1)

@@ -109,7 +109,9 @@ def finance(
     drawdown = np.zeros((scenarios, months))
     distribution = np.zeros((scenarios, months))
     owed = np.zeros((scenarios, months))  # the entitlement at each month's end; it lapses after L
-    for month in range(months):
+    # Before ``first`` nothing is spent or received; after settlement nothing is drawn, paid
+    # or kept: the account moves only in between.
+    for month in range(max(first, 0), settlement + 1):
         short = cost[:, month] - used[:, month]
         if month <= last:  # no draw-down after the contract's end
             take = np.minimum(short, np.maximum(financing.commitment - drawn, 0.0))
@@ -123,8 +125,7 @@ def finance(
         entitlement -= paid
         distribution[:, month] = paid
         distributed += paid
-        if month <= settlement:
-            owed[:, month] = entitlement
+        owed[:, month] = entitlement
     guarantee = np.maximum(financing.capital_protection * drawn - distributed, 0.0)
     flows = distribution - drawdown
     flows[:, settlement] += guarantee if financing.guarantor is not None else 0.0
