@@ -81,8 +81,12 @@ def chunks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, CapLimi
     for index in np.ndindex(scenarios, metrics, last - first + 1):
         value[index[0], index[1], first + index[2]] = draw(amounts)
     count = value / draw(st.sampled_from([1.0, 2.0, 5.0]))
+    if draw(st.booleans()):  # outcomes counted at a price of zero, in months of their own
+        free = draw(st.integers(0, months - 1))
+        count[:, 0, free] += draw(st.sampled_from([1.0, 4.0]))
     enrolled = np.cumsum(draw(st.sampled_from([0.0, 1.0, 2.0])) + np.zeros((scenarios, months)), 1)
     totals = value.sum(axis=2)  # per scenario and metric
+    counted = count.sum(axis=2)
 
     def some_cap(of: np.ndarray) -> float:
         """Unset, or a scenario's own total (the cap reached exactly), a little less or more."""
@@ -98,7 +102,7 @@ def chunks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, CapLimi
 
     limits = CapLimits(
         metric_per_participant=np.array([some_cap(np.array([1.0, 5.0])) for _ in range(metrics)]),
-        metric_count=np.array([some_cap(totals[:, j] / 2.0) for j in range(metrics)]),
+        metric_count=np.array([some_cap(counted[:, j]) for j in range(metrics)]),
         metric_value=np.array([some_cap(totals[:, j]) for j in range(metrics)]),
         contract_per_participant=some_cap(np.array([2.0, 20.0])),
         contract=some_cap(totals.sum(axis=1)),
@@ -119,6 +123,14 @@ class TestCapsWhereTheyBind:
         got = apply_caps(value.copy(), count.copy(), enrolled, limits)
         for want, have in zip(expected, got, strict=True):
             np.testing.assert_allclose(want, have, rtol=1e-12, atol=1e-9)
+
+    def test_outcomes_counted_at_no_price_are_capped(self) -> None:
+        """A count cap cuts outcomes verified in months that earn nothing (a price of zero)."""
+        value = np.array([[[0.0, 5.0, 0.0, 0.0]]])
+        count = np.array([[[0.0, 1.0, 0.0, 3.0]]])
+        limits = CapLimits(np.array([np.inf]), np.array([2.0]), np.array([np.inf]), np.inf, np.inf)
+        _, counted, _ = apply_caps(value, count, np.ones((1, 4)), limits)
+        assert [[0.0, 1.0, 0.0, 1.0]] == counted[:, 0].tolist()
 
     def test_nothing_earned_passes_through(self) -> None:
         """A chunk that earns nothing comes back unchanged, with nothing cut."""

@@ -84,9 +84,10 @@ def apply_caps(
     """
     scenarios = value.shape[0]
     cut = np.zeros((scenarios, 5))
-    # Only the verification months where something is earned matter: before the first and
-    # after the last, every stage passes nothing and its running totals stand still.
-    active = np.flatnonzero(value.any(axis=(0, 1)))
+    # Only the verification months where something is earned or counted matter (an outcome
+    # may be counted at a price of zero): before the first and after the last, every stage
+    # passes nothing and its running totals stand still.
+    active = np.flatnonzero(value.any(axis=(0, 1)) | count.any(axis=(0, 1)))
     if not active.size:
         return value, count, cut
     window = slice(int(active[0]), int(active[-1]) + 1)

@@ -168,6 +168,10 @@ def shared_index(rate: Distribution) -> bool:
     return isinstance(rate, Fixed | Ref | Samples)
 
 
+_BATCH = 256
+"""Initiatives whose draws :func:`summed_cost` works on together."""
+
+
 def summed_cost(
     initiatives: Sequence[Initiative], draws: Draws, timeline: Timeline
 ) -> tuple[InitiativeCost | None, list[Initiative]]:
@@ -189,24 +193,35 @@ def summed_cost(
     impulses: dict[tuple[object, ...], tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
     rows = np.arange(scenarios) * extended_months
     left_out: list[Initiative] = []
-    for initiative in initiatives:
-        amount, delay = amount_and_delay(initiative, draws)
-        amount, delay = np.broadcast_to(amount, scenarios), np.broadcast_to(delay, scenarios)
+    # A batch of initiatives at a time: their draws are made one by one (each from its own
+    # streams), the arithmetic on them for the whole batch at once.
+    for begin in range(0, len(initiatives), _BATCH):
+        batch = initiatives[begin : begin + _BATCH]
+        amount, delay = np.empty((len(batch), scenarios)), np.empty((len(batch), scenarios))
+        for i, initiative in enumerate(batch):
+            amount[i], delay[i] = amount_and_delay(initiative, draws)
         whole = np.floor(delay)
         fraction = delay - whole
-        start = timeline.grid.index(initiative.start)
-        size = initiative.duration_months
-        if start + whole.max() + size + 1 > extended_months:
-            left_out.append(initiative)
-            continue
-        profile = (initiative.cost_profile, size, initiative.cost_weights)
-        if profile not in impulses:
-            weights = profile_weights(initiative.cost_profile, size, initiative.cost_weights)
-            impulses[profile] = ([], [], weights)
-        places, values, _ = impulses[profile]
-        first = rows + start + whole.astype(np.int64)
-        places += [first, first + 1]
-        values += [amount * (1.0 - fraction), amount * fraction]
+        start = np.array([timeline.grid.index(i.start) for i in batch])
+        size = np.array([i.duration_months for i in batch])
+        outside = start + whole.max(axis=1) + size + 1 > extended_months
+        first = rows[None, :] + start[:, None] + whole.astype(np.int64)
+        # Each initiative's amount at its first month and the next (by the delay's fraction),
+        # in the order of the initiatives: the sums below add them in that order.
+        places = np.stack([first, first + 1], axis=1)
+        values = np.stack([amount * (1.0 - fraction), amount * fraction], axis=1)
+        for i, initiative in enumerate(batch):
+            if outside[i]:
+                left_out.append(initiative)
+                continue
+            profile = (initiative.cost_profile, int(size[i]), initiative.cost_weights)
+            if profile not in impulses:
+                weights = profile_weights(
+                    initiative.cost_profile, int(size[i]), initiative.cost_weights
+                )
+                impulses[profile] = ([], [], weights)
+            impulses[profile][0].append(places[i].ravel())
+            impulses[profile][1].append(values[i].ravel())
     if not impulses:
         return None, left_out
     total = np.zeros((scenarios, extended_months))

@@ -136,8 +136,12 @@ def declare_series(
     """
     layout = Layout()
     add = layout.add
+    declared: set[int] = set()  # initiatives summed alike share one InitiativeTargets
     for initiative in programme.initiatives:
         chosen = targets[initiative.id]
+        if id(chosen) in declared:
+            continue
+        declared.add(id(chosen))
         for key, _ in (*chosen.inside, *chosen.past_horizon):
             add(key)
     for contract in programme.contracts:

@@ -92,12 +92,16 @@ class Model:
         self.paid_by = {i: c.id for c in programme.contracts for i in c.initiatives}
         self.individually = frozenset(individually)
         fund_owners = {f.id: f.owner for f in programme.funds}
-        self.targets = {
-            i.id: initiative_targets(
-                i, fund_owners, i.id in self.paid_by, i.id in self.individually
-            )
-            for i in programme.initiatives
-        }
+        # Initiatives summed alike (same owner, areas and fund shares) share one set of
+        # targets: worked out once, and declared once below.
+        alike: dict[tuple[object, ...], InitiativeTargets] = {}
+        self.targets: dict[str, InitiativeTargets] = {}
+        for i in programme.initiatives:
+            paid, alone = i.id in self.paid_by, i.id in self.individually
+            signature = (i.id if alone else "", i.owner, i.areas, i.funds, paid)
+            if signature not in alike:
+                alike[signature] = initiative_targets(i, fund_owners, paid, alone)
+            self.targets[i.id] = alike[signature]
         self.layout = declare_series(programme, self.targets, financing_series)
         # The initiatives a gate acts on: their costs take the gates' factors one by one.
         gated = {g.initiative for g in programme.gates if g.initiative is not None}
