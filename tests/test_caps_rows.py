@@ -124,6 +124,20 @@ class TestCapsWhereTheyBind:
         for want, have in zip(expected, got, strict=True):
             np.testing.assert_allclose(want, have, rtol=1e-12, atol=1e-9)
 
+    @given(chunks())
+    def test_a_scenario_is_capped_alike_in_any_chunk(
+        self, case: tuple[np.ndarray, np.ndarray, np.ndarray, CapLimits]
+    ) -> None:
+        """Each scenario alone gets, bit for bit, what it gets in the chunk (other months)."""
+        value, count, enrolled, limits = case
+        together = apply_caps(value.copy(), count.copy(), enrolled, limits)
+        for s in range(value.shape[0]):
+            alone = apply_caps(
+                value[s : s + 1].copy(), count[s : s + 1].copy(), enrolled[s : s + 1], limits
+            )
+            for whole, one in zip(together, alone, strict=True):
+                assert whole[s : s + 1].tobytes() == one.tobytes()
+
     def test_outcomes_counted_at_no_price_are_capped(self) -> None:
         """A count cap cuts outcomes verified in months that earn nothing (a price of zero)."""
         value = np.array([[[0.0, 5.0, 0.0, 0.0]]])

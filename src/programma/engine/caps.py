@@ -108,7 +108,7 @@ def apply_caps(
         )
         if count_new is not None:
             value_new = passed_value * _ratio(count_new, passed_count)
-            cut[:, 1] = (passed_value - value_new).sum(axis=(1, 2))
+            cut[:, 1] = _in_order(passed_value - value_new)
             passed_value, passed_count = value_new, count_new
     if np.isfinite(limits.metric_value).any():
         passed = _constant(
@@ -126,7 +126,7 @@ def apply_caps(
             if passed is None:
                 continue
             ratio = _ratio(passed, total)[:, None, :]
-            cut[:, stage] = (total - passed).sum(axis=1)
+            cut[:, stage] = _in_order(total - passed)
             passed_value, passed_count = passed_value * ratio, passed_count * ratio
     if passed_value.base is value and passed_count.base is count:
         return value, count, cut  # no cap bound anywhere: nothing was cut
@@ -149,8 +149,20 @@ def _stage(
     cut: np.ndarray, stage: int, x: np.ndarray, c: np.ndarray, passed: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Record what a value stage cut; scale the counts by the share that passed."""
-    cut[:, stage] = (x - passed).sum(axis=(1, 2))
+    cut[:, stage] = _in_order(x - passed)
     return passed, c * _ratio(passed, x)
+
+
+def _in_order(cut: np.ndarray) -> np.ndarray:
+    """Per scenario, the sum over the other axes, added strictly in order.
+
+    The months a chunk works on depend on which scenarios share it; a sum in order gives each
+    scenario the same total whatever zeros lie around its months (a pairwise sum would not).
+    """
+    flat = cut.reshape(cut.shape[0], -1)
+    if not flat.shape[1]:
+        return np.zeros(cut.shape[0])
+    return np.asarray(np.cumsum(flat, axis=1)[:, -1])
 
 
 def _constant(flow: np.ndarray, cap: np.ndarray) -> np.ndarray | None:
