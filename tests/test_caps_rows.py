@@ -22,6 +22,36 @@ def cap_through(flow: float, limit: float, passed_so_far: float) -> float:
     return min(flow, max(limit - passed_so_far, 0.0))
 
 
+def metric_stage(
+    v: np.ndarray, c: np.ndarray, j: int, limits: list[float], on_count: bool
+) -> float:
+    """One metric's cap on its running value (or count), month by month; what it cut."""
+    total = cut = 0.0
+    for m in range(v.shape[1]):
+        flow = c[j, m] if on_count else v[j, m]
+        passed = cap_through(flow, limits[m], total)
+        total += passed
+        share = passed / flow if flow > 0 else 1.0
+        cut += v[j, m] - v[j, m] * share
+        v[j, m] *= share
+        c[j, m] *= share
+    return cut
+
+
+def pooled_stage(v: np.ndarray, c: np.ndarray, limits: list[float]) -> float:
+    """A cap on the running value of all metrics together, month by month; what it cut."""
+    total = cut = 0.0
+    for m in range(v.shape[1]):
+        flow = float(v[:, m].sum())
+        passed = cap_through(flow, limits[m], total)
+        total += passed
+        share = passed / flow if flow > 0 else 1.0
+        cut += flow - passed
+        v[:, m] *= share
+        c[:, m] *= share
+    return cut
+
+
 def reference(
     value: np.ndarray, count: np.ndarray, enrolled: np.ndarray, limits: CapLimits
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,41 +60,21 @@ def reference(
     out_value, out_count = value.copy(), count.copy()
     cut = np.zeros((scenarios, 5))
     for s in range(scenarios):
-        v, c = out_value[s], out_count[s]
-
-        def metric_stage(stage: int, j: int, limit_of, on_count: bool) -> None:
-            total = 0.0
-            for m in range(months):
-                flow = c[j, m] if on_count else v[j, m]
-                passed = cap_through(flow, limit_of(m), total)
-                total += passed
-                share = passed / flow if flow > 0 else 1.0
-                cut[s, stage] += v[j, m] - v[j, m] * share
-                v[j, m] *= share
-                c[j, m] *= share
-
+        v, c, people = out_value[s], out_count[s], enrolled[s]
         for j in range(metrics):
             cap = limits.metric_per_participant[j]
             if math.isfinite(cap):
-                metric_stage(0, j, lambda m, cap=cap: cap * enrolled[s, m], on_count=False)
+                cut[s, 0] += metric_stage(v, c, j, [cap * n for n in people], on_count=False)
         for j in range(metrics):
             if math.isfinite(limits.metric_count[j]):
-                metric_stage(1, j, lambda m, j=j: limits.metric_count[j], on_count=True)
+                cut[s, 1] += metric_stage(v, c, j, [limits.metric_count[j]] * months, True)
             if math.isfinite(limits.metric_value[j]):
-                metric_stage(2, j, lambda m, j=j: limits.metric_value[j], on_count=False)
-        for stage, cap in ((3, limits.contract_per_participant), (4, limits.contract)):
-            if not math.isfinite(cap):
-                continue
-            total = 0.0
-            for m in range(months):
-                flow = float(v[:, m].sum())
-                limit = cap * enrolled[s, m] if stage == 3 else cap
-                passed = cap_through(flow, limit, total)
-                total += passed
-                share = passed / flow if flow > 0 else 1.0
-                cut[s, stage] += flow - passed
-                v[:, m] *= share
-                c[:, m] *= share
+                cut[s, 2] += metric_stage(v, c, j, [limits.metric_value[j]] * months, False)
+        if math.isfinite(limits.contract_per_participant):
+            per = limits.contract_per_participant
+            cut[s, 3] += pooled_stage(v, c, [per * n for n in people])
+        if math.isfinite(limits.contract):
+            cut[s, 4] += pooled_stage(v, c, [limits.contract] * months)
     return out_value, out_count, cut
 
 
