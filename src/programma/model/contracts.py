@@ -36,6 +36,18 @@ from .vocabulary import CapExcess, Schedule
 __all__ = ["Enrolment", "EnrolmentWindow", "OutcomeContract", "PayerShare", "rrule_problems"]
 
 
+class _Period:
+    """A contract's months as messages show them, written out only when a message is made."""
+
+    __slots__ = ("first", "last")
+
+    def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.first, self.last = first, last
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+
 @attrs.frozen
 class EnrolmentWindow(Checked):
     """Participants enrolled over ``months`` months from ``start``.
@@ -277,7 +289,7 @@ class OutcomeContract(Checked):
         if not ok:
             return
         last = self.last_month
-        period = f"{self.start.isoformat()} to {last.isoformat()}"
+        period = _Period(self.start, last)
         for index, window in enumerate(self.enrolment.windows):
             if window.problems_of_own_fields():
                 continue  # the window reports them itself
