@@ -222,6 +222,19 @@ class TestQuickTests:
         assert fixed._surely_valid() is False
 
     @pytest.mark.parametrize("domain", [NON_NEGATIVE, SHARE, RATE])
+    @given(low=numbers, high=numbers)
+    def test_bounded_uniform(self, domain: Any, low: float, high: float) -> None:
+        """A bounded field's check of a uniform finds what within() finds."""
+        uniform = Uniform.__new__(Uniform)
+        object.__setattr__(uniform, "low", low)
+        object.__setattr__(uniform, "high", high)
+        for yearly in (False, True):
+            check = bounded(domain, yearly=yearly)["check"]
+            assert list(within("f", uniform, domain, yearly=yearly)) == list(
+                check("f", uniform, None)  # type: ignore[operator]
+            )
+
+    @pytest.mark.parametrize("domain", [NON_NEGATIVE, SHARE, RATE])
     @given(value=numbers)
     def test_bounded_fixed(self, domain: Any, value: float) -> None:
         """A bounded field's check of a fixed number finds what within() finds."""

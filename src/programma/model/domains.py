@@ -14,7 +14,7 @@ import attrs
 
 from .._errors import Problem, described
 from .checks import MAX_MAGNITUDE, fmt_number
-from .distributions import Discrete, Distribution, Fixed, Yearly, describe
+from .distributions import Discrete, Distribution, Fixed, Uniform, Yearly, describe
 from .moments import is_yearly, mean_of, refers, support_of
 
 __all__ = ["NON_NEGATIVE", "RATE", "SHARE", "Domain", "bounded", "within"]
@@ -147,19 +147,23 @@ def bounded(domain: Domain, *, yearly: bool = False) -> dict[str, object]:
     Use as ``attrs.field(converter=to_distribution, metadata=bounded(SHARE))``.
     """
 
-    # within()'s answer for a fixed float inside the domain, found without working out a
-    # support: a programme holds many fixed values, nearly all of them inside their domains.
+    # within()'s answer for a fixed float or a uniform of floats inside the domain, found
+    # without working out a support: a programme holds many of them, nearly all inside.
     low, high, open_low = domain.low, min(domain.high, domain.limit), domain.open_low
 
     def check(
         path: str, value: Distribution, parameters: Mapping[str, Distribution] | None
     ) -> Iterable[Problem]:
-        if type(value) is Fixed:
-            number = value.value
+        kind = type(value)
+        if kind is Fixed or kind is Uniform:
+            first, last = (
+                (value.value, value.value) if kind is Fixed else (value.low, value.high)  # type: ignore[union-attr]
+            )
             if (
-                type(number) is float
-                and number <= high
-                and (low < number if open_low else low <= number)
+                type(first) is float
+                and type(last) is float
+                and last <= high
+                and (low < first if open_low else low <= first)
             ):
                 return ()
         return within(path, value, domain, parameters, yearly=yearly)
