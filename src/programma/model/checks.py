@@ -201,7 +201,7 @@ def path_of(node: PathNode | str) -> str:
 _Extra = Callable[[Any], Iterable[Problem]]
 
 _VISIT = object()  # a child value to visit (its class has no quick test)
-_PASS = object()  # a child that is not an attrs value: nothing to visit
+_PASS = object()  # a child not to visit: not an attrs value, or one with nothing to check
 
 
 def tree_problems(
@@ -623,9 +623,8 @@ def add_months(month: dt.date, count: int) -> dt.date:
     >>> add_months(dt.date(2021, 1, 1), -1)
     datetime.date(2020, 12, 1)
     """
-    # month_number and year_and_month, inline: months are added a million times in a reading
-    number = month.year * 12 + month.month - 1 + count
-    return dt.date(number // 12, number % 12 + 1, 1)
+    year, calendar_month = year_and_month(month_number(month) + count)
+    return dt.date(year, calendar_month, 1)
 
 
 def fmt_number(number: float) -> str:
