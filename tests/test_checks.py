@@ -276,6 +276,22 @@ class TestFastReading:
         assert programme == exact
         assert programme == from_data(data)
 
+    def test_shape_problems(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Tables of the wrong shape are reported alike both ways."""
+        text = document(
+            [
+                contract(0, duration_months="36", colour="red", name=5),
+                contract(1, metrics=[{"id": "m", "price": "x", "extra": 1}], payers=[{}]),
+                contract(2, enrolment={"windows": [{"start": 2026, "months": 1.5}]}),
+            ]
+        )
+        with pytest.raises(ValidationError) as fast:
+            from_data(json.loads(text))
+        with pytest.raises(ValidationError) as exact:
+            exact_reading(json.loads(text), monkeypatch)
+        assert 12 == len(exact.value.problems)  # 3 in contract 0, 7 in 1, 2 in 2
+        assert exact.value.problems == fast.value.problems
+
     def test_frozen(self) -> None:
         """An entity made the fast way is as frozen as one made by its constructor."""
         read = from_data(json.loads(document([contract(0)])))

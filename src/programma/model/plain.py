@@ -20,6 +20,7 @@ import attrs
 import cattrs
 import numpy as np
 from cattrs.errors import (
+    AttributeValidationNote,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
@@ -200,8 +201,6 @@ class Reader:
                         return build(value)
                     except _Built as built:
                         return _construct(cls, built.fields)
-                    except Exception:  # whatever it is, the exact way below reports it
-                        pass
             return generated(as_table(value, label), cls)
 
         return structure
@@ -361,16 +360,16 @@ _SCALAR_KINDS = frozenset(KIND_OF[cls] for cls in SCALAR_TYPES)
 _MODES = [mode.value for mode in FINANCING_TYPES]
 
 
-# -- the fast way to read a valid file --------------------------------------------------------
+# -- the fast way to read a file ---------------------------------------------------------------
 #
 # cattrs' generated functions read a table field by field, each in its own try, so as to
 # report every shape problem with its path; then the class's __init__ runs every converter
 # and __attrs_post_init__. Reading a file of 100,000 contracts that is a million small
 # objects. While a file is read the checks are deferred (the programme reports them all),
-# so a table can be read faster: the few fields of plain types are tested inline, and the
-# object is made without its __init__, whose converters give back what the reader built.
-# Whatever this way cannot read (a wrong type, a missing or an unknown field) is read again
-# the exact way, by cattrs, which reports it as before: this way never reports anything.
+# so a table can be read faster: a field of a plain type that holds exactly that type is
+# taken as it is, without calling its hook, and the object is made without its __init__,
+# whose converters give back what the reader built. Errors are gathered and raised as
+# cattrs' generated function raises them, so that every shape problem is reported as before.
 
 
 class _Built(Exception):  # noqa: N818 - a signal, not an error
@@ -427,10 +426,10 @@ def _bypasses_init(cls: type) -> bool:
 def _fast_structure_fn(
     cls: type, converter: cattrs.Converter
 ) -> Callable[[dict[str, Any]], Any] | None:
-    """A function reading a table of ``cls``'s fields the fast way; raises if it cannot.
+    """A function reading a table of ``cls``'s fields the fast way (None: cattrs' way only).
 
     It returns the object, or raises :class:`_Built` with the fields read for a class made by
-    its own __init__; it raises anything else for a table it cannot read.
+    its own __init__; a table it cannot read, it reports as cattrs' generated function does.
     """
     try:
         fields = attrs.fields(attrs.resolve_types(cls))
@@ -444,8 +443,14 @@ def _fast_structure_fn(
         "_known": frozenset(field.name for field in fields),
         "_new": object.__new__,
         "_Built": _Built,
+        "_MISSING": _MISSING,
+        "_avn": AttributeValidationNote,
+        "_cve": ClassValidationError,
+        "_feke": ForbiddenExtraKeysError,
     }
-    lines = ["def build(o):", "  if not _known.issuperset(o): raise KeyError"]
+    # Errors are gathered as cattrs' generated function gathers them (a note naming the field
+    # on each, the unknown keys last), so that shape_problems() reports them alike.
+    lines = ["def build(o):", "  errors = []"]
     for n, field in enumerate(fields):
         hook = converter.get_structure_hook(field.type)
         names[f"_h{n}"], names[f"_t{n}"] = hook, field.type
@@ -453,21 +458,24 @@ def _fast_structure_fn(
         if field.default is not attrs.NOTHING:
             lines.append(f"  if {key} in o:")
             indent = "    "
+        lines.append(f"{indent}try:")
         plain = _INLINE.get(hook)
         if plain is not None:
             names[f"_p{n}"] = plain
-            lines.append(f"{indent}v{n} = o[{key}]")
-            lines.append(f"{indent}if v{n}.__class__ is not _p{n}: v{n} = _h{n}(v{n}, _t{n})")
+            lines.append(f"{indent}  v{n} = o[{key}]")
+            lines.append(f"{indent}  if v{n}.__class__ is not _p{n}: v{n} = _h{n}(v{n}, _t{n})")
         else:
-            lines.append(f"{indent}v{n} = _h{n}(o[{key}], _t{n})")
-        if bypass and field.converter is not None and field.converter not in _KEEPS:
-            names[f"_c{n}"] = field.converter
-            lines.append(f"{indent}v{n} = _c{n}(v{n})")
+            lines.append(f"{indent}  v{n} = _h{n}(o[{key}], _t{n})")
+        note = f"Structuring class {cls.__qualname__} @ attribute {field.name}"
+        lines.append(f"{indent}except Exception as e:")
+        lines.append(
+            f"{indent}  e.__notes__ = getattr(e, '__notes__', []) + [_avn({note!r}, {key}, _t{n})]"
+        )
+        lines.append(f"{indent}  errors.append(e)")
         if field.default is attrs.NOTHING:
             continue
         if not bypass:
             lines.append(f"  else: v{n} = _MISSING")
-            names["_MISSING"] = _MISSING
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             names[f"_f{n}"] = field.default.factory
             made = f"_f{n}()"
@@ -479,16 +487,25 @@ def _fast_structure_fn(
             default = field.default
             names[f"_d{n}"] = default if field.converter is None else field.converter(default)
             lines.append(f"  else: v{n} = _d{n}")
+    lines.append("  if not _known.issuperset(o): errors.append(_feke('', _cls, set(o) - _known))")
+    lines.append(f"  if errors: raise _cve({'While structuring ' + cls.__name__!r}, errors, _cls)")
     if bypass:
-        lines.append("  obj = _new(_cls)")
+        lines.append("  try:")
+        for n, field in enumerate(fields):
+            if field.converter is not None and field.converter not in _KEEPS:
+                names[f"_c{n}"] = field.converter
+                given = f"if {field.name!r} in o: " if field.default is not attrs.NOTHING else ""
+                lines.append(f"    {given}v{n} = _c{n}(v{n})")
+        lines.append("    obj = _new(_cls)")
         for n, field in enumerate(fields):
             names[f"_s{n}"] = getattr(cls, field.name).__set__
-            lines.append(f"  _s{n}(obj, v{n})")
+            lines.append(f"    _s{n}(obj, v{n})")
+        lines.append("  except Exception as exc:")
+        lines.append(f"    raise _cve({'While structuring ' + cls.__name__!r}, [exc], _cls)")
         lines.append("  return obj")
     else:
         pairs = ", ".join(f"({field.name!r}, v{n})" for n, field in enumerate(fields))
         lines.append(f"  raise _Built({{k: v for k, v in ({pairs},) if v is not _MISSING}})")
-        names["_MISSING"] = _MISSING
     namespace: dict[str, Any] = {}
     exec(
         compile("\n".join(lines), f"<programma fast structure {cls.__name__}>", "exec"),
