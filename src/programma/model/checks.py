@@ -54,7 +54,7 @@ def raise_problems(problems: Iterable[Problem], *, deferrable: bool = True) -> N
         raise ValidationError(found)
 
 
-FieldCheck = Callable[[str, Any, "Mapping[str, Any] | None"], Iterator[Problem]]
+FieldCheck = Callable[[str, Any, "Mapping[str, Any] | None"], Iterable[Problem]]
 """A check kept in a field's metadata under ``"check"``: (path, value, parameters) → problems."""
 
 
@@ -74,24 +74,46 @@ class Checked:
         programme's named parameters when known, to resolve references to them; a field left
         at None is checked only if its metadata says it is ``"required"``.
         """
-        kind: Any = type(self)
-        if _entity_fields(kind):
-            wrong = list(wrong_entities(self))
-            if wrong:  # the checks below would trip over an entity of the wrong type
-                yield from wrong
-                return
-        yield from self._problems()
-        for name, check, required in _field_checks(kind):
-            value = getattr(self, name)
-            if value is not None or required:
-                yield from check(name, value, parameters)
+        yield from own_problems(self, parameters)
 
     def problems_of_own_fields(self) -> list[Problem]:
         """The problems of this object's own fields (no parameters known), as a list."""
+        if type(self).problems is Checked.problems:
+            return own_problems(self, None)
         return list(self.problems())
 
     def __attrs_post_init__(self) -> None:
+        if _DEFERRED.get():  # the programme reports it: the checks need not even start
+            return
         raise_problems(self.problems())
+
+
+_Rules = tuple["tuple[tuple[str, type, bool], ...]", "tuple[tuple[str, FieldCheck, bool], ...]"]
+_RULES: dict[type, _Rules] = {}
+
+
+def own_problems(obj: Checked, parameters: Mapping[str, Any] | None) -> list[Problem]:
+    """What :meth:`Checked.problems` yields, as a list: the checks of one object's own fields.
+
+    Made for speed (a programme may hold a million entities): the class's entity fields and
+    field checks are looked up once per class, and a check that finds nothing adds nothing.
+    """
+    kind: Any = type(obj)
+    rules = _RULES.get(kind)
+    if rules is None:
+        rules = _RULES[kind] = (_entity_fields(kind), _field_checks(kind))
+    entities, checks = rules
+    if entities and _any_wrong_entity(obj, entities):
+        # the checks below would trip over an entity of the wrong type
+        return list(wrong_entities(obj))
+    found = list(obj._problems())
+    for name, check, required in checks:
+        value = getattr(obj, name)
+        if value is not None or required:
+            more = check(name, value, parameters)
+            if more:
+                found.extend(more)
+    return found
 
 
 @functools.cache
@@ -156,6 +178,138 @@ def walk(root: Any, root_path: str = "", *, once: bool = False) -> Iterator[tupl
             elif hasattr(type(value), "__attrs_attrs__"):
                 inside.append((value, f"{path}.{name}" if path else name))
         stack.extend(reversed(inside))
+
+
+PathNode = tuple[Any, str, object]
+"""Where a value is in a tree, kept as (parent's node or the root's path, field, entry) and
+written out only when a problem is found there (see :func:`path_of`)."""
+
+_FIELD = object()  # the entry of a plain field: the field's value itself
+
+
+def path_of(node: PathNode | str) -> str:
+    """A :data:`PathNode` written out as problems print it (``contracts[2].metrics[0]``)."""
+    parts: list[str] = []
+    while isinstance(node, tuple):
+        node, name, entry = node
+        parts.append(name if entry is _FIELD else f"{name}[{entry}]")
+    if node:
+        parts.append(node)
+    return ".".join(reversed(parts))
+
+
+_Extra = Callable[[Any], Iterable[Problem]]
+
+_VISIT = object()  # a child value to visit (its class has no quick test)
+_PASS = object()  # a child not to visit: not an attrs value, or one with nothing to check
+
+
+def tree_problems(
+    root: Any,
+    root_path: str,
+    parameters: Mapping[str, Any] | None,
+    extra: Mapping[type, _Extra],
+) -> Iterator[Problem]:
+    """The problems of every value in ``root``, in the order of :func:`walk`, with full paths.
+
+    Each :class:`Checked` value gives its own :meth:`~Checked.problems`; a value of a class in
+    ``extra`` also gives what ``extra[class](value)`` yields (paths relative to the value). One
+    pass over the tree, written for a million entities: a path is written out only for a value
+    that has a problem, and a value that holds nothing else and passes its class's quick test
+    (``_surely_valid``, such as a plain number that is a :class:`~.distributions.Fixed`) is
+    not visited at all.
+    """
+    plans: dict[type, _Plan] = {}
+    children: dict[type, Any] = {}  # per class: _PASS, _VISIT or its quick test
+    stack: list[tuple[Any, PathNode | str]] = [(root, root_path)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        obj, node = pop()
+        kind: Any = type(obj)
+        plan = plans.get(kind)
+        if plan is None:
+            plan = plans[kind] = _plan(kind, extra)
+        checked, own, more, fields = plan
+        if not checked:
+            found = list(more(obj)) if more is not None else []
+        else:
+            found = own_problems(obj, parameters) if own else list(obj.problems(parameters))
+            if more is not None:
+                found.extend(more(obj))
+        if found:
+            path = path_of(node)
+            for problem in found:
+                yield problem.under(path)
+        # The values inside, pushed last first so that they are visited in order.
+        for name in fields:
+            value = getattr(obj, name)
+            if isinstance(value, tuple):
+                for index in range(len(value) - 1, -1, -1):
+                    item = value[index]
+                    how = children.get(type(item)) or _child(children, type(item), extra)
+                    key: object = index
+                    if how is _PASS:
+                        if not (isinstance(item, tuple) and len(item) == 2):
+                            continue
+                        key, item = item  # an entry of a table of pairs (a yearly path)
+                        how = children.get(type(item)) or _child(children, type(item), extra)
+                        if how is _PASS:
+                            continue
+                    if how is _VISIT or not how(item):
+                        push((item, (node, name, key)))
+            else:
+                how = children.get(type(value)) or _child(children, type(value), extra)
+                if how is not _PASS and (how is _VISIT or not how(value)):
+                    push((value, (node, name, _FIELD)))
+
+
+_Plan = tuple[bool, bool, "_Extra | None", tuple[str, ...]]
+
+
+def _plan(kind: type, extra: Mapping[type, _Extra]) -> _Plan:
+    """How :func:`tree_problems` checks a value of ``kind`` and finds the values inside it.
+
+    The fields are listed last first, as the values inside are pushed on a stack.
+    """
+    checked = issubclass(kind, Checked)
+    own = checked and kind.problems is Checked.problems  # type: ignore[attr-defined]
+    return (checked, own, extra.get(kind), tuple(reversed(nested_fields(kind))))
+
+
+def _child(children: dict[type, Any], kind: Any, extra: Mapping[type, _Extra]) -> Any:
+    """Whether a value of ``kind`` is visited: _PASS, _VISIT or the class's quick test.
+
+    A value with nothing to check and nothing inside (a provider's financing) is passed over.
+    """
+    if not hasattr(kind, "__attrs_attrs__"):
+        how: Any = _PASS
+    elif (
+        issubclass(kind, Checked)
+        and kind.problems is Checked.problems
+        and kind._problems is Checked._problems
+        and kind not in extra
+        and not _entity_fields(kind)
+        and not _field_checks(kind)
+        and not nested_fields(kind)
+    ):
+        how = _PASS
+    else:
+        how = kind.__dict__.get("_surely_valid") or _VISIT
+    children[kind] = how
+    return how
+
+
+def _any_wrong_entity(obj: object, entities: tuple[tuple[str, type, bool], ...]) -> bool:
+    """Whether :func:`wrong_entities` would find anything in ``obj`` (without building it)."""
+    for name, cls, collection in entities:
+        value = getattr(obj, name)
+        if collection and isinstance(value, tuple):
+            for item in value:
+                if not isinstance(item, cls):
+                    return True
+        elif not isinstance(value, cls):
+            return True
+    return False
 
 
 def _may_hold_attrs(hint: Any) -> bool:
@@ -279,101 +433,139 @@ def _finite(value: float) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
-def finite(path: str, value: float) -> Iterator[Problem]:
+# The checks below return their problems as a tuple rather than yielding them: a programme
+# runs them millions of times, nearly always on good values, where a generator would cost more
+# than the test itself. Each tests the common good case first (a float, an int) and only then
+# works out which problem it is.
+
+Problems = tuple[Problem, ...]
+"""What a check returns: the problems found, most often none."""
+
+_NONE: Problems = ()
+
+
+def finite(path: str, value: float) -> Problems:
     """Problems if ``value`` is not a finite number within ±:data:`MAX_MAGNITUDE`."""
+    if type(value) is float and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        return _NONE
     if not is_number(value) or not _finite(value):
-        yield Problem(path, "a finite number", value)
-    elif too_large(value):
-        yield Problem(path, MAGNITUDE_EXPECTED, value)
+        return (Problem(path, "a finite number", value),)
+    if too_large(value):
+        return (Problem(path, MAGNITUDE_EXPECTED, value),)
+    return _NONE
 
 
-def at_least(path: str, value: float, low: float, *, strict: bool = False) -> Iterator[Problem]:
+def at_least(path: str, value: float, low: float, *, strict: bool = False) -> Problems:
     """Problems if ``value`` is not a finite number ≥ ``low`` (``>`` when ``strict``).
 
     The number must also be within ±:data:`MAX_MAGNITUDE`.
     """
+    if (
+        type(value) is float
+        and (low < value if strict else low <= value)
+        and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+    ):
+        return _NONE
     sign = ">" if strict else "≥"
     if not is_number(value) or not _finite(value):
-        yield Problem(path, f"a finite number {sign} {fmt_number(low)}", value)
-    elif value < low or (strict and value == low):
-        yield Problem(path, f"a number {sign} {fmt_number(low)}", value)
-    elif too_large(value):
-        yield Problem(path, MAGNITUDE_EXPECTED, value)
+        return (Problem(path, f"a finite number {sign} {fmt_number(low)}", value),)
+    if value < low or (strict and value == low):
+        return (Problem(path, f"a number {sign} {fmt_number(low)}", value),)
+    if too_large(value):
+        return (Problem(path, MAGNITUDE_EXPECTED, value),)
+    return _NONE
 
 
-def between(path: str, value: float, low: float, high: float) -> Iterator[Problem]:
+def between(path: str, value: float, low: float, high: float) -> Problems:
     """Problems if ``value`` is not a finite number in ``[low, high]``."""
+    if type(value) is float and low <= value <= high and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:
+        return _NONE
     if not is_number(value) or not _finite(value) or not low <= value <= high:
-        yield Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value)
-    elif too_large(value):
-        yield Problem(path, MAGNITUDE_EXPECTED, value)
+        return (Problem(path, f"a number in [{fmt_number(low)}, {fmt_number(high)}]", value),)
+    if too_large(value):
+        return (Problem(path, MAGNITUDE_EXPECTED, value),)
+    return _NONE
 
 
 MAX_MONTHS = 1200
 """The most months any duration, lag or window may span (100 years)."""
 
 
-def months_count(path: str, value: int, low: int = 1) -> Iterator[Problem]:
+def months_count(path: str, value: int, low: int = 1) -> Problems:
     """Problems if ``value`` is not a whole number of months from ``low`` to :data:`MAX_MONTHS`."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= MAX_MONTHS:
-        yield Problem(path, f"a whole number of months from {low} to {MAX_MONTHS}", value)
+        return (Problem(path, f"a whole number of months from {low} to {MAX_MONTHS}", value),)
+    return _NONE
 
 
-def integer_at_least(path: str, value: int, low: int) -> Iterator[Problem]:
+def integer_at_least(path: str, value: int, low: int) -> Problems:
     """Problems if ``value`` is not an integer ≥ ``low`` (and at most :data:`MAX_MAGNITUDE`)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        yield Problem(path, f"an integer ≥ {low}", value)
-    elif value > MAX_MAGNITUDE:
-        yield Problem(path, MAGNITUDE_EXPECTED, value)
+        return (Problem(path, f"an integer ≥ {low}", value),)
+    if value > MAX_MAGNITUDE:
+        return (Problem(path, MAGNITUDE_EXPECTED, value),)
+    return _NONE
 
 
-def per_month_or_total(per_month: object, total: object) -> Iterator[Problem]:
+def per_month_or_total(per_month: object, total: object) -> Problems:
     """A problem unless a window gives exactly one of its amount per month and its total.
 
     >>> [p.expected for p in per_month_or_total(None, None)]
     ['exactly one of per_month or total']
     """
     if (per_month is None) == (total is None):
-        yield Problem(
-            "per_month",
-            "exactly one of per_month or total",
-            described("both" if total is not None else "neither"),
+        return (
+            Problem(
+                "per_month",
+                "exactly one of per_month or total",
+                described("both" if total is not None else "neither"),
+            ),
         )
+    return _NONE
 
 
-def optional_at_least(path: str, value: float | None, low: float) -> Iterator[Problem]:
+def optional_at_least(path: str, value: float | None, low: float) -> Problems:
     """Problems if ``value`` is set and not a finite number ≥ ``low``."""
-    if value is not None:
-        yield from at_least(path, value, low)
+    if value is None:
+        return _NONE
+    return at_least(path, value, low)
 
 
-def identifier(path: str, value: str) -> Iterator[Problem]:
+def identifier(path: str, value: str) -> Problems:
     """Problems if ``value`` is not a valid id."""
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        yield Problem(path, ID_EXPECTED, value)
+        return (Problem(path, ID_EXPECTED, value),)
+    return _NONE
 
 
-def identifiers(path: str, values: Iterable[str]) -> Iterator[Problem]:
+def identifiers(path: str, values: Iterable[str]) -> Problems:
     """Problems for each entry of ``values`` that is not a valid id, or that repeats."""
+    if type(values) is tuple and not values:  # most lists of ids are empty
+        return _NONE
+    found: list[Problem] = []
     seen: set[str] = set()
     for index, value in enumerate(values):
-        yield from identifier(f"{path}[{index}]", value)
+        found.extend(identifier(f"{path}[{index}]", value))
         if value in seen:
-            yield Problem(f"{path}[{index}]", "each id listed once", value)
+            found.append(Problem(f"{path}[{index}]", "each id listed once", value))
         seen.add(value)
+    return tuple(found)
 
 
-def text(path: str, value: str, *, required: bool = True) -> Iterator[Problem]:
+def text(path: str, value: str, *, required: bool = True) -> Problems:
     """Problems if ``value`` is not a string (non-blank when ``required``)."""
     if not isinstance(value, str):
-        yield Problem(path, "a string", value)
-    elif not _encodable(value):
-        yield Problem(path, "text that can be written as UTF-8 (no lone surrogates)", value)
-    elif required and not value.strip():
-        yield Problem(path, "a non-empty text", value)
+        return (Problem(path, "a string", value),)
+    if not _encodable(value):
+        return (Problem(path, "text that can be written as UTF-8 (no lone surrogates)", value),)
+    if required and not value.strip():
+        return (Problem(path, "a non-empty text", value),)
+    return _NONE
 
 
 def _encodable(value: str) -> bool:
+    if value.isascii():  # nearly all text: nothing to encode
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -381,14 +573,15 @@ def _encodable(value: str) -> bool:
     return True
 
 
-def first_of_month(path: str, value: dt.date) -> Iterator[Problem]:
+def first_of_month(path: str, value: dt.date) -> Problems:
     """Problems if ``value`` is not a date on the first day of a month."""
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        yield Problem(path, "a date (YYYY-MM-DD)", value)
-    elif not 1900 <= value.year <= 2300:
-        yield Problem(path, "a date from 1900 to 2300", described(value.isoformat()))
-    elif value.day != 1:
-        yield Problem(path, "the first day of a month", described(value.isoformat()))
+        return (Problem(path, "a date (YYYY-MM-DD)", value),)
+    if not 1900 <= value.year <= 2300:
+        return (Problem(path, "a date from 1900 to 2300", described(value.isoformat())),)
+    if value.day != 1:
+        return (Problem(path, "the first day of a month", described(value.isoformat())),)
+    return _NONE
 
 
 def month_number(month: dt.date) -> int:
@@ -460,13 +653,17 @@ def to_year_amounts(value: object) -> YearAmounts:
     return tuple(sorted(pairs, key=lambda pair: pair[0]))
 
 
-def year_amounts(path: str, pairs: YearAmounts) -> Iterator[Problem]:
+def year_amounts(path: str, pairs: YearAmounts) -> Problems:
     """Problems with amounts per year: years from 1900 to 2300, each once; amounts ≥ 0."""
+    if not pairs:  # most payers have no caps by year
+        return _NONE
+    found: list[Problem] = []
     seen: set[int] = set()
     for year, amount in pairs:
         if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2300:
-            yield Problem(f"{path}[{year}]", "a year from 1900 to 2300", year)
+            found.append(Problem(f"{path}[{year}]", "a year from 1900 to 2300", year))
         elif year in seen:
-            yield Problem(f"{path}[{year}]", "each year listed once", year)
+            found.append(Problem(f"{path}[{year}]", "each year listed once", year))
         seen.add(year)
-        yield from at_least(f"{path}[{year}]", amount, 0.0)
+        found.extend(at_least(f"{path}[{year}]", amount, 0.0))
+    return tuple(found)

@@ -36,6 +36,18 @@ from .vocabulary import CapExcess, Schedule
 __all__ = ["Enrolment", "EnrolmentWindow", "OutcomeContract", "PayerShare", "rrule_problems"]
 
 
+class _Period:
+    """A contract's months as messages show them, written out only when a message is made."""
+
+    __slots__ = ("first", "last")
+
+    def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.first, self.last = first, last
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+
 @attrs.frozen
 class EnrolmentWindow(Checked):
     """Participants enrolled over ``months`` months from ``start``.
@@ -221,33 +233,39 @@ class OutcomeContract(Checked):
         raise KeyError(f"contract {self.id!r} has no metric {metric_id!r}")
 
     def _problems(self) -> Iterator[Problem]:
-        yield from identifier("id", self.id)
-        yield from text("name", self.name)
-        yield from identifier("provider", self.provider)
-        start_problems = list(first_of_month("start", self.start))
-        yield from start_problems
+        # Gathered in a list rather than yielded one by one: a file may hold 100,000 contracts.
+        found = [
+            *identifier("id", self.id),
+            *text("name", self.name),
+            *identifier("provider", self.provider),
+        ]
+        start_problems = first_of_month("start", self.start)
+        found += start_problems
         period_problems = list(self._period_problems(ok=not start_problems))
-        yield from period_problems
+        found += period_problems
         if not self.metrics:
-            yield Problem("metrics", "at least one outcome metric", [])
+            found.append(Problem("metrics", "at least one outcome metric", []))
         ids = [metric.id for metric in self.metrics]
         for index, metric_id in enumerate(ids):
             if metric_id in ids[:index]:
-                yield Problem(f"metrics[{index}].id", "an id unique within the contract", metric_id)
+                found.append(
+                    Problem(f"metrics[{index}].id", "an id unique within the contract", metric_id)
+                )
         if not self.payers:
-            yield Problem("payers", "at least one payer", [])
-        yield from identifiers("initiatives", self.initiatives)
-        run_off = list(months_count("run_off_months", self.run_off_months, 0))
+            found.append(Problem("payers", "at least one payer", []))
+        found += identifiers("initiatives", self.initiatives)
+        run_off = months_count("run_off_months", self.run_off_months, 0)
         timed = not (start_problems or period_problems or run_off)
-        yield from self._schedule_problems(timed=timed)
-        yield from months_count("verification_lag_months", self.verification_lag_months, 0)
-        yield from run_off
-        yield from optional_at_least("cap_per_participant", self.cap_per_participant, 0.0)
-        yield from optional_at_least("cap", self.cap, 0.0)
-        yield from identifiers("interests", self.interests)
-        yield from identifiers("areas", self.areas)
+        found += self._schedule_problems(timed=timed)
+        found += months_count("verification_lag_months", self.verification_lag_months, 0)
+        found += run_off
+        found += optional_at_least("cap_per_participant", self.cap_per_participant, 0.0)
+        found += optional_at_least("cap", self.cap, 0.0)
+        found += identifiers("interests", self.interests)
+        found += identifiers("areas", self.areas)
         if self.description is not None:
-            yield from text("description", self.description)
+            found += text("description", self.description)
+        return iter(found)
 
     def _period_problems(self, *, ok: bool) -> Iterator[Problem]:
         if (self.end is None) == (self.duration_months is None):
@@ -277,7 +295,7 @@ class OutcomeContract(Checked):
         if not ok:
             return
         last = self.last_month
-        period = f"{self.start.isoformat()} to {last.isoformat()}"
+        period = _Period(self.start, last)
         for index, window in enumerate(self.enrolment.windows):
             if window.problems_of_own_fields():
                 continue  # the window reports them itself
@@ -310,6 +328,11 @@ class OutcomeContract(Checked):
                     )
 
     def _schedule_problems(self, *, timed: bool) -> Iterator[Problem]:
+        if self.payment_schedule is not Schedule.RRULE and self.payment_rrule is None:
+            return iter(())  # the common case, without a generator
+        return self._rrule_problems(timed=timed)
+
+    def _rrule_problems(self, *, timed: bool) -> Iterator[Problem]:
         if self.payment_schedule is not Schedule.RRULE:
             if self.payment_rrule is not None:
                 yield Problem(

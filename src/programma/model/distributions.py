@@ -69,6 +69,11 @@ class Fixed(Checked):
     def _problems(self) -> Iterator[Problem]:
         yield from finite("value", self.value)
 
+    def _surely_valid(self) -> bool:
+        # The test of finite() for a float, inline: a programme holds many fixed values.
+        value = self.value
+        return type(value) is float and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+
 
 @attrs.frozen
 class Uniform(Checked):
@@ -87,6 +92,15 @@ class Uniform(Checked):
         yield from finite("high", self.high)
         if is_number(self.low) and is_number(self.high) and self.high < self.low:
             yield Problem("high", f"a number ≥ low ({fmt_number(self.low)})", self.high)
+
+    def _surely_valid(self) -> bool:
+        # _problems' tests for two floats, inline (NaN fails every comparison: it is reported).
+        low, high = self.low, self.high
+        return (
+            type(low) is float
+            and type(high) is float
+            and -MAX_MAGNITUDE <= low <= high <= MAX_MAGNITUDE
+        )
 
 
 def _ordered_three(low: float, mode: float, high: float) -> Iterator[Problem]:

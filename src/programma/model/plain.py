@@ -20,6 +20,7 @@ import attrs
 import cattrs
 import numpy as np
 from cattrs.errors import (
+    AttributeValidationNote,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
@@ -29,8 +30,15 @@ from cattrs.gen import make_dict_structure_fn
 
 from .._errors import Problem, ProgrammaError, ValidationError, described
 from . import vocabulary as _vocabulary
-from .checks import YearAmounts, is_number
-from .distributions import KIND_OF, SCALAR_TYPES, Fixed, Yearly, as_sample_values
+from .checks import _DEFERRED, Checked, YearAmounts, as_float, as_tuple, is_number
+from .distributions import (
+    KIND_OF,
+    SCALAR_TYPES,
+    Fixed,
+    Yearly,
+    as_sample_values,
+    to_distribution,
+)
 from .financing import FINANCING_TYPES
 from .gates import Decision
 from .vocabulary import __all__ as _vocabulary_names
@@ -151,6 +159,7 @@ class Reader:
     def __init__(self) -> None:
         c = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
         self.converter = c
+        self._hooks: dict[Any, Callable[[Any, Any], Any]] = {}
         c.register_structure_hook(str, _structure_str)
         c.register_structure_hook(bool, _structure_bool)
         c.register_structure_hook(int, _structure_int)
@@ -179,22 +188,37 @@ class Reader:
     def _attrs_hook(self, cls: type) -> Callable[[object, type], Any]:
         generated: Callable[[Any, type], Any] = make_dict_structure_fn(cls, self.converter)
         label = f"a table of {cls.__name__} fields"
+        fast: list[Callable[[dict[str, Any]], Any] | None] = []
 
         def structure(value: object, _: type) -> Any:
+            # Reading a file (checks deferred): the fast way, which the exact way backs up.
+            if type(value) is dict and _DEFERRED.get():
+                if not fast:  # made on first use, once every hook it calls is registered
+                    fast.append(_fast_structure_fn(cls, self.converter))
+                build = fast[0]
+                if build is not None:
+                    try:
+                        return build(value)
+                    except _Built as built:
+                        return _construct(cls, built.fields)
             return generated(as_table(value, label), cls)
 
         return structure
 
     def _tuple_hook(self, t: Any) -> Callable[[object, type], tuple[Any, ...]]:
         item = typing.get_args(t)[0]
+        hooks: list[Callable[[Any, Any], Any]] = []
 
         def structure(value: object, _: type) -> tuple[Any, ...]:
             if not isinstance(value, list):  # never split a text or a table into a list
                 raise ShapeError("a list", typename(value))
+            if not hooks:  # looked up once, on first use, when every hook is registered
+                hooks.append(self.converter.get_structure_hook(item))
+            hook = hooks[0]
             out, errors = [], []
             for index, entry in enumerate(value):
                 try:
-                    out.append(self.converter.structure(entry, item))
+                    out.append(hook(entry, item))
                 except Exception as error:
                     note = IterableValidationNote(f"index {index}", index, item)
                     error.__notes__ = [*getattr(error, "__notes__", []), note]
@@ -226,10 +250,17 @@ class Reader:
         return tuple(sorted(pairs))
 
     def _distribution(self, value: object, t: Any) -> Any:
+        if type(value) is dict:  # the common case first: a table naming a known distribution
+            kind = value.get("dist")
+            if type(kind) is str and kind in _SCALAR_KINDS:
+                rest = {k: v for k, v in value.items() if k != "dist"}
+                return self._hook(_DIST_BY_KIND[kind])(rest, _DIST_BY_KIND[kind])
+        elif type(value) is float or type(value) is int:
+            return _fixed(value)
         if value is None:
             raise ShapeError(_NO_NULL, None)
         if is_number(value):
-            return Fixed(value)  # type: ignore[arg-type]
+            return _fixed(value)  # type: ignore[arg-type]
         kinds = [k for k in _DIST_BY_KIND if k != "yearly" or Yearly in typing.get_args(t)]
         expected = f"a number or a distribution table with 'dist' set to one of {_quoted(kinds)}"
         table = as_table(value, expected)
@@ -289,12 +320,18 @@ class Reader:
 
     def _financing(self, value: object, _: type) -> Any:
         table = as_table(value, "a table with a 'mode' key")
-        modes = [mode.value for mode in FINANCING_TYPES]
         mode = table.get("mode")
-        if mode not in modes:
-            raise ShapeError(f"'mode' set to one of {', '.join(map(repr, modes))}", mode, ".mode")
+        if mode not in _MODES:
+            raise ShapeError(f"'mode' set to one of {', '.join(map(repr, _MODES))}", mode, ".mode")
         rest = {k: v for k, v in table.items() if k != "mode"}
-        return self.converter.structure(rest, FINANCING_TYPES[mode])
+        return self._hook(FINANCING_TYPES[mode])(rest, FINANCING_TYPES[mode])
+
+    def _hook(self, cls: Any) -> Callable[[Any, Any], Any]:
+        """The converter's structure hook for ``cls``, looked up once."""
+        hook = self._hooks.get(cls)
+        if hook is None:
+            hook = self._hooks[cls] = self.converter.get_structure_hook(cls)
+        return hook
 
     def _decision(self, value: object, _: type) -> Decision:
         table = {"action": value} if isinstance(value, str) else value
@@ -318,6 +355,181 @@ class Reader:
 
 
 _NO_NULL = "a value (leave an unset field out rather than writing null)"
+
+_SCALAR_KINDS = frozenset(KIND_OF[cls] for cls in SCALAR_TYPES)
+_MODES = [mode.value for mode in FINANCING_TYPES]
+
+
+# -- the fast way to read a file ---------------------------------------------------------------
+#
+# cattrs' generated functions read a table field by field, each in its own try, so as to
+# report every shape problem with its path; then the class's __init__ runs every converter
+# and __attrs_post_init__. Reading a file of 100,000 contracts that is a million small
+# objects. While a file is read the checks are deferred (the programme reports them all),
+# so a table can be read faster: a field of a plain type that holds exactly that type is
+# taken as it is, without calling its hook, and the object is made without its __init__,
+# whose converters give back what the reader built. Errors are gathered and raised as
+# cattrs' generated function raises them, so that every shape problem is reported as before.
+
+
+class _Built(Exception):  # noqa: N818 - a signal, not an error
+    """The fields of a table read the fast way, for a class that needs its own __init__."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+
+def _construct(cls: type, fields: dict[str, Any]) -> Any:
+    """``cls(**fields)``, its errors wrapped as cattrs' generated functions wrap them."""
+    try:
+        return cls(**fields)
+    except Exception as error:
+        raise ClassValidationError(f"While structuring {cls.__name__}", [error], cls) from None
+
+
+_INLINE: dict[Callable[..., Any], type] = {
+    _structure_str: str,
+    _structure_int: int,
+    _structure_float: float,
+    _structure_bool: bool,
+}
+"""Hooks that give back a value of exactly their type unchanged: tested inline."""
+
+_KEEPS: frozenset[Callable[..., Any]] = frozenset({as_float, as_tuple, to_distribution})
+"""Converters that give back unchanged what the reader builds (a float, a tuple, a
+distribution): not called on the fast way."""
+
+
+def _bypasses_init(cls: type) -> bool:
+    """Whether an object of ``cls`` may be made without its __init__ while checks are deferred.
+
+    Its __init__ must do nothing but set each field (after converting it) and call
+    :class:`~.checks.Checked`'s __attrs_post_init__, which does nothing then.
+    """
+    slots = {name for kind in cls.__mro__ for name in getattr(kind, "__slots__", ())}
+    fields = attrs.fields(cls)
+    return (
+        getattr(cls, "__attrs_post_init__", None) is Checked.__attrs_post_init__
+        and not hasattr(cls, "__attrs_pre_init__")
+        and slots - {"__weakref__"} == {field.name for field in fields}
+        and all(
+            field.init
+            and field.validator is None
+            and field.alias == field.name
+            and not (isinstance(field.default, attrs.Factory) and field.default.takes_self)  # type: ignore[arg-type]
+            and not isinstance(field.converter, attrs.Converter)
+            for field in fields
+        )
+    )
+
+
+def _fast_structure_fn(
+    cls: type, converter: cattrs.Converter
+) -> Callable[[dict[str, Any]], Any] | None:
+    """A function reading a table of ``cls``'s fields the fast way (None: cattrs' way only).
+
+    It returns the object, or raises :class:`_Built` with the fields read for a class made by
+    its own __init__; a table it cannot read, it reports as cattrs' generated function does.
+    """
+    try:
+        fields = attrs.fields(attrs.resolve_types(cls))
+    except Exception:
+        return None
+    if any(field.name.startswith("_") or not field.init for field in fields):
+        return None
+    bypass = _bypasses_init(cls)
+    names: dict[str, Any] = {
+        "_cls": cls,
+        "_known": frozenset(field.name for field in fields),
+        "_new": object.__new__,
+        "_Built": _Built,
+        "_MISSING": _MISSING,
+        "_avn": AttributeValidationNote,
+        "_cve": ClassValidationError,
+        "_feke": ForbiddenExtraKeysError,
+    }
+    # Errors are gathered as cattrs' generated function gathers them (a note naming the field
+    # on each, the unknown keys last), so that shape_problems() reports them alike.
+    lines = ["def build(o):", "  errors = []"]
+    for n, field in enumerate(fields):
+        hook = converter.get_structure_hook(field.type)
+        names[f"_h{n}"], names[f"_t{n}"] = hook, field.type
+        key, indent = repr(field.name), "  "
+        if field.default is not attrs.NOTHING:
+            lines.append(f"  if {key} in o:")
+            indent = "    "
+        lines.append(f"{indent}try:")
+        plain = _INLINE.get(hook)
+        if plain is not None:
+            names[f"_p{n}"] = plain
+            lines.append(f"{indent}  v{n} = o[{key}]")
+            lines.append(f"{indent}  if v{n}.__class__ is not _p{n}: v{n} = _h{n}(v{n}, _t{n})")
+        else:
+            lines.append(f"{indent}  v{n} = _h{n}(o[{key}], _t{n})")
+        note = f"Structuring class {cls.__qualname__} @ attribute {field.name}"
+        lines.append(f"{indent}except Exception as e:")
+        lines.append(
+            f"{indent}  e.__notes__ = getattr(e, '__notes__', []) + [_avn({note!r}, {key}, _t{n})]"
+        )
+        lines.append(f"{indent}  errors.append(e)")
+        if field.default is attrs.NOTHING:
+            continue
+        if not bypass:
+            lines.append(f"  else: v{n} = _MISSING")
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            names[f"_f{n}"] = field.default.factory
+            made = f"_f{n}()"
+            if field.converter is not None:
+                names[f"_c{n}"] = field.converter
+                made = f"_c{n}({made})"
+            lines.append(f"  else: v{n} = {made}")
+        else:  # the default as __init__ converts it (to a value that is never changed)
+            default = field.default
+            names[f"_d{n}"] = default if field.converter is None else field.converter(default)
+            lines.append(f"  else: v{n} = _d{n}")
+    lines.append("  if not _known.issuperset(o): errors.append(_feke('', _cls, set(o) - _known))")
+    lines.append(f"  if errors: raise _cve({'While structuring ' + cls.__name__!r}, errors, _cls)")
+    if bypass:
+        lines.append("  try:")
+        for n, field in enumerate(fields):
+            if field.converter is not None and field.converter not in _KEEPS:
+                names[f"_c{n}"] = field.converter
+                given = f"if {field.name!r} in o: " if field.default is not attrs.NOTHING else ""
+                lines.append(f"    {given}v{n} = _c{n}(v{n})")
+        lines.append("    obj = _new(_cls)")
+        for n, field in enumerate(fields):
+            names[f"_s{n}"] = getattr(cls, field.name).__set__
+            lines.append(f"    _s{n}(obj, v{n})")
+        lines.append("  except Exception as exc:")
+        lines.append(f"    raise _cve({'While structuring ' + cls.__name__!r}, [exc], _cls)")
+        lines.append("  return obj")
+    else:
+        pairs = ", ".join(f"({field.name!r}, v{n})" for n, field in enumerate(fields))
+        lines.append(f"  raise _Built({{k: v for k, v in ({pairs},) if v is not _MISSING}})")
+    namespace: dict[str, Any] = {}
+    exec(
+        compile("\n".join(lines), f"<programma fast structure {cls.__name__}>", "exec"),
+        names,
+        namespace,
+    )
+    built: Callable[[dict[str, Any]], Any] = namespace["build"]
+    return built
+
+
+_MISSING = object()  # a field left out of a table: __init__ gives its default
+
+
+def _fixed(value: float) -> Fixed:
+    """``Fixed(value)`` for a number; made directly while checks are deferred (many are)."""
+    if not _DEFERRED.get():
+        return Fixed(value)
+    fixed: Fixed = _new(Fixed)
+    _set_fixed_value(fixed, float(value))
+    return fixed
+
+
+_new = object.__new__
+_set_fixed_value = Fixed.value.__set__  # type: ignore[attr-defined]
 
 
 def _quoted(names: list[str]) -> str:

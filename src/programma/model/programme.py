@@ -27,7 +27,7 @@ from .checks import (
     months_count,
     raise_problems,
     text,
-    walk,
+    tree_problems,
     wrong_entities,
 )
 from .contracts import OutcomeContract
@@ -421,10 +421,9 @@ def _programme_problems(programme: Programme) -> Iterator[Problem]:
 def _tree_problems(
     root: Any, root_path: str, parameters: Mapping[str, Distribution]
 ) -> Iterator[Problem]:
-    for obj, path in walk(root, root_path):
-        if isinstance(obj, Checked):
-            for problem in obj.problems(parameters):
-                yield problem.under(path)
-        if isinstance(obj, Ref) and obj.name not in parameters:
+    def unknown_parameter(ref: Ref) -> Iterator[Problem]:
+        if ref.name not in parameters:
             known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
-            yield Problem(f"{path}.name", f"the id of a programme parameter ({known})", obj.name)
+            yield Problem("name", f"the id of a programme parameter ({known})", ref.name)
+
+    return tree_problems(root, root_path, parameters, {Ref: unknown_parameter})

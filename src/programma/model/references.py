@@ -7,6 +7,7 @@ another entity, a date that must fall inside the horizon, shares that must add u
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -96,11 +97,19 @@ class References:
         for index, value in enumerate(values):
             yield from self.ref(f"{path}[{index}]", collection, value)
 
+    @functools.cached_property
+    def _last_month(self) -> dt.date:
+        return self.p.last_month  # worked out once, not once per date checked
+
+    @functools.cached_property
+    def _fiscal_years(self) -> tuple[int, ...]:
+        return self.p.fiscal_years
+
     def inside(self, path: str, month: dt.date, what: str = "a month") -> Iterator[Problem]:
         """A problem if ``month`` lies outside the programme's horizon."""
         if not isinstance(month, dt.date) or month.day != 1:
             return  # reported by the entity itself
-        first, last = self.p.start, self.p.last_month
+        first, last = self.p.start, self._last_month
         if not first <= month <= last:
             yield Problem(
                 path,
@@ -109,7 +118,7 @@ class References:
             )
 
     def years(self, path: str, pairs: Iterable[tuple[int, float]]) -> Iterator[Problem]:
-        years = self.p.fiscal_years
+        years = self._fiscal_years
         for year, _ in pairs:
             if year not in years:
                 yield Problem(
@@ -195,27 +204,37 @@ class References:
             yield from self.shares_sum(f"{path}.funds", [s.share for s in initiative.funds])
 
     def _contracts(self) -> Iterator[Problem]:
+        # Paths are written out only where a reference may be broken: the programme may have
+        # a hundred thousand contracts, nearly all of whose references hold.
         for i, contract in enumerate(self.p.contracts):
             path = f"contracts[{i}]"
-            yield from self.ref(f"{path}.provider", "stakeholders", contract.provider)
-            yield from self.refs(f"{path}.initiatives", "initiatives", contract.initiatives)
-            yield from self.refs(f"{path}.interests", "interests", contract.interests)
-            yield from self.refs(f"{path}.areas", "areas", contract.areas)
+            if not self.has("stakeholders", contract.provider):
+                yield from self.ref(f"{path}.provider", "stakeholders", contract.provider)
+            if contract.initiatives:
+                yield from self.refs(f"{path}.initiatives", "initiatives", contract.initiatives)
+            if contract.interests:
+                yield from self.refs(f"{path}.interests", "interests", contract.interests)
+            if contract.areas:
+                yield from self.refs(f"{path}.areas", "areas", contract.areas)
             yield from self.inside(f"{path}.start", contract.start, "a start month")
             if (contract.end is None) != (contract.duration_months is None) and (
                 contract.end is not None or _months_ok(contract.duration_months)
             ):
                 where = "end" if contract.end is not None else "duration_months"
-                outside = list(self.inside(f"{path}.{where}", contract.last_month, "an end month"))
+                last = contract.last_month
+                outside = list(self.inside(f"{path}.{where}", last, "an end month"))
                 yield from outside
                 if not outside:
-                    yield from self._settlement(path, contract)
+                    yield from self._settlement(path, contract, last)
             for j, payer in enumerate(contract.payers):
-                yield from self.ref(f"{path}.payers[{j}].payer", "stakeholders", payer.payer)
-                yield from self.ref(f"{path}.payers[{j}].fund", "funds", payer.fund)
-                yield from self.years(
-                    f"{path}.payers[{j}].fiscal_year_caps", payer.fiscal_year_caps
-                )
+                if not self.has("stakeholders", payer.payer):
+                    yield from self.ref(f"{path}.payers[{j}].payer", "stakeholders", payer.payer)
+                if not self.has("funds", payer.fund):
+                    yield from self.ref(f"{path}.payers[{j}].fund", "funds", payer.fund)
+                if payer.fiscal_year_caps:
+                    yield from self.years(
+                        f"{path}.payers[{j}].fiscal_year_caps", payer.fiscal_year_caps
+                    )
             pairs = [(payer.payer, payer.fund) for payer in contract.payers]
             for j, pair in enumerate(pairs):
                 if pair in pairs[:j]:
@@ -227,13 +246,14 @@ class References:
             yield from self.shares_sum(f"{path}.payers", [s.share for s in contract.payers])
             yield from self._financing(path, contract)
 
-    def _settlement(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
+    def _settlement(self, path: str, contract: OutcomeContract, last: dt.date) -> Iterator[Problem]:
         """A problem if the contract, ending inside the horizon, settles after it (§4.8.2).
 
         Guarantees, advance refunds and forfeited carried excess all fall in the settlement
         month; settled at a month the horizon cuts, they would be figures of the cut.
+        ``last`` is the contract's last month.
         """
-        last, run_off = contract.last_month, contract.run_off_months
+        run_off = contract.run_off_months
         if not isinstance(last, dt.date) or last.day != 1 or not self.p.start <= last:
             return  # reported by the contract itself, or as an end outside the horizon
         if (
@@ -242,8 +262,8 @@ class References:
             or not 0 <= run_off <= MAX_MONTHS
         ):
             return  # reported by the contract itself
-        settlement = contract.settlement_month
-        horizon_end = self.p.last_month
+        settlement = add_months(last, run_off)  # the contract's settlement_month
+        horizon_end = self._last_month
         if settlement <= horizon_end:
             return
         months = month_index(self.p.start, settlement) + 1
@@ -265,6 +285,8 @@ class References:
 
     def _financing(self, path: str, contract: OutcomeContract) -> Iterator[Problem]:
         financing = contract.financing
+        if not isinstance(financing, InvestorFinancing | Prefinancing):
+            return
         fpath = f"{path}.financing"
         if isinstance(financing, InvestorFinancing):
             yield from self.ref(f"{fpath}.investor", "stakeholders", financing.investor)
