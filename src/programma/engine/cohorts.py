@@ -65,6 +65,7 @@ class Outcomes(NamedTuple):
     payable: np.ndarray
     value: np.ndarray
 
+
 def metric_draws(contract: OutcomeContract, metric: OutcomeMetric, draws: Draws) -> MetricDraws:
     """Draw a metric's share achieving, baseline and price."""
     key = f"contracts/{contract.id}/metrics/{metric.id}"
