@@ -226,8 +226,8 @@ def summed_cost(
         return None, left_out
     total = np.zeros((scenarios, extended_months))
     cells = scenarios * extended_months
-    for places, values, weights in impulses.values():
-        where, amounts = np.concatenate(places), np.concatenate(values)
+    for laid, amounts_laid, weights in impulses.values():
+        where, amounts = np.concatenate(laid), np.concatenate(amounts_laid)
         if where.size * len(weights) <= cells:
             # Few initiatives with this profile: lay each one's months out directly (no
             # initiative reaches past the tracked months, so none spills into the next row).

@@ -83,7 +83,8 @@ def payer_dues(
     """Split ``earned`` ``(scenarios, extended months)`` over payers; time and cap it."""
     months = timeline.months
     paid = np.zeros((len(contract.payers), earned.shape[0], months))
-    forfeited, unpaid = [], []
+    forfeited: list[np.ndarray | None] = []
+    unpaid: list[np.ndarray | None] = []
     years = timeline.horizon_years
     for i, payer in enumerate(contract.payers):
         share = earned if payer.share == 1.0 else earned * payer.share
