@@ -13,7 +13,7 @@ import attrs
 import numpy as np
 
 from .._errors import ProgrammaError
-from ..model.checks import some_ids, walk
+from ..model.checks import PathNode, path_of, some_ids, walk_nodes
 from ..model.distributions import Samples
 from ..model.programme import Programme
 from ..periods.grid import RESOLUTIONS, Resolution
@@ -162,11 +162,12 @@ def _mib(size: float) -> str:
     return f"{size / 1024**2:,.1f} MiB"
 
 
-def _all_samples(programme: Programme) -> Iterator[tuple[str, Samples]]:
-    """Every Samples distribution anywhere in a programme, with the first path it is at."""
-    for value, path in walk(programme, once=True):
+def _all_samples(programme: Programme) -> Iterator[tuple[PathNode | str, Samples]]:
+    """Every Samples distribution anywhere in a programme, with the first place it is at
+    (written out by :func:`~programma.model.checks.path_of` where it is needed)."""
+    for value, node in walk_nodes(programme, once=True):
         if isinstance(value, Samples):
-            yield path, value
+            yield node, value
 
 
 def _run_chunk(
@@ -390,12 +391,13 @@ def project(
     if not expected:
         assert scenarios is not None
         too_short = [
-            (path, len(s.values))
-            for path, s in _all_samples(programme)
+            (node, len(s.values))
+            for node, s in _all_samples(programme)
             if len(s.values) < scenarios
         ]
         if too_short:
-            path, size = too_short[0]
+            node, size = too_short[0]
+            path = path_of(node)
             more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""
             raise ProjectionError(
                 f"{path}: a Samples distribution has {size} values but {scenarios} scenarios "

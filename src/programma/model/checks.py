@@ -143,43 +143,6 @@ def nested_fields(cls: Any) -> tuple[str, ...]:
     )
 
 
-def walk(root: Any, root_path: str = "", *, once: bool = False) -> Iterator[tuple[Any, str]]:
-    """Every attrs value in ``root`` (itself first) with its path, as problems print it.
-
-    Depth first, each value before the values inside it, in field order: the order of a
-    recursive walk, with an explicit stack, as a programme can hold a million entities. Entries
-    of a list are ``[index]``, entries of a table of pairs (a yearly path) ``[key]``. With
-    ``once``, an object met again (one price path named by many initiatives) is passed over.
-    """
-    seen: set[int] = set()
-    stack: list[tuple[Any, str]] = [(root, root_path)]
-    while stack:
-        obj, path = stack.pop()
-        if once:
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-        yield obj, path
-        inside: list[tuple[Any, str]] = []
-        kind: Any = type(obj)
-        for name in nested_fields(kind):
-            value = getattr(obj, name)
-            if isinstance(value, tuple):
-                sub = f"{path}.{name}" if path else name
-                for index, item in enumerate(value):
-                    if hasattr(type(item), "__attrs_attrs__"):
-                        inside.append((item, f"{sub}[{index}]"))
-                    elif (
-                        isinstance(item, tuple)
-                        and len(item) == 2
-                        and hasattr(type(item[1]), "__attrs_attrs__")
-                    ):
-                        inside.append((item[1], f"{sub}[{item[0]}]"))
-            elif hasattr(type(value), "__attrs_attrs__"):
-                inside.append((value, f"{path}.{name}" if path else name))
-        stack.extend(reversed(inside))
-
-
 PathNode = tuple[Any, str, object]
 """Where a value is in a tree, kept as (parent's node or the root's path, field, entry) and
 written out only when a problem is found there (see :func:`path_of`)."""
@@ -196,6 +159,51 @@ def path_of(node: PathNode | str) -> str:
     if node:
         parts.append(node)
     return ".".join(reversed(parts))
+
+
+def walk(root: Any, root_path: str = "", *, once: bool = False) -> Iterator[tuple[Any, str]]:
+    """Every attrs value in ``root`` (itself first) with its path, as problems print it.
+
+    Depth first, each value before the values inside it, in field order: the order of a
+    recursive walk, with an explicit stack, as a programme can hold a million entities. Entries
+    of a list are ``[index]``, entries of a table of pairs (a yearly path) ``[key]``. With
+    ``once``, an object met again (one price path named by many initiatives) is passed over.
+    """
+    for obj, node in walk_nodes(root, root_path, once=once):
+        yield obj, path_of(node)
+
+
+def walk_nodes(
+    root: Any, root_path: str = "", *, once: bool = False
+) -> Iterator[tuple[Any, PathNode | str]]:
+    """:func:`walk`, with each path kept as a :data:`PathNode`: written out (:func:`path_of`)
+    only for the values a caller wants it for."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, PathNode | str]] = [(root, root_path)]
+    while stack:
+        obj, node = stack.pop()
+        if once:
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+        yield obj, node
+        inside: list[tuple[Any, PathNode | str]] = []
+        kind: Any = type(obj)
+        for name in nested_fields(kind):
+            value = getattr(obj, name)
+            if isinstance(value, tuple):
+                for index, item in enumerate(value):
+                    if hasattr(type(item), "__attrs_attrs__"):
+                        inside.append((item, (node, name, index)))
+                    elif (
+                        isinstance(item, tuple)
+                        and len(item) == 2
+                        and hasattr(type(item[1]), "__attrs_attrs__")
+                    ):
+                        inside.append((item[1], (node, name, item[0])))
+            elif hasattr(type(value), "__attrs_attrs__"):
+                inside.append((value, (node, name, _FIELD)))
+        stack.extend(reversed(inside))
 
 
 _Extra = Callable[[Any], Iterable[Problem]]
