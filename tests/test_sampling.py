@@ -216,3 +216,42 @@ class TestProgrammeWithPoisson:
         whole = pg.project(programme, scenarios=600, seed=2)
         chunked = pg.project(programme, scenarios=600, seed=2, chunk_size=256)
         assert np.array_equal(whole.values, chunked.values)
+
+
+class TestOnlyTheScenariosWanted:
+    """A run whose size is not a whole number of blocks computes only its own scenarios."""
+
+    def test_draws_are_the_first_of_the_whole_blocks(self) -> None:
+        """Cut to 300 scenarios, every kind of draw is the first 300 of two whole blocks."""
+        noise = Poisson(3.0)
+        whole = Draws({"p": noise}, (2021, 2022), seed=5, blocks=2)
+        cut = Draws({"p": noise}, (2021, 2022), seed=5, blocks=2, scenarios=SCENARIOS)
+        means = np.linspace(0.0, 4.0, 2 * BLOCK_SIZE * 3).reshape(2 * BLOCK_SIZE, 3)
+        pairs = [
+            (whole.scalar("a", Uniform(0.0, 1.0)), cut.scalar("a", Uniform(0.0, 1.0))),
+            (whole.scalar("b", Samples(range(600))), cut.scalar("b", Samples(range(600)))),
+            (whole.yearly("c", Ref("p")), cut.yearly("c", Ref("p"))),
+            (whole.poisson("d", means), cut.poisson("d", means[:SCENARIOS])),
+        ]
+        assert SCENARIOS == cut.size
+        for full, first in pairs:
+            assert full[:SCENARIOS].tobytes() == first.tobytes()
+
+    def test_more_than_the_blocks_hold_is_refused(self) -> None:
+        """Asking for more scenarios than the blocks hold is an error, not a silent cut."""
+        with pytest.raises(ValueError, match="scenarios: expected 1 to 256, got 257"):
+            Draws({}, (2021,), blocks=1, scenarios=257)
+
+    def test_a_run_of_100_draws_100(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``project(..., scenarios=100)`` works on 100 scenarios, not on a block of 256."""
+        sizes: list[int] = []
+        real = Draws.__init__
+
+        def recording(self: Draws, *args: object, **kwargs: object) -> None:
+            real(self, *args, **kwargs)  # type: ignore[arg-type]
+            sizes.append(self.size)
+
+        monkeypatch.setattr(Draws, "__init__", recording)
+        projection = pg.project(base_programme(contracts=[contract()]), scenarios=100)
+        assert [100] == sizes
+        assert 100 == projection.scenarios

@@ -8,7 +8,8 @@ what falls past the horizon is reported as ``unpaid_after_end``, never dropped (
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from ..model.checks import MAX_MONTHS
 from ..model.distributions import Distribution, Fixed, Ref, Samples, Yearly
 from ..model.initiatives import Initiative
+from ..model.moments import support_of
 from ..model.vocabulary import CostProfile
 from ..uncertainty.sampling import Draws
 from .timeline import Timeline, price_index
@@ -168,13 +170,30 @@ def shared_index(rate: Distribution) -> bool:
     return isinstance(rate, Fixed | Ref | Samples)
 
 
+def may_pass_tracked_months(
+    initiative: Initiative, timeline: Timeline, parameters: Mapping[str, Distribution]
+) -> bool:
+    """Whether a delay may push the initiative's cost past the months the engine tracks.
+
+    Judged from the delay's support, the same for every chunk: such an initiative is costed
+    one by one (:func:`base_cost`), in every scenario, so that a scenario's cost never depends
+    on the delays of the other scenarios in its chunk.
+    """
+    support = support_of(initiative.delay, parameters)
+    if support is None or not math.isfinite(support[1]):
+        return True
+    start = timeline.grid.index(initiative.start)
+    reach = start + math.floor(support[1]) + initiative.duration_months + 1
+    return reach > timeline.extended_months
+
+
 _BATCH = 256
 """Initiatives whose draws :func:`summed_cost` works on together."""
 
 
 def summed_cost(
     initiatives: Sequence[Initiative], draws: Draws, timeline: Timeline
-) -> tuple[InitiativeCost | None, list[Initiative]]:
+) -> InitiativeCost:
     """The summed cost of initiatives that share one price path and no gate acts on.
 
     The same amounts as :func:`base_cost` and :func:`initiative_cost` give one by one (DESIGN
@@ -185,14 +204,12 @@ def summed_cost(
     weights for the others, or, for a profile few initiatives share, each impulse's months laid
     out directly — before the one price path multiplies the total.
 
-    Returns the summed cost (``None`` if no initiative was summed) and the initiatives left
-    out: those a delay pushes past the months the engine tracks, which the one-by-one path
-    values (at later years' prices).
+    Every initiative must stay inside the months the engine tracks whatever its delay
+    (:func:`may_pass_tracked_months` is false): the others are costed one by one.
     """
     scenarios, extended_months = draws.size, timeline.extended_months
     impulses: dict[tuple[object, ...], tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
     rows = np.arange(scenarios) * extended_months
-    left_out: list[Initiative] = []
     # A batch of initiatives at a time: their draws are made one by one (each from its own
     # streams), the arithmetic on them for the whole batch at once.
     for begin in range(0, len(initiatives), _BATCH):
@@ -204,16 +221,15 @@ def summed_cost(
         fraction = delay - whole
         start = np.array([timeline.grid.index(i.start) for i in batch])
         size = np.array([i.duration_months for i in batch])
-        outside = start + whole.max(axis=1) + size + 1 > extended_months
+        assert (start + whole.max(axis=1) + size + 1 <= extended_months).all(), (
+            "only initiatives that stay inside the tracked months are summed"
+        )
         first = rows[None, :] + start[:, None] + whole.astype(np.int64)
         # Each initiative's amount at its first month and the next (by the delay's fraction),
         # in the order of the initiatives: the sums below add them in that order.
         places = np.stack([first, first + 1], axis=1)
         values = np.stack([amount * (1.0 - fraction), amount * fraction], axis=1)
         for i, initiative in enumerate(batch):
-            if outside[i]:
-                left_out.append(initiative)
-                continue
             profile = (initiative.cost_profile, int(size[i]), initiative.cost_weights)
             if profile not in impulses:
                 weights = profile_weights(
@@ -222,8 +238,6 @@ def summed_cost(
                 impulses[profile] = ([], [], weights)
             impulses[profile][0].append(places[i].ravel())
             impulses[profile][1].append(values[i].ravel())
-    if not impulses:
-        return None, left_out
     total = np.zeros((scenarios, extended_months))
     cells = scenarios * extended_months
     for laid, amounts_laid, weights in impulses.values():
@@ -243,7 +257,7 @@ def summed_cost(
     index = price_index(draws.yearly(f"initiatives/{initiatives[0].id}/indexation", rate), timeline)
     cost = total * index
     months = timeline.months
-    return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1)), left_out
+    return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1))
 
 
 def _spread(impulse: np.ndarray, weights: np.ndarray) -> np.ndarray:

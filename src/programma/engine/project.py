@@ -171,14 +171,23 @@ def _all_samples(programme: Programme) -> Iterator[tuple[PathNode | str, Samples
 
 
 def _run_chunk(
-    model: Model, seed: int, first_block: int, blocks: int | None, resolution: Resolution
+    model: Model,
+    seed: int,
+    first_block: int,
+    blocks: int | None,
+    resolution: Resolution,
+    scenarios: int | None = None,
 ) -> ChunkResult:
     # Validation bounds every input (docs/limits.md), but values drawn from long tails can
     # still compound past what floating point holds: report that as the input's problem.
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             result = model.run(
-                seed=seed, first_block=first_block, blocks=blocks, resolution=resolution
+                seed=seed,
+                first_block=first_block,
+                blocks=blocks,
+                resolution=resolution,
+                scenarios=scenarios,
             )
     except ProgrammaError:
         raise
@@ -231,10 +240,15 @@ class _Packed:
 
 
 def _run_packed(
-    model: Model, seed: int, first_block: int, blocks: int | None, resolution: Resolution
+    model: Model,
+    seed: int,
+    first_block: int,
+    blocks: int | None,
+    resolution: Resolution,
+    scenarios: int | None = None,
 ) -> _Packed:
     """:func:`_run_chunk` for an executor: the result packed for the way back."""
-    return _Packed.of(_run_chunk(model, seed, first_block, blocks, resolution))
+    return _Packed.of(_run_chunk(model, seed, first_block, blocks, resolution, scenarios))
 
 
 def _check_finite(model: Model, result: ChunkResult) -> None:
@@ -465,6 +479,10 @@ def project(
         if report_progress is not None:
             report_progress(stop, count)
 
+    def wanted(first_block: int, blocks: int) -> int:
+        """The scenarios of these blocks the run keeps: the last block may be cut."""
+        return min(blocks * BLOCK_SIZE, count - first_block * BLOCK_SIZE)
+
     if expected:
         keep(0, _run_chunk(model, seed, 0, None, kept))
     else:
@@ -475,18 +493,23 @@ def project(
         if executor is None:
             for first, blocks in chunks:
                 if report_progress is None:
-                    keep(first, _run_chunk(model, seed, first, blocks, kept))
+                    keep(first, _run_chunk(model, seed, first, blocks, kept, wanted(first, blocks)))
                 else:
                     # A block at a time, so that progress moves within a chunk: each block
                     # draws from its own keyed streams, so the results are the same.
                     for block in range(first, first + blocks):
-                        keep(block, _run_chunk(model, seed, block, 1, kept))
+                        keep(block, _run_chunk(model, seed, block, 1, kept, wanted(block, 1)))
         else:
             pending: deque[tuple[int, cf.Future[_Packed]]] = deque()
             try:
                 for first, blocks in chunks:
                     pending.append(
-                        (first, executor.submit(_run_packed, model, seed, first, blocks, kept))
+                        (
+                            first,
+                            executor.submit(
+                                _run_packed, model, seed, first, blocks, kept, wanted(first, blocks)
+                            ),
+                        )
                     )
                     if len(pending) >= in_flight:
                         done_first, future = pending.popleft()

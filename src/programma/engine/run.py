@@ -114,16 +114,22 @@ class Model:
         # The others are summed in groups that share their series and their price path.
         # A price path is told apart by the object that gives it: one object named by many
         # initiatives is judged and hashed once (a path of Samples is large to hash).
+        # An initiative a delay may push past the months the engine tracks is costed alone too
+        # (its cost after them is valued at later years' prices), in every chunk alike.
         shared: dict[int, bool] = {}
-        groups: dict[tuple[object, ...], list[Initiative]] = {}
+        groups: dict[tuple[object, ...], tuple[bool, list[Initiative]]] = {}
         for initiative in programme.initiatives:
             rate = initiative.indexation
             if id(rate) not in shared:
                 shared[id(rate)] = costs.shared_index(rate)
-            alone = initiative.id in self.costed_alone or not shared[id(rate)]
-            group = (initiative.id,) if alone else (self.targets[initiative.id], id(rate))
-            groups.setdefault(group, []).append(initiative)
-        self.cost_groups = tuple(tuple(group) for group in groups.values())
+            summed = initiative.id not in self.costed_alone and not costs.may_pass_tracked_months(
+                initiative, self.timeline, self.parameters
+            )
+            key = (self.targets[initiative.id], id(rate))
+            group = key if summed and shared[id(rate)] else (initiative.id,)
+            groups.setdefault(group, (summed, []))[1].append(initiative)
+        self.cost_groups = tuple((summed, tuple(group)) for summed, group in groups.values())
+        """Each group of initiatives costed together: whether summed, and its initiatives."""
         self.payment_timing = {
             c.id: payments.PaymentTiming.of(c, self.timeline, settlement_month(c, self.timeline))
             for c in programme.contracts
@@ -199,10 +205,20 @@ class Model:
         first_block: int,
         blocks: int | None,
         resolution: Resolution,
+        scenarios: int | None = None,
     ) -> ChunkResult:
-        """Run one chunk: ``blocks`` whole blocks from ``first_block`` (``None``: expected)."""
+        """Run one chunk: ``blocks`` blocks from ``first_block`` (``None``: expected).
+
+        With ``scenarios``, only that many of the blocks' scenarios, from the first, are run
+        (the last chunk of a run whose size is not a whole number of blocks).
+        """
         draws = Draws(
-            self.parameters, self.timeline.years, seed=seed, first_block=first_block, blocks=blocks
+            self.parameters,
+            self.timeline.years,
+            seed=seed,
+            first_block=first_block,
+            blocks=blocks,
+            scenarios=scenarios,
         )
         return _Chunk(self, draws, resolution).result()
 
@@ -317,8 +333,8 @@ class _Chunk:
             self.gate(gate)
         # §4.2: costs after the gates; §4.3–4.5: each contract; §4.6: funds and budgets.
         self.costs: dict[str, np.ndarray] = {}
-        for group in model.cost_groups:
-            self.initiatives(group)
+        for summed, group in model.cost_groups:
+            self.initiatives(group, summed)
         for contract in programme.contracts:
             self.contract(contract)
         self.funds()
@@ -351,19 +367,20 @@ class _Chunk:
         initiatives_of = {c.id: c.initiatives for c in programme.contracts}
         self.factors = gates.decide(gate, month, reading.met, self.factors, initiatives_of)
 
-    def initiatives(self, group: tuple[Initiative, ...]) -> None:
+    def initiatives(self, group: tuple[Initiative, ...], summed: bool) -> None:
         """Record the cost of initiatives that share their series (§4.2, §4.7).
 
-        One initiative a gate acts on or a contract pays for is costed alone (a contract
-        reads its cost); a group is summed without an array per initiative where it can be.
+        One initiative a gate acts on, a contract pays for or a delay may push past the
+        tracked months is costed alone (a contract reads its cost); the others are summed
+        without an array per initiative.
         """
         model, months = self.model, self.timeline.months
-        alone = list(group)
-        if group[0].id not in model.costed_alone:  # a group of one or more to sum
-            summed, alone = costs.summed_cost(group, self.draws, self.timeline)
-            if summed is not None:
-                self.record_cost(model.targets[group[0].id], summed)
-        for initiative in alone:
+        if summed:
+            self.record_cost(
+                model.targets[group[0].id], costs.summed_cost(group, self.draws, self.timeline)
+            )
+            return
+        for initiative in group:
             base = costs.base_cost(initiative, self.draws, self.timeline)
             factor = self.factors.cost.get(initiative.id)
             cost = costs.initiative_cost(base, factor, months)

@@ -123,6 +123,9 @@ class Draws:
         seed: The run's seed.
         first_block: The first block of scenarios.
         blocks: How many blocks; ``None`` is expected mode (one "scenario": every mean).
+        scenarios: How many of the blocks' scenarios are wanted, from the first (default:
+            all). Every block is still drawn whole, from its streams, so that a scenario's
+            draws never depend on how many are wanted; only the wanted ones are returned.
 
     Each draw has shape ``(S,)``; a yearly draw ``(S, len(years))``.
     """
@@ -135,13 +138,17 @@ class Draws:
         seed: int = 0,
         first_block: int = 0,
         blocks: int | None = None,
+        scenarios: int | None = None,
     ) -> None:
         self.parameters = parameters
         self.years = years
         self.seed = seed
         self.first_block = first_block
         self.expected = blocks is None
-        self.size = 1 if blocks is None else blocks * BLOCK_SIZE
+        whole = 1 if blocks is None else blocks * BLOCK_SIZE
+        if scenarios is not None and not 0 < scenarios <= whole:
+            raise ValueError(f"scenarios: expected 1 to {whole}, got {scenarios}")
+        self.size = whole if scenarios is None or blocks is None else scenarios
         self._blocks = 0 if blocks is None else blocks
         self._parameter_cache: dict[str, np.ndarray] = {}
 
@@ -170,7 +177,7 @@ class Draws:
                 draw(dist, stream(self.seed, self.first_block + b, key), BLOCK_SIZE)
                 for b in range(self._blocks)
             ]
-        )
+        )[: self.size]
 
     def yearly(
         self, key: str, dist: Distribution, years: tuple[int, ...] | None = None
@@ -205,7 +212,7 @@ class Draws:
         """
         out = np.zeros_like(mean)
         for b in range(self._blocks):
-            rows = slice(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE)
+            rows = slice(b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, self.size))
             months = np.flatnonzero((mean[rows] > 0).any(axis=0))
             if not months.size:
                 continue
