@@ -135,7 +135,7 @@ class TestChunkSize:
         programma.project(
             leeuwarden_oost(), scenarios=scenarios, executor=executor, workers=workers
         )
-        blocks = [call[3] for call in executor.calls]
+        blocks = [call[3].blocks for call in executor.calls]
         assert chunks == len(blocks)
         assert [256 * block for block in blocks] == [scenarios // chunks] * chunks
 
@@ -145,7 +145,7 @@ class TestChunkSize:
         programma.project(
             leeuwarden_oost(), scenarios=2048, chunk_size=1024, executor=executor, workers=2
         )
-        assert [4, 4] == [call[3] for call in executor.calls]
+        assert [4, 4] == [call[3].blocks for call in executor.calls]
 
 
 class TestDefaultChunk:

@@ -170,24 +170,30 @@ def _all_samples(programme: Programme) -> Iterator[tuple[PathNode | str, Samples
             yield node, value
 
 
+@attrs.frozen
+class _Scenarios:
+    """Which scenarios a chunk runs: ``blocks`` blocks from ``first_block``, the first ``count``
+    of them (the last chunk of a run may end inside its last block)."""
+
+    first_block: int
+    blocks: int
+    count: int
+
+
 def _run_chunk(
-    model: Model,
-    seed: int,
-    first_block: int,
-    blocks: int | None,
-    resolution: Resolution,
-    scenarios: int | None = None,
+    model: Model, seed: int, resolution: Resolution, which: _Scenarios | None
 ) -> ChunkResult:
+    """Run one chunk (``None``: expected mode), its overflows reported as the input's."""
     # Validation bounds every input (docs/limits.md), but values drawn from long tails can
     # still compound past what floating point holds: report that as the input's problem.
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             result = model.run(
                 seed=seed,
-                first_block=first_block,
-                blocks=blocks,
+                first_block=0 if which is None else which.first_block,
+                blocks=None if which is None else which.blocks,
                 resolution=resolution,
-                scenarios=scenarios,
+                scenarios=None if which is None else which.count,
             )
     except ProgrammaError:
         raise
@@ -240,15 +246,10 @@ class _Packed:
 
 
 def _run_packed(
-    model: Model,
-    seed: int,
-    first_block: int,
-    blocks: int | None,
-    resolution: Resolution,
-    scenarios: int | None = None,
+    model: Model, seed: int, resolution: Resolution, which: _Scenarios | None
 ) -> _Packed:
     """:func:`_run_chunk` for an executor: the result packed for the way back."""
-    return _Packed.of(_run_chunk(model, seed, first_block, blocks, resolution, scenarios))
+    return _Packed.of(_run_chunk(model, seed, resolution, which))
 
 
 def _check_finite(model: Model, result: ChunkResult) -> None:
@@ -479,12 +480,14 @@ def project(
         if report_progress is not None:
             report_progress(stop, count)
 
-    def wanted(first_block: int, blocks: int) -> int:
+    def scenarios_of(first_block: int, blocks: int) -> _Scenarios:
         """The scenarios of these blocks the run keeps: the last block may be cut."""
-        return min(blocks * BLOCK_SIZE, count - first_block * BLOCK_SIZE)
+        return _Scenarios(
+            first_block, blocks, min(blocks * BLOCK_SIZE, count - first_block * BLOCK_SIZE)
+        )
 
     if expected:
-        keep(0, _run_chunk(model, seed, 0, None, kept))
+        keep(0, _run_chunk(model, seed, kept, None))
     else:
         chunks = [
             (first, min(chunk_blocks, total_blocks - first))
@@ -493,12 +496,12 @@ def project(
         if executor is None:
             for first, blocks in chunks:
                 if report_progress is None:
-                    keep(first, _run_chunk(model, seed, first, blocks, kept, wanted(first, blocks)))
+                    keep(first, _run_chunk(model, seed, kept, scenarios_of(first, blocks)))
                 else:
                     # A block at a time, so that progress moves within a chunk: each block
                     # draws from its own keyed streams, so the results are the same.
                     for block in range(first, first + blocks):
-                        keep(block, _run_chunk(model, seed, block, 1, kept, wanted(block, 1)))
+                        keep(block, _run_chunk(model, seed, kept, scenarios_of(block, 1)))
         else:
             pending: deque[tuple[int, cf.Future[_Packed]]] = deque()
             try:
@@ -507,7 +510,7 @@ def project(
                         (
                             first,
                             executor.submit(
-                                _run_packed, model, seed, first, blocks, kept, wanted(first, blocks)
+                                _run_packed, model, seed, kept, scenarios_of(first, blocks)
                             ),
                         )
                     )
