@@ -16,7 +16,7 @@ from programma import Fixed, Programme, Uniform, ValidationError, loads
 from programma.examples import leeuwarden_oost
 from programma.files.programme_files import from_data, to_data
 from programma.model import plain
-from programma.model.checks import MAX_MAGNITUDE
+from programma.model.checks import MAX_MAGNITUDE, path_of, walk_nodes
 from programma.model.domains import NON_NEGATIVE, RATE, SHARE, bounded, within
 from strategies import programmes
 
@@ -306,3 +306,36 @@ class TestFastReading:
         assert ["high: expected a number ≥ low (0.5), got 0.2"] == [
             str(problem) for problem in plain.shape_problems(caught.value, "")
         ]
+
+
+def recursive_paths(value: Any, path: str) -> list[str]:
+    """Every attrs value's path, depth first in field order, written as a plain recursion."""
+    found = [path]
+    for field in attrs.fields(type(value)):
+        inner = getattr(value, field.name)
+        here = f"{path}.{field.name}" if path else field.name
+        if attrs.has(type(inner)):
+            found += recursive_paths(inner, here)
+        elif isinstance(inner, tuple):
+            for index, item in enumerate(inner):
+                if attrs.has(type(item)):
+                    found += recursive_paths(item, f"{here}[{index}]")
+                elif isinstance(item, tuple) and len(item) == 2 and attrs.has(type(item[1])):
+                    found += recursive_paths(item[1], f"{here}[{item[0]}]")
+    return found
+
+
+class TestWalk:
+    """The walk over a programme's values, with its paths written out only when asked for."""
+
+    def test_the_order_and_paths_of_a_recursive_walk(self) -> None:
+        """Every value of the example, in the order and with the paths of a plain recursion."""
+        programme = leeuwarden_oost()
+        walked = [path_of(node) for _, node in walk_nodes(programme)]
+        assert recursive_paths(programme, "") == walked
+
+    @given(programmes())
+    def test_generated_programmes(self, programme: Programme) -> None:
+        """The same on generated programmes."""
+        walked = [path_of(node) for _, node in walk_nodes(programme)]
+        assert recursive_paths(programme, "") == walked

@@ -161,49 +161,49 @@ def path_of(node: PathNode | str) -> str:
     return ".".join(reversed(parts))
 
 
-def walk(root: Any, root_path: str = "", *, once: bool = False) -> Iterator[tuple[Any, str]]:
-    """Every attrs value in ``root`` (itself first) with its path, as problems print it.
-
-    Depth first, each value before the values inside it, in field order: the order of a
-    recursive walk, with an explicit stack, as a programme can hold a million entities. Entries
-    of a list are ``[index]``, entries of a table of pairs (a yearly path) ``[key]``. With
-    ``once``, an object met again (one price path named by many initiatives) is passed over.
-    """
-    for obj, node in walk_nodes(root, root_path, once=once):
-        yield obj, path_of(node)
-
-
 def walk_nodes(
     root: Any, root_path: str = "", *, once: bool = False
 ) -> Iterator[tuple[Any, PathNode | str]]:
-    """:func:`walk`, with each path kept as a :data:`PathNode`: written out (:func:`path_of`)
-    only for the values a caller wants it for."""
+    """Every attrs value in ``root`` (itself first) with where it is, as a :data:`PathNode`.
+
+    Depth first, each value before the values inside it, in field order: the order of a
+    recursive walk, with an explicit stack, as a programme can hold a million entities. A path
+    is written out (:func:`path_of`, as problems print it) only for the values a caller wants
+    it for: entries of a list are ``[index]``, entries of a table of pairs (a yearly path)
+    ``[key]``. With ``once``, an object met again (one price path named by many initiatives)
+    is passed over.
+    """
     seen: set[int] = set()
+    fields_of: dict[type, tuple[str, ...]] = {}  # per class: its fields that may hold values
     stack: list[tuple[Any, PathNode | str]] = [(root, root_path)]
+    pop, push = stack.pop, stack.append
     while stack:
-        obj, node = stack.pop()
+        obj, node = pop()
         if once:
             if id(obj) in seen:
                 continue
             seen.add(id(obj))
         yield obj, node
-        inside: list[tuple[Any, PathNode | str]] = []
         kind: Any = type(obj)
-        for name in nested_fields(kind):
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(reversed(nested_fields(kind)))
+        # Pushed last first, so that they come off the stack in order.
+        for name in fields:
             value = getattr(obj, name)
             if isinstance(value, tuple):
-                for index, item in enumerate(value):
+                for index in range(len(value) - 1, -1, -1):
+                    item = value[index]
                     if hasattr(type(item), "__attrs_attrs__"):
-                        inside.append((item, (node, name, index)))
+                        push((item, (node, name, index)))
                     elif (
                         isinstance(item, tuple)
                         and len(item) == 2
                         and hasattr(type(item[1]), "__attrs_attrs__")
                     ):
-                        inside.append((item[1], (node, name, item[0])))
+                        push((item[1], (node, name, item[0])))
             elif hasattr(type(value), "__attrs_attrs__"):
-                inside.append((value, (node, name, _FIELD)))
-        stack.extend(reversed(inside))
+                push((value, (node, name, _FIELD)))
 
 
 _Extra = Callable[[Any], Iterable[Problem]]
@@ -218,7 +218,7 @@ def tree_problems(
     parameters: Mapping[str, Any] | None,
     extra: Mapping[type, _Extra],
 ) -> Iterator[Problem]:
-    """The problems of every value in ``root``, in the order of :func:`walk`, with full paths.
+    """The problems of every value in ``root``, in the order of :func:`walk_nodes`, with paths.
 
     Each :class:`Checked` value gives its own :meth:`~Checked.problems`; a value of a class in
     ``extra`` also gives what ``extra[class](value)`` yields (paths relative to the value). One
