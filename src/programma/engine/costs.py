@@ -208,12 +208,22 @@ def summed_cost(
     (:func:`may_pass_tracked_months` is false): the others are costed one by one.
     """
     scenarios, extended_months = draws.size, timeline.extended_months
-    impulses: dict[tuple[object, ...], tuple[list[np.ndarray], list[np.ndarray], np.ndarray]] = {}
+    # The initiatives of each cost profile, in their order: the sums below add them in it.
+    by_profile: dict[tuple[object, ...], list[Initiative]] = {}
+    for initiative in initiatives:
+        profile = (initiative.cost_profile, initiative.duration_months, initiative.cost_weights)
+        by_profile.setdefault(profile, []).append(initiative)
+    ordered = [initiative for group in by_profile.values() for initiative in group]
+    # Each initiative's amount at its first month and the next (by the delay's fraction),
+    # laid straight into one array per profile: ``(initiatives, 2, scenarios)``.
+    places = np.empty((len(ordered), 2, scenarios), dtype=np.int64)
+    amounts = np.empty((len(ordered), 2, scenarios))
     rows = np.arange(scenarios) * extended_months
     # A batch of initiatives at a time: their draws are made one by one (each from its own
     # streams), the arithmetic on them for the whole batch at once.
-    for begin in range(0, len(initiatives), _BATCH):
-        batch = initiatives[begin : begin + _BATCH]
+    for begin in range(0, len(ordered), _BATCH):
+        batch = ordered[begin : begin + _BATCH]
+        end = begin + len(batch)
         amount, delay = np.empty((len(batch), scenarios)), np.empty((len(batch), scenarios))
         for i, initiative in enumerate(batch):
             amount[i], delay[i] = amount_and_delay(initiative, draws)
@@ -224,34 +234,29 @@ def summed_cost(
         assert (start + whole.max(axis=1) + size + 1 <= extended_months).all(), (
             "only initiatives that stay inside the tracked months are summed"
         )
-        first = rows[None, :] + start[:, None] + whole.astype(np.int64)
-        # Each initiative's amount at its first month and the next (by the delay's fraction),
-        # in the order of the initiatives: the sums below add them in that order.
-        places = np.stack([first, first + 1], axis=1)
-        values = np.stack([amount * (1.0 - fraction), amount * fraction], axis=1)
-        for i, initiative in enumerate(batch):
-            profile = (initiative.cost_profile, int(size[i]), initiative.cost_weights)
-            if profile not in impulses:
-                weights = profile_weights(
-                    initiative.cost_profile, int(size[i]), initiative.cost_weights
-                )
-                impulses[profile] = ([], [], weights)
-            impulses[profile][0].append(places[i].ravel())
-            impulses[profile][1].append(values[i].ravel())
+        first = places[begin:end, 0]
+        np.add(rows[None, :] + start[:, None], whole.astype(np.int64), out=first)
+        np.add(first, 1, out=places[begin:end, 1])
+        np.multiply(amount, 1.0 - fraction, out=amounts[begin:end, 0])
+        np.multiply(amount, fraction, out=amounts[begin:end, 1])
     total = np.zeros((scenarios, extended_months))
     cells = scenarios * extended_months
-    for laid, amounts_laid, weights in impulses.values():
-        where, amounts = np.concatenate(laid), np.concatenate(amounts_laid)
+    begin = 0
+    for (kind, duration, given), group in by_profile.items():
+        weights = profile_weights(kind, duration, given)  # type: ignore[arg-type]
+        end = begin + len(group)
+        where, laid = places[begin:end].ravel(), amounts[begin:end].ravel()
+        begin = end
         if where.size * len(weights) <= cells:
             # Few initiatives with this profile: lay each one's months out directly (no
             # initiative reaches past the tracked months, so none spills into the next row).
             laid_out = where[:, None] + np.arange(len(weights))[None, :]
             spread = np.bincount(
-                laid_out.ravel(), (amounts[:, None] * weights[None, :]).ravel(), minlength=cells
+                laid_out.ravel(), (laid[:, None] * weights[None, :]).ravel(), minlength=cells
             )
             total += spread.reshape(scenarios, extended_months)
             continue
-        impulse = np.bincount(where, amounts, minlength=cells).reshape(scenarios, extended_months)
+        impulse = np.bincount(where, laid, minlength=cells).reshape(scenarios, extended_months)
         total += _spread(impulse, weights)
     rate = initiatives[0].indexation
     index = price_index(draws.yearly(f"initiatives/{initiatives[0].id}/indexation", rate), timeline)
@@ -267,12 +272,15 @@ def _spread(impulse: np.ndarray, weights: np.ndarray) -> np.ndarray:
         running = np.cumsum(impulse, axis=1)
         spread = running.copy()
         spread[:, size:] -= running[:, :-size]
+        spread *= weights[0]
+        np.maximum(spread, 0.0, out=spread)
         # Where no initiative is under way the amount is exactly zero, not a rounding residue
         # of the running sum; elsewhere the residue is below 1e-15 of the sum (never < 0).
-        started = np.cumsum(impulse != 0, axis=1)
+        started = np.cumsum(impulse != 0, axis=1, dtype=np.int32)
         active = started.copy()
         active[:, size:] -= started[:, :-size]
-        return np.where(active > 0, np.maximum(spread * weights[0], 0.0), 0.0)
+        spread[active == 0] = 0.0
+        return spread
     spread = np.zeros_like(impulse)
     for month, weight in enumerate(weights):
         spread[:, month:] += weight * impulse[:, : impulse.shape[1] - month]

@@ -261,7 +261,9 @@ class Draws:
         values = dist.values  # already float64: a slice of it is copied once, into the draw
         # A block may reach past the last sample: those scenarios are never kept (a run refuses
         # more scenarios than samples up front); they repeat the last value to stay finite.
-        out = np.full(self.size, values[-1])
         available = values[first : first + self.size]
+        if len(available) == self.size:
+            return available.copy()
+        out = np.full(self.size, values[-1])
         out[: len(available)] = available
         return out
