@@ -43,7 +43,7 @@ class Dues:
         forfeited: Per payer, what the fiscal-year caps forfeited ``(scenarios, months)``;
             ``None`` where the payer has no fiscal-year cap (nothing can be forfeited).
         unpaid: Per payer, what fell after settlement ``(scenarios, months)``; ``None`` where
-            every verification month is paid by settlement.
+            nothing did.
     """
 
     paid: np.ndarray
@@ -122,7 +122,7 @@ def settle_dues(
     Returns:
         Amounts due by payment month, shape ``(..., months)`` (zero after ``last_payable``),
         and amounts that fall after it, recorded in ``min(payment month, T − 1)``: ``None``
-        where every verification month is paid by ``last_payable``.
+        where nothing does.
 
     >>> due, unpaid = settle_dues(np.array([1.0, 2.0, 4.0, 8.0]), np.array([1, 1, 3, 4]), 3, 4)
     >>> due.tolist(), unpaid.tolist()
@@ -134,10 +134,11 @@ def settle_dues(
     shape = (*due.shape[:-1], months)
     paid = np.zeros(shape)
     _gather(due[..., :payable], target[:payable], paid)
-    if payable == due.shape[-1]:
+    late = due[..., payable:]
+    if not late.any():  # nothing verified after settlement (the usual case)
         return paid, None
     unpaid = np.zeros(shape)
-    _gather(due[..., payable:], target[payable:], unpaid)
+    _gather(late, target[payable:], unpaid)
     return paid, unpaid
 
 
