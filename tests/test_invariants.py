@@ -49,6 +49,7 @@ from programma import (
     Projection,
     Ref,
     Samples,
+    Schedule,
     Stakeholder,
     Triangular,
     Uniform,
@@ -144,7 +145,11 @@ def lively(draw: st.DrawFn, programme: Programme) -> Programme:
             return contract.run_off_months
         # Up to two years, but settled inside the horizon (DESIGN §4.8.2).
         room = programme.months - 1 - programme.month_index(contract.last_month)
-        return draw(st.integers(min(6, room), min(24, room)))
+        months = draw(st.integers(min(6, room), min(24, room)))
+        if contract.payment_schedule is Schedule.RRULE:
+            # Never shorter: the rule was drawn to pay at least once before settlement.
+            return max(months, contract.run_off_months)
+        return months
 
     contracts = [
         attrs.evolve(
