@@ -1180,7 +1180,7 @@ class TestPaymentRrule:
     )
     def test_rejects_rule_without_payment_month(self, rule):
         """A rule with no occurrence from the contract's start to its settlement is refused."""
-        window = "from 2021-01-01 to 2023-01-01 (the contract and its run-off)"
+        window = "from 2021-01 to 2022-12 (the contract's start to its settlement month)"
         error = rejected(contract, payment_schedule=Schedule.RRULE, payment_rrule=rule)
         assert ("payment_rrule",) == error.paths
         assert f"expected a rule with at least one occurrence {window}" in str(error)

@@ -139,10 +139,11 @@ def rrule_problems(
     if _never_matches(parts):
         yield Problem(path, "a rule with at least one occurrence (no month has that day)", rule)
     elif start is not None and stop is not None and not occurrence_months(rule, start, stop):
+        last = (stop - dt.timedelta(days=1)).replace(day=1)  # the last month of the window
         yield Problem(
             path,
-            f"a rule with at least one occurrence from {start.isoformat()} "
-            f"to {stop.isoformat()} (the contract and its run-off)",
+            f"a rule with at least one occurrence from {start:%Y-%m} to {last:%Y-%m} "
+            "(the contract's start to its settlement month)",
             described(repr(rule)),
         )
 
