@@ -435,7 +435,7 @@ class _Chunk:
         settlement = timing.settlement
         dues = payments.payer_dues(contract, capped.sum(axis=1), timeline, timing)
         for i, payer in enumerate(contract.payers):
-            # A series nothing reaches (no fiscal-year cap, nothing verified after settlement) stays 0.
+            # A series nothing reaches stays 0 (no fiscal-year cap, nothing after settlement).
             if (forfeited := dues.forfeited[i]) is not None:
                 put(SeriesKey("cap_forfeited", payer.payer, c, c, fund=payer.fund), forfeited)
             if (unpaid := dues.unpaid[i]) is not None:
