@@ -282,6 +282,14 @@ class TestProgressBars:
         (bar,) = fake_tqdm.made
         assert (600, 600, True) == (bar.options["total"], bar.n, bar.closed)
 
+    def test_project_progress_true_keeps_every_argument(self, fake_tqdm: type[FakeTqdm]) -> None:
+        """With a bar, the projection is the one asked for: initiatives kept apart too."""
+        asked = {"scenarios": 300, "seed": 4, "initiatives": True}
+        plain = programma.project(leeuwarden_oost(), **asked)  # type: ignore[arg-type]
+        barred = programma.project(leeuwarden_oost(), progress=True, **asked)  # type: ignore[arg-type]
+        assert plain.series == barred.series
+        assert plain.values.tobytes() == barred.values.tobytes()
+
     def test_project_progress_true_without_tqdm(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without tqdm, progress=True says what to install."""
         monkeypatch.setitem(sys.modules, "tqdm", None)

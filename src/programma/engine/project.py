@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
 import os
 from collections import deque
@@ -382,24 +383,10 @@ def project(
         programme = programme.variant(variant)
     _check_arguments(scenarios, seed, resolution, chunk_size, max_memory)
     _check_workers(workers, executor)
-    if progress is True:
-        with _TqdmBar(1 if scenarios is None else scenarios) as report:
-            return project(
-                programme,
-                scenarios=scenarios,
-                seed=seed,
-                resolution=resolution,
-                chunk_size=chunk_size,
-                executor=executor,
-                max_memory=max_memory,
-                progress=report,
-                workers=workers,
-            )
     if not (progress is None or isinstance(progress, bool) or callable(progress)):
         raise TypeError(
             f"progress: expected a callable, True or None, got {type(progress).__name__}"
         )
-    report_progress = progress if callable(progress) else None
     expected = scenarios is None
     kept: Resolution = resolution or ("month" if expected else "fiscal_year")
     budget = default_max_memory() if max_memory is None else max_memory
@@ -486,46 +473,50 @@ def project(
             first_block, blocks, min(blocks * BLOCK_SIZE, count - first_block * BLOCK_SIZE)
         )
 
-    if expected:
-        keep(0, _run_chunk(model, seed, kept, None))
-    else:
-        chunks = [
-            (first, min(chunk_blocks, total_blocks - first))
-            for first in range(0, total_blocks, chunk_blocks)
-        ]
-        if executor is None:
-            for first, blocks in chunks:
-                if report_progress is None:
-                    keep(first, _run_chunk(model, seed, kept, scenarios_of(first, blocks)))
-                else:
-                    # A block at a time, so that progress moves within a chunk: each block
-                    # draws from its own keyed streams, so the results are the same.
-                    for block in range(first, first + blocks):
-                        keep(block, _run_chunk(model, seed, kept, scenarios_of(block, 1)))
+    # A bar asked for with True is open while the chunks run, and closed after.
+    bar = _TqdmBar(count) if progress is True else None
+    with bar if bar is not None else contextlib.nullcontext():
+        report_progress = bar if bar is not None else progress if callable(progress) else None
+        if expected:
+            keep(0, _run_chunk(model, seed, kept, None))
         else:
-            pending: deque[tuple[int, cf.Future[_Packed]]] = deque()
-            try:
+            chunks = [
+                (first, min(chunk_blocks, total_blocks - first))
+                for first in range(0, total_blocks, chunk_blocks)
+            ]
+            if executor is None:
                 for first, blocks in chunks:
-                    pending.append(
-                        (
-                            first,
-                            executor.submit(
-                                _run_packed, model, seed, kept, scenarios_of(first, blocks)
-                            ),
+                    if report_progress is None:
+                        keep(first, _run_chunk(model, seed, kept, scenarios_of(first, blocks)))
+                    else:
+                        # A block at a time, so that progress moves within a chunk: each block
+                        # draws from its own keyed streams, so the results are the same.
+                        for block in range(first, first + blocks):
+                            keep(block, _run_chunk(model, seed, kept, scenarios_of(block, 1)))
+            else:
+                pending: deque[tuple[int, cf.Future[_Packed]]] = deque()
+                try:
+                    for first, blocks in chunks:
+                        pending.append(
+                            (
+                                first,
+                                executor.submit(
+                                    _run_packed, model, seed, kept, scenarios_of(first, blocks)
+                                ),
+                            )
                         )
-                    )
-                    if len(pending) >= in_flight:
+                        if len(pending) >= in_flight:
+                            done_first, future = pending.popleft()
+                            keep(done_first, _result(future))
+                    while pending:
                         done_first, future = pending.popleft()
                         keep(done_first, _result(future))
-                while pending:
-                    done_first, future = pending.popleft()
-                    keep(done_first, _result(future))
-            except BaseException:
-                # A failed chunk or an interrupt: chunks not yet started are dropped, so the
-                # executor is not left working for a projection that is no longer wanted.
-                for _, future in pending:
-                    future.cancel()
-                raise
+                except BaseException:
+                    # A failed chunk or an interrupt: chunks not yet started are dropped, so the
+                    # executor is not left working for a projection that is no longer wanted.
+                    for _, future in pending:
+                        future.cancel()
+                    raise
     return Projection(
         programme=programme,
         mode="expected" if expected else "monte-carlo",
