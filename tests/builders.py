@@ -22,6 +22,16 @@ from programma import (
 
 D = dt.date
 
+MINIMAL_TOML = """\
+format_version = 1
+id = "demo"
+name = "Demo"
+currency = "EUR"
+start = 2021-01-01
+horizon_years = 5
+"""
+"""The smallest valid programme file: its header fields, nothing in it."""
+
 COST_SOURCES = (
     "investor_drawdown",
     "advance_used",

@@ -12,22 +12,19 @@ import jsonschema
 import pytest
 
 import programma
+from builders import MINIMAL_TOML
 from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_REVIEW, EXIT_USAGE, main
 from programma.examples import example_text, leeuwarden_oost
 
-VALID = """\
-format_version = 1
-id = "demo"
-name = "Demo"
-currency = "EUR"
-start = 2021-01-01
-horizon_years = 5
-
+VALID = (
+    MINIMAL_TOML
+    + """
 [[stakeholders]]
 id = "gemeente"
 name = "Gemeente"
 kind = "municipality"
 """
+)
 
 INVALID = VALID.replace('currency = "EUR"', 'currency = "euro"').replace(
     "horizon_years = 5", "horizon_years = 0"

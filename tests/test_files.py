@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import programma
+from builders import MINIMAL_TOML
 from programma import (
     Enrolment,
     EnrolmentWindow,
@@ -556,16 +557,6 @@ class TestMutations:
 
 
 # -- documented behaviour ----------------------------------------------------------------------
-
-
-MINIMAL_TOML = """\
-format_version = 1
-id = "demo"
-name = "Demo"
-currency = "EUR"
-start = 2021-01-01
-horizon_years = 5
-"""
 
 
 class TestFormatVersion:

@@ -14,20 +14,12 @@ import numpy as np
 import pytest
 
 import programma
-from builders import base_programme, contract
+from builders import MINIMAL_TOML, base_programme, contract
 from programma import Fund, FundKind
 from programma.cli import EXIT_OK, main
 from programma.examples import leeuwarden_oost
 from programma.report.projection import projection_report
 
-VALID = """\
-format_version = 1
-id = "demo"
-name = "Demo"
-currency = "EUR"
-start = 2021-01-01
-horizon_years = 5
-"""
 SCENARIOS = 1000
 MAX_LINES = 45  # the example's answer: 4 lines of head, 3 per fund, a line per contract ...
 
@@ -208,7 +200,9 @@ class TestPlurals:
     def test_one_problem(self, tmp_path: Path) -> None:
         """An invalid file with one problem says '1 problem'."""
         path = tmp_path / "bad.toml"
-        path.write_text(VALID.replace('currency = "EUR"', 'currency = "euro"'), encoding="utf-8")
+        path.write_text(
+            MINIMAL_TOML.replace('currency = "EUR"', 'currency = "euro"'), encoding="utf-8"
+        )
         code, _, err = run("validate", str(path))
         assert (1, f"programma: {path}: 1 problem") == (code, err.splitlines()[0])
 

@@ -15,7 +15,7 @@ import jsonschema
 import numpy as np
 import pytest
 
-from builders import base_programme
+from builders import MINIMAL_TOML, base_programme
 from programma import Projection, project
 from programma.cli import EXIT_INVALID, EXIT_OK, EXIT_REVIEW, EXIT_USAGE, main
 from programma.engine.exports import TIDY_COLUMNS
@@ -24,19 +24,15 @@ from programma.examples import leeuwarden_oost
 from programma.files.output_schemas import OUTPUT_KINDS, output_schema
 from programma.files.schema import schema
 
-VALID = """\
-format_version = 1
-id = "demo"
-name = "Demo"
-currency = "EUR"
-start = 2021-01-01
-horizon_years = 5
-
+VALID = (
+    MINIMAL_TOML
+    + """
 [[stakeholders]]
 id = "gemeente"
 name = "Gemeente"
 kind = "municipality"
 """
+)
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import programma
+from builders import MINIMAL_TOML
 from programma._errors import Problem, ValidationError
 from programma.cli import (
     EXIT_INTERRUPTED,
@@ -35,15 +36,6 @@ from programma.engine import project as _project
 from programma.examples import leeuwarden_oost
 
 SRC = str(Path(programma.__file__).parent.parent)
-
-HEAD = """\
-format_version = 1
-id = "demo"
-name = "Demo"
-currency = "EUR"
-start = 2021-01-01
-horizon_years = 5
-"""
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -446,7 +438,7 @@ class TestInterrupt:
 
 
 def many_bad_stakeholders(count: int) -> str:
-    return HEAD + "".join(
+    return MINIMAL_TOML + "".join(
         f'\n[[stakeholders]]\nid = "s{i}"\nname = "S"\nkind = "bogus"\n' for i in range(count)
     )
 
