@@ -209,7 +209,7 @@ def summed_cost(
     """
     scenarios, extended_months = draws.size, timeline.extended_months
     # The initiatives of each cost profile, in their order: the sums below add them in it.
-    by_profile: dict[tuple[object, ...], list[Initiative]] = {}
+    by_profile: dict[tuple[CostProfile, int, tuple[float, ...] | None], list[Initiative]] = {}
     for initiative in initiatives:
         profile = (initiative.cost_profile, initiative.duration_months, initiative.cost_weights)
         by_profile.setdefault(profile, []).append(initiative)
@@ -243,7 +243,7 @@ def summed_cost(
     cells = scenarios * extended_months
     begin = 0
     for (kind, duration, given), group in by_profile.items():
-        weights = profile_weights(kind, duration, given)  # type: ignore[arg-type]
+        weights = profile_weights(kind, duration, given)
         end = begin + len(group)
         where, laid = places[begin:end].ravel(), amounts[begin:end].ravel()
         begin = end

@@ -21,7 +21,7 @@ from ..model.vocabulary import CapExcess
 from ..periods.grid import next_payment_month
 from .layout import Entry
 from .series import SeriesKey
-from .timeline import Timeline
+from .timeline import Timeline, settlement_month
 
 __all__ = [
     "Dues",
@@ -66,8 +66,9 @@ class PaymentTiming:
     settlement: int
 
     @classmethod
-    def of(cls, contract: OutcomeContract, timeline: Timeline, settlement: int) -> PaymentTiming:
+    def of(cls, contract: OutcomeContract, timeline: Timeline) -> PaymentTiming:
         """The payment months of ``contract`` from its start, from its schedule or rule."""
+        settlement = settlement_month(contract, timeline)
         extended_months = timeline.extended_months
         first = timeline.grid.index(contract.start)
         schedule = timeline.grid.schedule_months(

@@ -47,7 +47,7 @@ from .layout import (
     initiative_targets,
 )
 from .series import SeriesKey
-from .timeline import Timeline, fold_into_horizon, price_index, settlement_month
+from .timeline import Timeline, fold_into_horizon, price_index
 
 __all__ = ["ChunkResult", "Model"]
 
@@ -131,8 +131,7 @@ class Model:
         self.cost_groups = tuple((summed, tuple(group)) for summed, group in groups.values())
         """Each group of initiatives costed together: whether summed, and its initiatives."""
         self.payment_timing = {
-            c.id: payments.PaymentTiming.of(c, self.timeline, settlement_month(c, self.timeline))
-            for c in programme.contracts
+            c.id: payments.PaymentTiming.of(c, self.timeline) for c in programme.contracts
         }
 
     @property
