@@ -132,22 +132,17 @@ def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) 
         return reached
     assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
     pmf = month_pmf(distribution, months + 1)
-    # Shifted sums over the months anyone enrols in, element by element: no matrix
-    # product, whose rounding could depend on how many scenarios share the chunk.
+    # Shifted sums over the months anyone enrols in, element by element (no matrix product,
+    # whose rounding could depend on how many scenarios share the chunk): a slice for each run
+    # of months in which anyone enrols (an enrolment window).
     active = np.flatnonzero(enrolled.any(axis=0))
-    if active.size and active[-1] - active[0] + 1 == active.size:
-        # One run of months (the usual enrolment window): shifted slices, no gathering.
-        lo, hi = int(active[0]), int(active[-1]) + 1
-        for k in np.flatnonzero(pmf[:months]):
-            end = min(hi + int(k), months)
+    breaks = np.flatnonzero(np.diff(active) > 1) + 1
+    runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(active, breaks) if run.size]
+    for k in map(int, np.flatnonzero(pmf[:months])):
+        for lo, hi in runs:
+            end = min(hi + k, months)
             if end > lo + k:
-                reached[:, lo + k : end] += pmf[k] * enrolled[:, lo : end - int(k)]
-    else:
-        entering = enrolled[:, active]
-        for k in np.flatnonzero(pmf[:months]):
-            reach = active + k
-            inside = reach < months
-            reached[:, reach[inside]] += pmf[k] * entering[:, inside]
+                reached[:, lo + k : end] += pmf[k] * enrolled[:, lo : end - k]
     # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
     tail = np.cumsum(pmf[::-1])[::-1][months - np.arange(months)]
     reached[:, months] = (enrolled * tail[None, :]).sum(axis=1)
