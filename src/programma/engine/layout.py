@@ -178,10 +178,6 @@ class Accumulator:
         self.monthly = len(labels) == grid.months
         self.values = np.zeros((series, scenarios, len(labels)))
 
-    def add(self, column: int, monthly: np.ndarray) -> None:
-        """Add a monthly series ``(scenarios, months)``."""
-        self.values[column] += self.reduce(monthly)
-
     def reduce(self, monthly: np.ndarray) -> np.ndarray:
         """A monthly series ``(scenarios, months)`` summed into the kept periods."""
         if self.monthly:
