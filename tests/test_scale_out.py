@@ -16,7 +16,7 @@ import pytest
 
 import programma
 from programma import Projection
-from programma.engine.project import _Packed
+from programma.engine.project import _Packed, _untouched_zeros
 from programma.engine.run import ChunkResult, Model
 from programma.examples import leeuwarden_oost
 
@@ -118,11 +118,50 @@ class TestWhatTravels:
         packed = _Packed.of(result)
         # Flat cells (period × 3 + series): (0, 1) = 1, (0, 2) = 2, (1, 0) = 3, (1, 2) = 5.
         assert [1, 2, 3, 5] == packed.cells.tolist()
-        back = packed.unpack()
-        assert np.array_equal(values.view(np.uint64), back.values.view(np.uint64))
-        assert np.array_equal(
-            result.scalars["npv"].view(np.uint64), back.scalars["npv"].view(np.uint64)
-        )
+        store = np.zeros((3, 2, 5))  # (series, periods, scenarios), the chunk from scenario 2
+        assert 4 == packed.write(store, 2)
+        assert not store[:, :, [0, 1, 4]].any()
+        back = store[:, :, 2:4].transpose(2, 1, 0)
+        assert np.array_equal(values.view(np.uint64), back.view(np.uint64))
+        assert packed.scalars is result.scalars
+
+    def test_packing_a_transposed_chunk(self) -> None:
+        """A chunk's values in another memory layout (the engine's, series-major) pack alike."""
+        rng = np.random.default_rng(3)
+        major = rng.random((4, 6, 5)) * (rng.random((4, 1, 5)) < 0.5)  # (N, S, P), +0.0 or > 0
+        values = major.transpose(1, 2, 0)  # (S, P, N), not contiguous
+        packed = _Packed.of(ChunkResult(values, {}))
+        store = np.zeros((4, 5, 6))
+        assert 6 == packed.write(store, 0)
+        assert np.array_equal(store.transpose(2, 1, 0), values)
+        assert packed.cells.size == np.count_nonzero(values.any(axis=0))
+
+
+class TestKeptValues:
+    def test_scenarios_of_a_cell_side_by_side(self) -> None:
+        """The values are in Fortran order: a cell's scenarios are contiguous."""
+        projection = programma.project(leeuwarden_oost(), scenarios=300)
+        assert projection.values.flags.f_contiguous
+        assert 8 == projection.values.strides[0]
+
+    def test_untouched_zeros(self) -> None:
+        """+0.0 everywhere, writable, in the shape asked for; empty shapes too."""
+        store = _untouched_zeros((3, 4, 5))
+        assert ((3, 4, 5), np.dtype(np.float64)) == (store.shape, store.dtype)
+        assert not store.view(np.uint64).any()
+        store[2, 3, 4] = 1.5
+        assert 1.5 == store.sum()
+        assert (0, 4) == _untouched_zeros((0, 4)).shape
+
+    def test_no_memory_is_a_memory_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The system refusing the mapping is a MemoryError that says how much was asked."""
+
+        def refuse(*args: object) -> None:
+            raise OSError(12, "Cannot allocate memory")
+
+        monkeypatch.setattr("programma.engine.project.mmap.mmap", refuse)
+        with pytest.raises(MemoryError, match=r"Unable to allocate 0.2 MiB .*\(3, 4, 2000\)"):
+            _untouched_zeros((3, 4, 2000))
 
 
 class TestChunkSize:
@@ -149,8 +188,8 @@ class TestChunkSize:
 
 
 class TestDefaultChunk:
-    def test_in_process_chunks_of_1024(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """In this process the default chunk is 4 blocks (1,024 scenarios), the last one cut."""
+    def test_in_process_chunks_of_512(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """In this process the default chunk is 2 blocks (512 scenarios), the last one cut."""
         seen: list[int | None] = []
         run = Model.run
 
@@ -159,5 +198,5 @@ class TestDefaultChunk:
             return run(self, **kwargs)
 
         monkeypatch.setattr(Model, "run", recording)
-        programma.project(leeuwarden_oost(), scenarios=2600)  # 11 blocks: 4 + 4 + 3
-        assert [4, 4, 3] == seen
+        programma.project(leeuwarden_oost(), scenarios=1300)  # 6 blocks: 2 + 2 + 2
+        assert [2, 2, 2] == seen

@@ -31,7 +31,9 @@ class Projection(engine.Projection):
         resolution: The periods kept: month, quarter, year or fiscal_year.
         periods: The period labels (``2021-01``, ``2021Q1``, ``2021``, ``FY2021``).
         series: What each series is (flow or measure, payer, payee, contract, …).
-        values: The numbers, ``(scenarios, periods, series)``.
+        values: The numbers, ``(scenarios, periods, series)``; from :func:`programma.project`
+            in Fortran order (the scenarios of each period and series side by side), with the
+            memory of cells no scenario reaches not taken (see the engine's Memory section).
         scalars: Per-scenario figures by name (e.g. how much each cap cut), each ``(scenarios,)``.
     """
 

@@ -186,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="scenarios per chunk, rounded up to blocks of 256 (default: as many as fit "
-        "--max-memory, at most 1,024, fewer for many series or months)",
+        "--max-memory, at most 512, fewer for many series or months)",
     )
     simulate.add_argument(
         "--max-memory",
