@@ -344,6 +344,10 @@ class TestPandasFrame:
         bits = wanted["value"].to_numpy(np.float64).view(np.int64)
         assert np.array_equal(bits, frame["value"].to_numpy(np.float64).view(np.int64))
         for column in TIDY_COLUMNS[:-1]:
+            if column in ("period_start", "period_end"):  # dates: compared as dates
+                days = frame[column].astype("datetime64[ns]").dt.date.tolist()
+                assert wanted[column].tolist() == days, column
+                continue
             as_text = wanted[column].astype(str).tolist()
             assert as_text == frame[column].astype(str).tolist(), column
 
@@ -358,19 +362,26 @@ class TestPandasFrame:
         assert not (kept["value"] == 0).any()
 
     def test_label_dtypes(self, monthly: Projection, monte_carlo_monthly: Projection) -> None:
-        """Labels are categoricals; a scenario is its number (0 in expected mode); dates dates."""
-        pytest.importorskip("pandas")
+        """Labels are categoricals, the period's days ordered ones of dates; a scenario is its
+        number (0 in expected mode)."""
+        pd = pytest.importorskip("pandas")
         frame = monte_carlo_monthly.to_pandas()
-        labels = {"mode", "period", *KEYS, "unit"}
+        labels = {"mode", "period", "period_start", "period_end", *KEYS, "unit"}
         assert labels == {c for c in frame.columns if frame[c].dtype == "category"}
-        assert "int64" == str(frame["scenario"].dtype)
+        assert "int32" == str(frame["scenario"].dtype)
         assert "float64" == str(frame["value"].dtype)
-        assert "datetime64[ns]" == str(frame["period_start"].dtype)
-        assert "datetime64[ns]" == str(frame["period_end"].dtype)
+        for end, column in enumerate(("period_start", "period_end")):
+            dtype = frame[column].dtype
+            assert dtype.ordered
+            assert "datetime64[ns]" == str(dtype.categories.dtype)
+            days = [pd.Timestamp(bounds[end]) for bounds in monte_carlo_monthly.period_bounds]
+            assert days == list(dtype.categories)
+        start = frame["period_start"]
+        assert (frame["period"].astype(str).str[:4].astype(int) == start.dt.year).all()
         assert [0, 1, 2] == sorted(frame["scenario"].unique().tolist())
         assert list(monte_carlo_monthly.periods) == list(frame["period"].cat.categories)
         expected = monthly.to_pandas()
-        assert ("int64", [0]) == (
+        assert ("int32", [0]) == (
             str(expected["scenario"].dtype),
             expected["scenario"].unique().tolist(),
         )

@@ -193,34 +193,38 @@ def to_pandas(projection: Projection, *, include_zeros: bool) -> Any:
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError("to_pandas needs pandas: pip install 'programma[pandas]'") from None
     scenarios, periods, width = projection.values.shape
-    flat = projection.values.reshape(-1)  # scenario, period, series: the order of to_records
+    # Scenario, period, series: the order of to_records. One copy, which the frame keeps.
+    flat = np.ascontiguousarray(projection.values, dtype=np.float64).reshape(-1)
     keep = None if include_zeros else flat != 0  # NaN is kept, as flatnonzero keeps it
 
     def chosen(column: np.ndarray) -> np.ndarray:
         return column if keep is None else column[keep]
 
-    def labels(pattern: np.ndarray, repeats: int, categories: Sequence[str]) -> Any:
+    def labels(pattern: np.ndarray, repeats: int, categories: Any, ordered: bool = False) -> Any:
         """A categorical column: ``pattern`` (codes into ``categories``) ``repeats`` times."""
         # The smallest signed codes pandas keeps as they are (it would convert others).
         kind = next(t for t in (np.int8, np.int16, np.int32) if len(categories) < np.iinfo(t).max)
         codes = chosen(np.tile(pattern.astype(kind, copy=False), repeats))
         # The codes are valid by construction: pandas need not check them.
         return pd.Categorical.from_codes(
-            codes, dtype=pd.CategoricalDtype(list(categories)), validate=False
+            codes, dtype=pd.CategoricalDtype(categories, ordered=ordered), validate=False
         )
 
     period_codes = np.repeat(np.arange(periods), width)
+    index = np.int32 if scenarios <= np.iinfo(np.int32).max else np.int64
     columns: dict[str, Any] = {
-        "scenario": chosen(np.repeat(np.arange(scenarios, dtype=np.int64), periods * width)),
+        "scenario": chosen(np.repeat(np.arange(scenarios, dtype=index), periods * width)),
         "mode": labels(np.zeros(periods * width, dtype=np.int8), scenarios, [projection.mode]),
-        "period": labels(period_codes, scenarios, projection.periods),
+        "period": labels(period_codes, scenarios, list(projection.periods)),
     }
     for end, name in enumerate(("period_start", "period_end")):
-        days = np.array([bound[end] for bound in projection.period_bounds], dtype="datetime64[D]")
-        columns[name] = chosen(np.tile(days.astype("datetime64[ns]")[period_codes], scenarios))
+        # A period's first and last days, as ordered categories of dates (a code a row).
+        days = np.array([bound[end] for bound in projection.period_bounds], "datetime64[D]")
+        dates = pd.DatetimeIndex(days.astype("datetime64[ns]"))
+        columns[name] = labels(period_codes, scenarios, dates, ordered=True)
     for field, categories, codes in _key_labels(projection):
         columns[field] = labels(codes, scenarios * periods, categories)
-    columns["value"] = np.array(chosen(flat), dtype=np.float64)
+    columns["value"] = chosen(flat)
     return pd.DataFrame(columns, copy=False)
 
 

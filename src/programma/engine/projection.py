@@ -372,10 +372,12 @@ class Projection:
         """The tidy rows as a pandas DataFrame (needs the ``pandas`` extra).
 
         The same rows, columns, order and values as :meth:`to_records` (zeros included unless
-        ``include_zeros=False``), built with array operations. ``scenario`` is int64,
-        ``value`` float64 (unrounded), ``period_start`` and ``period_end`` datetime64; the
-        labels ``mode``, ``period``, the key fields and ``unit`` are categoricals, their
-        categories in the projection's order.
+        ``include_zeros=False``), built with array operations. ``scenario`` is int32 (int64
+        past 2³¹ − 1 scenarios), ``value`` float64 (unrounded); the labels ``mode``,
+        ``period``, the key fields and ``unit`` are categoricals, their categories in the
+        projection's order; ``period_start`` and ``period_end`` are ordered categoricals of
+        dates (datetime64[ns] categories: ``.dt`` works on them, and
+        ``.astype("datetime64[ns]")`` gives plain dates to compare with any date).
 
         Raises:
             ImportError: pandas is not installed.
@@ -384,7 +386,7 @@ class Projection:
         >>> from programma import project
         >>> frame = project(leeuwarden_oost(), resolution="fiscal_year").to_pandas()
         >>> str(frame["flow"].dtype), str(frame["value"].dtype), str(frame["scenario"].dtype)
-        ('category', 'float64', 'int64')
+        ('category', 'float64', 'int32')
         """
         return exports.to_pandas(self, include_zeros=include_zeros)
 
