@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -170,11 +171,19 @@ def check_agrees_with_schema(result: Programme | ProgrammaError, document: Any) 
 
 
 def has_problem_under(result: Programme | ProgrammaError, path: str) -> bool:
-    """Whether ``result`` is a ValidationError with a problem at ``path`` or inside it."""
+    """Whether ``result`` is a ValidationError with a problem at ``path`` or inside it.
+
+    A value of a list of samples (``….values[i]``) is reported at the list, with its index
+    (all of a Samples' bad values are one problem: see ``tests/test_samples.py``).
+    """
     if not isinstance(result, ValidationError):
         return False
-    return any(
-        found == path or found.startswith((f"{path}.", f"{path}[")) for found in result.paths
+    if any(found == path or found.startswith((f"{path}.", f"{path}[")) for found in result.paths):
+        return True
+    sample = re.fullmatch(r"(.*\.values)\[(\d+)\]", path)
+    return sample is not None and any(
+        problem.path == sample[1] and f"at index {sample[2]}" in str(problem)
+        for problem in result.problems
     )
 
 

@@ -17,7 +17,7 @@ from ..model.funds import Fund
 from .layout import FUND_OUTFLOWS
 from .series import SeriesKey
 
-__all__ = ["YearBudget", "outflow_weights", "weighted_sum", "year_budgets"]
+__all__ = ["YearBudgets", "outflow_weights", "weighted_sum", "year_budgets"]
 
 
 def outflow_weights(keys: Sequence[SeriesKey], fund: str) -> tuple[np.ndarray, np.ndarray]:
@@ -42,14 +42,15 @@ def weighted_sum(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
     return total
 
 
-class YearBudget(NamedTuple):
-    """A fund's fiscal year: what was available and the gap (outflow − available)."""
+class YearBudgets(NamedTuple):
+    """A fund's fiscal years: what was available and the gap (outflow − available), each
+    ``(scenarios, years)``."""
 
     available: np.ndarray
     gap: np.ndarray
 
 
-def year_budgets(fund: Fund, years: Sequence[int], outflow: np.ndarray) -> list[YearBudget]:
+def year_budgets(fund: Fund, years: Sequence[int], outflow: np.ndarray) -> YearBudgets:
     """Each fiscal year's available budget and gap, carrying over year to year.
 
     Args:
@@ -57,12 +58,13 @@ def year_budgets(fund: Fund, years: Sequence[int], outflow: np.ndarray) -> list[
         years: The fiscal years of the horizon, ascending.
         outflow: The fund's outflow per scenario and year, ``(scenarios, years)``.
     """
-    scenarios = outflow.shape[0]
-    carry = np.zeros(scenarios)
-    found = []
-    for position, year in enumerate(years):
-        available = fund.amount(year) + carry
-        spent = outflow[:, position]
-        found.append(YearBudget(np.broadcast_to(available, (scenarios,)), spent - available))
-        carry = np.maximum(available - spent, 0.0) if fund.carry_over else np.zeros(scenarios)
-    return found
+    amounts = np.array([fund.amount(year) for year in years], dtype=np.float64)
+    if not fund.carry_over:
+        available = np.broadcast_to(amounts, outflow.shape)
+        return YearBudgets(available, outflow - available)
+    available = np.empty(outflow.shape)
+    carry = np.zeros(outflow.shape[0])
+    for position, amount in enumerate(amounts):
+        available[:, position] = amount + carry
+        carry = np.maximum(available[:, position] - outflow[:, position], 0.0)
+    return YearBudgets(available, outflow - available)

@@ -13,13 +13,14 @@ The single letters in formulas are DESIGN's notation.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import attrs
 import numpy as np
 
 from ..model.contracts import OutcomeContract
-from ..model.distributions import Ref, Samples, Yearly
+from ..model.distributions import Ref, Samples, Scalar, Yearly
 from ..model.metrics import OutcomeMetric
 from ..uncertainty.cdf import month_pmf
 from ..uncertainty.sampling import Draws
@@ -131,22 +132,32 @@ def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) 
         reached[:, months] = (enrolled * ~inside).sum(axis=1)
         return reached
     assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
-    pmf = month_pmf(distribution, months + 1)
+    pmf, steps, tail = _time_to_outcome(distribution, months)
     # Shifted sums over the months anyone enrols in, element by element (no matrix product,
     # whose rounding could depend on how many scenarios share the chunk): a slice for each run
     # of months in which anyone enrols (an enrolment window).
     active = np.flatnonzero(enrolled.any(axis=0))
     breaks = np.flatnonzero(np.diff(active) > 1) + 1
     runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(active, breaks) if run.size]
-    for k in map(int, np.flatnonzero(pmf[:months])):
+    for k in steps:
         for lo, hi in runs:
             end = min(hi + k, months)
             if end > lo + k:
                 reached[:, lo + k : end] += pmf[k] * enrolled[:, lo : end - k]
-    # Pr(X ≥ T − m') for each enrolment month m': the part reached after the horizon.
-    tail = np.cumsum(pmf[::-1])[::-1][months - np.arange(months)]
     reached[:, months] = (enrolled * tail[None, :]).sum(axis=1)
     return reached
+
+
+@functools.lru_cache(maxsize=256)
+def _time_to_outcome(distribution: Scalar, months: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """A time to outcome over ``months`` months, worked out once for every chunk: its
+    probability ``P(k)`` for k = 0…T (read-only), the months ``k < T`` it can take, and
+    ``Pr(X ≥ T − m')`` for each enrolment month ``m'``: the part reached after the horizon."""
+    pmf = month_pmf(distribution, months + 1)
+    pmf.setflags(write=False)
+    tail = np.cumsum(pmf[::-1])[::-1][months - np.arange(months)]
+    tail.setflags(write=False)
+    return pmf, [int(k) for k in np.flatnonzero(pmf[:months])], tail
 
 
 def enrolled_by_verification(enrolled: np.ndarray, lag: int, extended_months: int) -> np.ndarray:

@@ -87,19 +87,23 @@ class InitiativeCost:
     past_horizon: np.ndarray
 
 
-def amount_and_delay(initiative: Initiative, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
-    """Per scenario, the initiative's amount (commitment × overrun) and its start delay."""
+def amount_and_delay(
+    initiative: Initiative, draws: Draws, amount: np.ndarray, delay: np.ndarray
+) -> None:
+    """Per scenario, the initiative's amount (commitment × overrun) and its start delay,
+    written into ``amount`` and ``delay`` ``(S,)``."""
     key = f"initiatives/{initiative.id}"
-    amount = draws.scalar(f"{key}/commitment", initiative.commitment) * draws.scalar(
-        f"{key}/overrun", initiative.overrun
-    )
-    return amount, draws.scalar(f"{key}/delay", initiative.delay)
+    draws.scalar_into(amount, f"{key}/commitment", initiative.commitment)
+    draws.scalar_into(delay, f"{key}/overrun", initiative.overrun)  # the overrun, for now
+    amount *= delay
+    draws.scalar_into(delay, f"{key}/delay", initiative.delay)
 
 
 def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseCost:
     """The initiative's cost per scenario and extended month, before any gate."""
     key = f"initiatives/{initiative.id}"
-    amount, delay = amount_and_delay(initiative, draws)
+    amount, delay = np.empty(draws.size), np.empty(draws.size)
+    amount_and_delay(initiative, draws, amount, delay)
     if np.all(delay == delay[0]):
         delay = delay[:1]  # one profile serves every scenario
     whole = np.floor(delay)
@@ -226,7 +230,7 @@ def summed_cost(
         end = begin + len(batch)
         amount, delay = np.empty((len(batch), scenarios)), np.empty((len(batch), scenarios))
         for i, initiative in enumerate(batch):
-            amount[i], delay[i] = amount_and_delay(initiative, draws)
+            amount_and_delay(initiative, draws, amount[i], delay[i])
         whole = np.floor(delay)
         fraction = delay - whole
         start = np.array([timeline.grid.index(i.start) for i in batch])

@@ -188,6 +188,6 @@ class Accumulator:
         """Add a monthly balance ``(scenarios, months)``, taken at each period's last month."""
         self.values[column] += monthly[:, self.ends]
 
-    def add_at(self, column: int, month: int, values: np.ndarray) -> None:
-        """Add ``(scenarios,)`` in one month."""
-        self.values[column, :, self.group[month]] += values
+    def add_at(self, column: int, months: np.ndarray, values: np.ndarray) -> None:
+        """Add ``values[:, j]`` ``(scenarios, len(months))`` in month ``months[j]``."""
+        np.add.at(self.values[column].T, self.group[months], values.T)

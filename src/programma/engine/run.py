@@ -272,13 +272,19 @@ class _Output:
 
     def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
         """Add ``values`` ``(scenarios,)`` to the series ``key`` in ``month``."""
-        column = self.position[key]
-        self.kept.add_at(column, month, values)
+        column, months = self.position[key], np.array([month])
+        self.kept.add_at(column, months, values[:, None])
         if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
-            self.fiscal.add_at(column, month, values)
+            self.fiscal.add_at(column, months, values[:, None])
         if key.flow in DISCOUNTED:
             amount = present_values.present_value_at(values, self.discount, month)
             self._present_value(key, amount)
+
+    def put_measure(self, key: SeriesKey, months: np.ndarray, values: np.ndarray) -> None:
+        """Add ``values[:, j]`` ``(scenarios, len(months))`` to the measure ``key`` (neither
+        an outflow nor discounted) in month ``months[j]``."""
+        assert key.flow not in DISCOUNTED, key.flow  # which holds every fund outflow
+        self.kept.add_at(self.position[key], months, values)
 
     def record(self, entries: tuple[Entry, ...]) -> None:
         """Record what a rule returned, in its order."""
@@ -514,9 +520,9 @@ class _Chunk:
             output.kept.values[model.layout.position[outflow_key]] = kept_outflow
             budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
             gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
-            for position, year in enumerate(budgets.year_budgets(fund, years, by_year)):
-                output.put_at(budget, int(last_months[position]), year.available)
-                output.put_at(gap, int(last_months[position]), year.gap)
+            available, gap_by_year = budgets.year_budgets(fund, years, by_year)
+            output.put_measure(budget, last_months, available)
+            output.put_measure(gap, last_months, gap_by_year)
 
     def result(self) -> ChunkResult:
         """The kept series and the per-scenario figures.

@@ -168,16 +168,33 @@ class Draws:
             return dist.factor * base + dist.offset
         if self.expected:
             return np.array([mean_of(dist, self.parameters)])
-        if isinstance(dist, Samples):
-            return self._samples(key, dist)
-        if isinstance(dist, Fixed):
-            return np.full(self.size, dist.value)
+        if isinstance(dist, Samples | Fixed):
+            out = np.empty(self.size)
+            self.scalar_into(out, key, dist)
+            return out
         return np.concatenate(
             [
                 draw(dist, stream(self.seed, self.first_block + b, key), BLOCK_SIZE)
                 for b in range(self._blocks)
             ]
         )[: self.size]
+
+    def scalar_into(self, out: np.ndarray, key: str, dist: Distribution) -> None:
+        """:meth:`scalar`, written into ``out`` ``(S,)``: given values (``Samples``) and fixed
+        ones are written straight in, with no array of their own (many initiatives' draws laid
+        into the rows of one array)."""
+        if not self.expected and isinstance(dist, Samples):
+            values = dist.values  # already float64
+            # A block may reach past the last sample: those scenarios are never kept (a run
+            # refuses more scenarios than samples up front); they repeat the last value to
+            # stay finite.
+            available = values[self.first_scenario : self.first_scenario + self.size]
+            out[: len(available)] = available
+            out[len(available) :] = values[-1]
+        elif not self.expected and isinstance(dist, Fixed):
+            out[:] = dist.value
+        else:
+            out[:] = self.scalar(key, dist)
 
     def yearly(
         self, key: str, dist: Distribution, years: tuple[int, ...] | None = None
@@ -255,15 +272,3 @@ class Draws:
             return self.scalar(key, dist)
         columns = [self.scalar(f"{key}@{year}", dist.at(year)) for year in years]
         return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
-
-    def _samples(self, key: str, dist: Samples) -> np.ndarray:
-        first = self.first_scenario
-        values = dist.values  # already float64: a slice of it is copied once, into the draw
-        # A block may reach past the last sample: those scenarios are never kept (a run refuses
-        # more scenarios than samples up front); they repeat the last value to stay finite.
-        available = values[first : first + self.size]
-        if len(available) == self.size:
-            return available.copy()
-        out = np.full(self.size, values[-1])
-        out[: len(available)] = available
-        return out
