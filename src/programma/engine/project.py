@@ -207,7 +207,6 @@ def _run_chunk(
             f"the projection overflowed floating point ({error}): lower the amounts, counts "
             "or rates of the programme (see the limits in the documentation)"
         ) from None
-    _check_finite(model, result)
     return result
 
 
@@ -239,9 +238,9 @@ class _Packed:
     def of(cls, result: ChunkResult) -> _Packed:
         """Pack a chunk's result (its values in any memory layout)."""
         scenarios, periods, series = result.values.shape
-        by_cell = np.moveaxis(result.values, 0, -1)  # (periods, series, scenarios)
-        held = (by_cell.view(np.uint64) != 0).any(axis=2)
+        held = np.bitwise_or.reduce(result.values.view(np.uint64), axis=0) != 0
         cells = np.flatnonzero(held)
+        by_cell = np.moveaxis(result.values, 0, -1)  # (periods, series, scenarios)
         period, column = np.unravel_index(cells, (periods, series))
         return cls((scenarios, periods, series), cells, by_cell[period, column], result.scalars)
 
@@ -280,15 +279,20 @@ def _untouched_zeros(shape: tuple[int, ...]) -> np.ndarray:
 def _run_packed(
     model: Model, seed: int, resolution: Resolution, which: _Scenarios | None
 ) -> _Packed:
-    """:func:`_run_chunk`, its result packed: to keep, or to send back from an executor."""
-    return _Packed.of(_run_chunk(model, seed, resolution, which))
+    """:func:`_run_chunk`, its result packed (to keep, or to send back from an executor) and
+    checked for values that left floating point."""
+    packed = _Packed.of(_run_chunk(model, seed, resolution, which))
+    _check_finite(model, packed)
+    return packed
 
 
-def _check_finite(model: Model, result: ChunkResult) -> None:
-    """Raise a ProjectionError naming the series that left floating point, if any."""
-    bad = ~np.isfinite(result.values).all(axis=tuple(range(result.values.ndim - 1)))
-    names = [_series_name(key) for key, broken in zip(model.series, bad, strict=True) if broken]
-    names += [name for name, values in result.scalars.items() if np.isinf(values).any()]
+def _check_finite(model: Model, packed: _Packed) -> None:
+    """Raise a ProjectionError naming the series that left floating point, if any (the cells
+    not kept are +0.0)."""
+    bad_cells = packed.cells[~np.isfinite(packed.values).all(axis=1)]
+    bad = set(np.unravel_index(bad_cells, packed.shape[1:])[1].tolist())
+    names = [_series_name(key) for n, key in enumerate(model.series) if n in bad]
+    names += [name for name, values in packed.scalars.items() if np.isinf(values).any()]
     if names:
         shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
         raise ProjectionError(
