@@ -472,14 +472,18 @@ class TestMutations:
         document = to_data(programme, "json")
         keys = [tokens for tokens, _ in locations(document) if isinstance(tokens[-1], str)]
         tokens = data.draw(st.sampled_from(keys), label="deleted")
-        del container(document, tokens)[tokens[-1]]
+        table = container(document, tokens)
+        del table[tokens[-1]]
         result = outcome(lambda: from_data(document))
         check_agrees_with_schema(result, document)
         if not VALIDATOR.is_valid(document):
             where = path_of(tokens[:-1] if tokens[-1] in TAGS else tokens)
-            # Of a pair of which exactly one is given, "neither" is named at the pair's first.
+            # Of a pair of which exactly one is given, "neither" is named at the pair's first;
+            # a table left empty (a path by year without its one year) is named itself.
             first = ONE_OF_PAIR.get(tokens[-1])
             other = path_of((*tokens[:-1], first)) if first else where
+            if not table:
+                other = path_of(tokens[:-1])
             assert has_problem_under(result, where) or has_problem_under(result, other), (
                 where,
                 result,

@@ -277,6 +277,52 @@ class TestEqualityAndHash:
         assert not copied.values.flags.writeable
 
 
+class TestFewestSamples:
+    """A programme knows the fewest values any of its Samples holds: the scenarios it can run."""
+
+    def test_the_fewest_anywhere(self) -> None:
+        """Samples in a parameter and in a contract's metric: the shorter one counts."""
+        base = contract()
+        metric = attrs.evolve(base.metrics[0], price=Samples([900.0, 1000.0, 1100.0]))
+        programme = base_programme(
+            contracts=[attrs.evolve(base, metrics=[metric])],
+            parameters=[Parameter("shock", Samples(np.arange(5)))],
+        )
+        assert 3 == programme.fewest_samples
+        assert base_programme().fewest_samples is None
+
+    @pytest.mark.parametrize(
+        "duplicate",
+        [
+            pytest.param(lambda p: pickle.loads(pickle.dumps(p)), id="pickle"),
+            pytest.param(copy.deepcopy, id="deepcopy"),
+            pytest.param(copy.copy, id="copy"),
+        ],
+    )
+    def test_copies_count_alike(self, duplicate) -> None:
+        """A programme made without its __init__ (unpickled, copied) counts its Samples too."""
+        programme = base_programme(parameters=[Parameter("shock", Samples(np.arange(7)))])
+        assert 7 == duplicate(programme).fewest_samples
+
+    def test_a_new_programme_counts_its_own(self) -> None:
+        """A programme with other values (a what-if) counts its own Samples."""
+        programme = base_programme(parameters=[Parameter("shock", Samples(np.arange(7)))])
+        changed = programme.with_values({"parameters[shock].distribution": Samples([1.0, 2.0])})
+        assert (7, 2) == (programme.fewest_samples, changed.fewest_samples)
+
+    def test_too_few_are_refused_by_path(self) -> None:
+        """More scenarios than the fewest Samples: refused, naming where the Samples are."""
+        programme = base_programme(
+            parameters=[
+                Parameter("long", Samples(np.arange(9))),
+                Parameter("short", Samples(np.arange(4))),
+            ]
+        )
+        pg.project(programme, scenarios=4)
+        with pytest.raises(pg.ProjectionError, match=r"parameters\[1\]\.distribution: a Samples"):
+            pg.project(programme, scenarios=5)
+
+
 class TestFiles:
     """A file gives the values as a list of floats and reads them back bit for bit."""
 

@@ -425,21 +425,21 @@ def project(
     expected = scenarios is None
     kept: Resolution = resolution or ("month" if expected else "fiscal_year")
     budget = default_max_memory() if max_memory is None else max_memory
-    if not expected:
-        assert scenarios is not None
+    fewest = programme.fewest_samples  # counted when the programme was checked
+    if scenarios is not None and fewest is not None and fewest < scenarios:
+        # Only now the walk that finds where they are.
         too_short = [
             (node, len(s.values))
             for node, s in _all_samples(programme)
             if len(s.values) < scenarios
         ]
-        if too_short:
-            node, size = too_short[0]
-            path = path_of(node)
-            more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""
-            raise ProjectionError(
-                f"{path}: a Samples distribution has {size} values but {scenarios} scenarios "
-                f"were asked for{more}: give at least one value per scenario, or fewer scenarios"
-            )
+        node, size = too_short[0]
+        more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""
+        raise ProjectionError(
+            f"{path_of(node)}: a Samples distribution has {size} values but {scenarios} "
+            f"scenarios were asked for{more}: give at least one value per scenario, or fewer "
+            "scenarios"
+        )
     model = Model(programme, _kept_individually(programme, initiatives))
     periods = model.grid.labels(kept)
     series = model.series

@@ -6,10 +6,12 @@ import datetime as dt
 import html
 import math
 import re
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from .._errors import Problem, described
 from .._text import html_table, plural
@@ -28,10 +30,11 @@ from .checks import (
     raise_problems,
     text,
     tree_problems,
+    walk_nodes,
     wrong_entities,
 )
 from .contracts import OutcomeContract
-from .distributions import Distribution, Ref, Yearly, describe, to_distribution
+from .distributions import Distribution, Ref, Samples, Yearly, describe, to_distribution
 from .domains import RATE, bounded
 from .funds import Fund
 from .gates import Gate
@@ -188,7 +191,9 @@ class Programme(Checked):
     )
 
     def __attrs_post_init__(self) -> None:
-        raise_problems(_programme_problems(self), deferrable=False)
+        lengths: list[int] = []
+        raise_problems(_programme_problems(self, lengths), deferrable=False)
+        _remember_fewest_samples(self, min(lengths, default=None))
         if self.variants:
             from .whatif import check_variants
 
@@ -197,6 +202,26 @@ class Programme(Checked):
             # Each value as the programme holds it (a date, a distribution), whatever form it
             # was given in: a variant read from a file then equals the one it was written from.
             object.__setattr__(self, "variants", held)
+
+    @property
+    def fewest_samples(self) -> int | None:
+        """The fewest values a :class:`~programma.Samples` distribution anywhere in the
+        programme holds (``None``: it has none): the most Monte Carlo scenarios it can run.
+
+        >>> from programma.examples import leeuwarden_oost
+        >>> leeuwarden_oost().fewest_samples is None
+        True
+        """
+        fewest = _FEWEST_SAMPLES.get(id(self), _UNKNOWN)
+        if fewest is _UNKNOWN:  # unpickled or copied: made without __init__, so counted now
+            lengths = [
+                len(value.values)
+                for value, _ in walk_nodes(self, once=True)
+                if isinstance(value, Samples)
+            ]
+            fewest = min(lengths, default=None)
+            _remember_fewest_samples(self, fewest)
+        return fewest  # type: ignore[return-value]
 
     # -- what if ------------------------------------------------------------------------------
 
@@ -405,25 +430,45 @@ class Programme(Checked):
             yield from months_count("horizon_months", months, 1)  # 1200 months = 100 years
 
 
-def _programme_problems(programme: Programme) -> Iterator[Problem]:
-    """Every problem of the programme: of each entity on its own, then between entities."""
+_FEWEST_SAMPLES: dict[int, int | None] = {}
+"""Per live programme (by id), :attr:`Programme.fewest_samples`: found while checking it, and
+kept beside it (a programme holds only its fields) for as long as it lives."""
+_UNKNOWN = object()
+
+
+def _remember_fewest_samples(programme: Programme, fewest: int | None) -> None:
+    _FEWEST_SAMPLES[id(programme)] = fewest
+    weakref.finalize(programme, _FEWEST_SAMPLES.pop, id(programme), None)
+
+
+def _programme_problems(programme: Programme, lengths: list[int]) -> Iterator[Problem]:
+    """Every problem of the programme: of each entity on its own, then between entities.
+
+    The number of values of each valid ``Samples`` met on the way is appended to ``lengths``.
+    """
     wrong = list(wrong_entities(programme))
     if wrong:  # an entry that is not an entity (None, a dict): nothing else can be checked
         yield from wrong
         return
     parameters = programme.parameter_distributions
-    yield from _tree_problems(programme, "", parameters)
+    yield from _tree_problems(programme, "", parameters, lengths)
     if not well_formed_time(programme):
         return  # the time frame is broken: the checks against it would only add noise
     yield from References(programme).problems()
 
 
 def _tree_problems(
-    root: Any, root_path: str, parameters: Mapping[str, Distribution]
+    root: Any, root_path: str, parameters: Mapping[str, Distribution], lengths: list[int]
 ) -> Iterator[Problem]:
     def unknown_parameter(ref: Ref) -> Iterator[Problem]:
         if ref.name not in parameters:
             known = ", ".join(map(repr, sorted(parameters))) or "none are defined"
             yield Problem("name", f"the id of a programme parameter ({known})", ref.name)
 
-    return tree_problems(root, root_path, parameters, {Ref: unknown_parameter})
+    def count(samples: Samples) -> Iterator[Problem]:
+        values = samples.values
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            lengths.append(len(values))
+        return iter(())
+
+    return tree_problems(root, root_path, parameters, {Ref: unknown_parameter, Samples: count})
