@@ -25,9 +25,10 @@ from .timeline import Timeline, price_index
 __all__ = [
     "BaseCost",
     "InitiativeCost",
-    "amount_and_delay",
+    "amounts_and_delays",
     "base_cost",
     "initiative_cost",
+    "initiative_prices",
     "profile_weights",
     "shared_index",
     "summed_cost",
@@ -87,23 +88,40 @@ class InitiativeCost:
     past_horizon: np.ndarray
 
 
-def amount_and_delay(
-    initiative: Initiative, draws: Draws, amount: np.ndarray, delay: np.ndarray
+def amounts_and_delays(
+    initiatives: Sequence[Initiative], draws: Draws, amount: np.ndarray, delay: np.ndarray
 ) -> None:
-    """Per scenario, the initiative's amount (commitment × overrun) and its start delay,
-    written into ``amount`` and ``delay`` ``(S,)``."""
-    key = f"initiatives/{initiative.id}"
-    draws.scalar_into(amount, f"{key}/commitment", initiative.commitment)
-    draws.scalar_into(delay, f"{key}/overrun", initiative.overrun)  # the overrun, for now
+    """Per initiative and scenario, the amount (commitment × overrun) and the start delay,
+    written into the rows of ``amount`` and ``delay`` ``(len(initiatives), S)``."""
+    keys = [f"initiatives/{initiative.id}" for initiative in initiatives]
+    draws.scalars_into(
+        amount, [f"{key}/commitment" for key in keys], [i.commitment for i in initiatives]
+    )
+    # The overruns, for now, in the delays' rows.
+    draws.scalars_into(delay, [f"{key}/overrun" for key in keys], [i.overrun for i in initiatives])
     amount *= delay
-    draws.scalar_into(delay, f"{key}/delay", initiative.delay)
+    draws.scalars_into(delay, [f"{key}/delay" for key in keys], [i.delay for i in initiatives])
 
 
-def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseCost:
-    """The initiative's cost per scenario and extended month, before any gate."""
+def initiative_prices(initiative: Initiative, draws: Draws, timeline: Timeline) -> np.ndarray:
+    """An initiative's price index ``(scenarios, extended months)`` (§4.8.9): its indexation
+    drawn from its own streams. A path :func:`shared_index` finds shared is the same whichever
+    initiative draws it."""
+    rates = draws.yearly(f"initiatives/{initiative.id}/indexation", initiative.indexation)
+    return price_index(rates, timeline)
+
+
+def base_cost(
+    initiative: Initiative, draws: Draws, timeline: Timeline, index: np.ndarray
+) -> BaseCost:
+    """The initiative's cost per scenario and extended month, before any gate.
+
+    ``index`` is its price index over the extended months (:func:`initiative_prices`).
+    """
     key = f"initiatives/{initiative.id}"
-    amount, delay = np.empty(draws.size), np.empty(draws.size)
-    amount_and_delay(initiative, draws, amount, delay)
+    amounts, delays = np.empty((1, draws.size)), np.empty((1, draws.size))
+    amounts_and_delays((initiative,), draws, amounts, delays)
+    amount, delay = amounts[0], delays[0]
     if np.all(delay == delay[0]):
         delay = delay[:1]  # one profile serves every scenario
     whole = np.floor(delay)
@@ -120,12 +138,11 @@ def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseC
         min(max(extended_months, start + whole.max() + size + 2), extended_months + MAX_MONTHS)
     )
     offset = np.arange(length)[None, :] - start - whole[:, None].astype(np.int64)
-    this = padded[np.clip(offset, -1, size) + 1]
-    previous = padded[np.clip(offset - 1, -1, size) + 1]
+    # Index k + 1 of ``padded`` is weight k; indices before or after it clip to its zeros.
+    this = np.take(padded, offset + 1, mode="clip")
+    previous = np.take(padded, offset, mode="clip")
     # §4.8.1: the fraction of a delay moves that share of each month's weight one month on.
     profile = (1.0 - fraction[:, None]) * this + fraction[:, None] * previous
-    rates = draws.yearly(f"{key}/indexation", initiative.indexation)
-    index = price_index(rates, timeline)
     if length > extended_months:
         # After the months the engine tracks, prices go on rising once per fiscal year,
         # each later year at its own draw of the rate.
@@ -145,9 +162,13 @@ def base_cost(initiative: Initiative, draws: Draws, timeline: Timeline) -> BaseC
     )
     # Whatever is still beyond (a delay over a century) is valued at the last prices; a
     # profile that ends inside the months leaves nothing beyond, whatever its rounding.
-    ends_inside = start + whole + size < length
-    left = np.clip(1.0 - np.cumsum(profile, axis=1)[:, -1], 0.0, None)
-    rest = np.where(ends_inside, 0.0, left) * index[:, -1]
+    # Only a profile cut off by the months' end leaves a part of it: its running sum is taken
+    # only then.
+    cut_off = start + whole + size >= length
+    left = np.zeros(len(whole))
+    if cut_off.any():
+        left[cut_off] = np.clip(1.0 - np.cumsum(profile[cut_off], axis=1)[:, -1], 0.0, None)
+    rest = left * index[:, -1]
     return BaseCost(np.asarray(cost[:, :extended_months]), beyond + amount * rest)
 
 
@@ -196,9 +217,10 @@ _BATCH = 256
 
 
 def summed_cost(
-    initiatives: Sequence[Initiative], draws: Draws, timeline: Timeline
+    initiatives: Sequence[Initiative], draws: Draws, timeline: Timeline, index: np.ndarray
 ) -> InitiativeCost:
-    """The summed cost of initiatives that share one price path and no gate acts on.
+    """The summed cost of initiatives that share one price path, ``index`` over the extended
+    months (:func:`initiative_prices`), and no gate acts on.
 
     The same amounts as :func:`base_cost` and :func:`initiative_cost` give one by one (DESIGN
     §4.2, §4.8.1), computed without an array per initiative: each initiative puts its amount
@@ -229,8 +251,7 @@ def summed_cost(
         batch = ordered[begin : begin + _BATCH]
         end = begin + len(batch)
         amount, delay = np.empty((len(batch), scenarios)), np.empty((len(batch), scenarios))
-        for i, initiative in enumerate(batch):
-            amount_and_delay(initiative, draws, amount[i], delay[i])
+        amounts_and_delays(batch, draws, amount, delay)
         whole = np.floor(delay)
         fraction = delay - whole
         start = np.array([timeline.grid.index(i.start) for i in batch])
@@ -262,8 +283,6 @@ def summed_cost(
             continue
         impulse = np.bincount(where, laid, minlength=cells).reshape(scenarios, extended_months)
         total += _spread(impulse, weights)
-    rate = initiatives[0].indexation
-    index = price_index(draws.yearly(f"initiatives/{initiatives[0].id}/indexation", rate), timeline)
     cost = total * index
     months = timeline.months
     return InitiativeCost(cost[:, :months], cost[:, months:].sum(axis=1))

@@ -128,6 +128,9 @@ class Model:
             key = (self.targets[initiative.id], id(rate))
             group = key if summed and shared[id(rate)] else (initiative.id,)
             groups.setdefault(group, (summed, []))[1].append(initiative)
+        self.shared_index = {i.id: shared[id(i.indexation)] for i in programme.initiatives}
+        """Per initiative: whether its price path is one that others naming its indexation
+        share (by id: ids of objects change when a model travels to another process)."""
         self.cost_groups = tuple((summed, tuple(group)) for summed, group in groups.values())
         """Each group of initiatives costed together: whether summed, and its initiatives."""
         self.payment_timing = {
@@ -338,11 +341,24 @@ class _Chunk:
             self.gate(gate)
         # §4.2: costs after the gates; §4.3–4.5: each contract; §4.6: funds and budgets.
         self.costs: dict[str, np.ndarray] = {}
+        self.prices: dict[int, np.ndarray] = {}  # shared price paths, by their indexation's id
         for summed, group in model.cost_groups:
             self.initiatives(group, summed)
         for contract in programme.contracts:
             self.contract(contract)
         self.funds()
+
+    def initiative_prices(self, initiative: Initiative) -> np.ndarray:
+        """An initiative's price index; a path initiatives share worked out once a chunk."""
+        rate = initiative.indexation
+        if not self.model.shared_index[initiative.id]:
+            return costs.initiative_prices(initiative, self.draws, self.timeline)
+        found = self.prices.get(id(rate))
+        if found is None:
+            found = self.prices[id(rate)] = costs.initiative_prices(
+                initiative, self.draws, self.timeline
+            )
+        return found
 
     def price_index(self, key: str, rate: Distribution) -> np.ndarray:
         """The price index ``(scenarios, extended months)`` of a yearly-capable rate (§4.8.9)."""
@@ -381,12 +397,13 @@ class _Chunk:
         """
         model, months = self.model, self.timeline.months
         if summed:
-            self.record_cost(
-                model.targets[group[0].id], costs.summed_cost(group, self.draws, self.timeline)
-            )
+            index = self.initiative_prices(group[0])
+            summed_cost = costs.summed_cost(group, self.draws, self.timeline, index)
+            self.record_cost(model.targets[group[0].id], summed_cost)
             return
         for initiative in group:
-            base = costs.base_cost(initiative, self.draws, self.timeline)
+            index = self.initiative_prices(initiative)
+            base = costs.base_cost(initiative, self.draws, self.timeline, index)
             factor = self.factors.cost.get(initiative.id)
             cost = costs.initiative_cost(base, factor, months)
             if initiative.id in model.paid_by:

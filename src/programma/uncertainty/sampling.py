@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -170,7 +170,7 @@ class Draws:
             return np.array([mean_of(dist, self.parameters)])
         if isinstance(dist, Samples | Fixed):
             out = np.empty(self.size)
-            self.scalar_into(out, key, dist)
+            self.scalars_into(out[None, :], (key,), (dist,))
             return out
         return np.concatenate(
             [
@@ -179,22 +179,28 @@ class Draws:
             ]
         )[: self.size]
 
-    def scalar_into(self, out: np.ndarray, key: str, dist: Distribution) -> None:
-        """:meth:`scalar`, written into ``out`` ``(S,)``: given values (``Samples``) and fixed
-        ones are written straight in, with no array of their own (many initiatives' draws laid
-        into the rows of one array)."""
-        if not self.expected and isinstance(dist, Samples):
-            values = dist.values  # already float64
-            # A block may reach past the last sample: those scenarios are never kept (a run
-            # refuses more scenarios than samples up front); they repeat the last value to
-            # stay finite.
-            available = values[self.first_scenario : self.first_scenario + self.size]
-            out[: len(available)] = available
-            out[len(available) :] = values[-1]
-        elif not self.expected and isinstance(dist, Fixed):
-            out[:] = dist.value
-        else:
-            out[:] = self.scalar(key, dist)
+    def scalars_into(
+        self, out: np.ndarray, keys: Sequence[str], dists: Sequence[Distribution]
+    ) -> None:
+        """:meth:`scalar` of each distribution, written into the rows of ``out``
+        ``(len(dists), S)``: many initiatives' draws laid into one array, the given values
+        (``Samples``) and fixed ones without an array of their own."""
+        first, stop = self.first_scenario, self.first_scenario + self.size
+        for row, key, dist in zip(out, keys, dists, strict=True):
+            if self.expected:
+                row[:] = self.scalar(key, dist)
+            elif isinstance(dist, Samples):
+                available = dist.values[first:stop]  # already float64
+                row[: len(available)] = available
+                if len(available) < len(row):
+                    # A block may reach past the last sample: those scenarios are never kept
+                    # (a run refuses more scenarios than samples up front); they repeat the
+                    # last value to stay finite.
+                    row[len(available) :] = dist.values[-1]
+            elif isinstance(dist, Fixed):
+                row[:] = dist.value
+            else:
+                row[:] = self.scalar(key, dist)
 
     def yearly(
         self, key: str, dist: Distribution, years: tuple[int, ...] | None = None
