@@ -7,8 +7,10 @@ are reduced in scenario order); only what travels and how the scenarios are cut 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 import pickle
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -153,10 +155,26 @@ class TestKeptValues:
         assert 1.5 == store.sum()
         assert (0, 4) == _untouched_zeros((0, 4)).shape
 
+    @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads Linux's RSS")
+    def test_memory_taken_only_where_written(self) -> None:
+        """Reading untouched cells takes no memory; writing one value a page takes that page."""
+
+        def resident() -> int:
+            return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+        store = _untouched_zeros((64, 1024, 1024 // 8))  # 64 MiB
+        before = resident()
+        assert 0.0 == store.sum()
+        read = resident() - before
+        store[:8, 0, 0] = 1.0  # 8 pages
+        written = resident() - before - read
+        assert read < 4 * 1024**2
+        assert written < 4 * 1024**2
+
     def test_no_memory_is_a_memory_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The system refusing the mapping is a MemoryError that says how much was asked."""
 
-        def refuse(*args: object) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
             raise OSError(12, "Cannot allocate memory")
 
         monkeypatch.setattr("programma.engine.project.mmap.mmap", refuse)

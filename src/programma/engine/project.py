@@ -258,14 +258,19 @@ def _untouched_zeros(shape: tuple[int, ...]) -> np.ndarray:
     """A float64 array of +0.0 whose memory is taken from the system page by page, as each
     page is first written: pages never written cost nothing.
 
-    Anonymous memory mapped for the array alone, in small pages: numpy asks Linux for huge
-    pages (2 MiB) for a large array, so that one value written brings in 2 MiB around it.
+    Private anonymous memory mapped for the array alone, in small pages: numpy asks Linux for
+    huge pages (2 MiB) for a large array, so that one value written brings in 2 MiB around
+    it; and a shared mapping (``mmap``'s default) would take a page for every page read, where
+    a private one reads the pages never written as the system's one page of zeros.
     """
     size = math.prod(shape) * np.dtype(np.float64).itemsize
     if size == 0:
         return np.zeros(shape)
+    private = (
+        {"flags": mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS} if hasattr(mmap, "MAP_PRIVATE") else {}
+    )
     try:
-        pages = mmap.mmap(-1, size)  # anonymous: zero-filled on first touch
+        pages = mmap.mmap(-1, size, **private)  # anonymous: zero-filled on first touch
     except OSError as error:  # ENOMEM: past the address space the process may have
         raise MemoryError(
             f"Unable to allocate {_mib(size)} for an array with shape {shape} and data type "
