@@ -52,6 +52,14 @@ def only_problem(error: ValidationError):
     return problem
 
 
+DUPLICATES = [
+    pytest.param(lambda value: pickle.loads(pickle.dumps(value)), id="pickle"),
+    pytest.param(copy.deepcopy, id="deepcopy"),
+    pytest.param(copy.copy, id="copy"),
+]
+"""Ways an object is made again without its ``__init__``: in another process, or copied."""
+
+
 class TestStoredAsArray:
     """The values are a read-only float64 array of the Samples' own."""
 
@@ -261,14 +269,7 @@ class TestEqualityAndHash:
         assert Samples([2.0, 3.0]) == evolved
         assert not evolved.values.flags.writeable
 
-    @pytest.mark.parametrize(
-        "duplicate",
-        [
-            pytest.param(lambda s: pickle.loads(pickle.dumps(s)), id="pickle"),
-            pytest.param(copy.deepcopy, id="deepcopy"),
-            pytest.param(copy.copy, id="copy"),
-        ],
-    )
+    @pytest.mark.parametrize("duplicate", DUPLICATES)
     def test_copies_stay_equal_and_read_only(self, duplicate) -> None:
         """A pickled (another process) or copied Samples is equal and still read-only."""
         samples = Samples([0.1, 0.2, 0.3])
@@ -291,14 +292,7 @@ class TestFewestSamples:
         assert 3 == programme.fewest_samples
         assert base_programme().fewest_samples is None
 
-    @pytest.mark.parametrize(
-        "duplicate",
-        [
-            pytest.param(lambda p: pickle.loads(pickle.dumps(p)), id="pickle"),
-            pytest.param(copy.deepcopy, id="deepcopy"),
-            pytest.param(copy.copy, id="copy"),
-        ],
-    )
+    @pytest.mark.parametrize("duplicate", DUPLICATES)
     def test_copies_count_alike(self, duplicate) -> None:
         """A programme made without its __init__ (unpickled, copied) counts its Samples too."""
         programme = base_programme(parameters=[Parameter("shock", Samples(np.arange(7)))])
