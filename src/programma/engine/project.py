@@ -247,7 +247,7 @@ class _Packed:
     def write(self, store: np.ndarray, start: int) -> int:
         """Write the values into ``store`` ``(series, periods, scenarios)`` from scenario
         ``start``, as far as it reaches; return the scenario after the last one written.
-        The cells not kept are not written: +0.0 in a store made by :func:`numpy.zeros`."""
+        The cells not kept are not written: +0.0 in a store made by :func:`_untouched_zeros`."""
         stop = min(start + self.shape[0], int(store.shape[2]))
         period, column = np.unravel_index(self.cells, self.shape[1:])
         store[column, period, start:stop] = self.values[:, : stop - start]
