@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import programma
 from programma import Projection
@@ -126,6 +128,32 @@ class TestWhatTravels:
         back = store[:, :, 2:4].transpose(2, 1, 0)
         assert np.array_equal(values.view(np.uint64), back.view(np.uint64))
         assert packed.scalars is result.scalars
+
+    @given(
+        cells=st.lists(st.sampled_from([0.0, -0.0, 1.5, -2.0, np.nan, np.inf, 5e-324]), min_size=1),
+        shape=st.tuples(*(st.integers(1, 4),) * 3),
+        layout=st.permutations([0, 1, 2]),
+        start=st.integers(0, 3),
+    )
+    def test_any_chunk_is_written_bit_for_bit(
+        self,
+        cells: list[float],
+        shape: tuple[int, int, int],
+        layout: list[int],
+        start: int,
+    ) -> None:
+        """Whatever its memory layout, a chunk written from any scenario is its values' bits
+        where the store reaches, and the store is untouched +0.0 elsewhere."""
+        scenarios, periods, series = shape
+        values = np.resize(np.array(cells), shape)  # repeats the cells to fill the shape
+        laid = np.ascontiguousarray(values.transpose(layout)).transpose(np.argsort(layout))
+        packed = _Packed.of(ChunkResult(laid, {}))
+        store = _untouched_zeros((series, periods, start + scenarios - 1))
+        stop = packed.write(store, start)
+        assert stop == min(start + scenarios, store.shape[2])
+        written = store[:, :, start:stop].transpose(2, 1, 0)
+        assert np.array_equal(values[: stop - start].view(np.uint64), written.view(np.uint64))
+        assert not store[:, :, :start].view(np.uint64).any()
 
     def test_packing_a_transposed_chunk(self) -> None:
         """A chunk's values in another memory layout (the engine's, series-major) pack alike."""
