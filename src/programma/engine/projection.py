@@ -137,8 +137,11 @@ class Projection:
                     "resolution='month' to regroup freely"
                 )
             mapping[current[month]] = wanted[month]
-        values = np.zeros((self.scenarios, len(labels), len(self.series)))
-        np.add.at(np.moveaxis(values, 1, 0), mapping, np.moveaxis(self.values, 1, 0))
+        # In the layout of a projection's values (each cell's scenarios side by side), each
+        # period added into its coarse one in order: the sums of np.add.at, slice by slice.
+        values = np.zeros((len(self.series), len(labels), self.scenarios)).transpose(2, 1, 0)
+        for period, coarse in enumerate(mapping.tolist()):
+            values[:, coarse] += self.values[:, period]
         stocks = np.array([key.flow in STOCKS for key in self.series], dtype=bool)
         if stocks.any():
             # Periods run in order, so the last one mapped to a coarse period is its end.
