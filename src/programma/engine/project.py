@@ -8,16 +8,15 @@ import math
 import mmap
 import os
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import attrs
 import numpy as np
 
 from .._errors import ProgrammaError
-from ..model.checks import PathNode, path_of, some_ids, walk_nodes
-from ..model.distributions import Samples
-from ..model.programme import Programme
+from ..model.checks import path_of, some_ids
+from ..model.programme import Programme, samples_in
 from ..periods.grid import RESOLUTIONS, Resolution
 from ..uncertainty.sampling import BLOCK_SIZE
 from . import ChunkResult, Model
@@ -165,14 +164,6 @@ class MemoryBudgetError(ProgrammaError, MemoryError):
 
 def _mib(size: float) -> str:
     return f"{size / 1024**2:,.1f} MiB"
-
-
-def _all_samples(programme: Programme) -> Iterator[tuple[PathNode | str, Samples]]:
-    """Every Samples distribution anywhere in a programme, with the first place it is at
-    (written out by :func:`~programma.model.checks.path_of` where it is needed)."""
-    for value, node in walk_nodes(programme, once=True):
-        if isinstance(value, Samples):
-            yield node, value
 
 
 @attrs.frozen
@@ -434,9 +425,7 @@ def project(
     if scenarios is not None and fewest is not None and fewest < scenarios:
         # Only now the walk that finds where they are.
         too_short = [
-            (node, len(s.values))
-            for node, s in _all_samples(programme)
-            if len(s.values) < scenarios
+            (node, len(s.values)) for node, s in samples_in(programme) if len(s.values) < scenarios
         ]
         node, size = too_short[0]
         more = f" (and {len(too_short) - 1} more)" if len(too_short) > 1 else ""

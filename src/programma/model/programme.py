@@ -18,6 +18,7 @@ from .._text import html_table, plural
 from .areas import Area
 from .checks import (
     Checked,
+    PathNode,
     add_months,
     as_float,
     as_tuple,
@@ -212,16 +213,10 @@ class Programme(Checked):
         >>> leeuwarden_oost().fewest_samples is None
         True
         """
-        fewest = _FEWEST_SAMPLES.get(id(self), _UNKNOWN)
-        if fewest is _UNKNOWN:  # unpickled or copied: made without __init__, so counted now
-            lengths = [
-                len(value.values)
-                for value, _ in walk_nodes(self, once=True)
-                if isinstance(value, Samples)
-            ]
-            fewest = min(lengths, default=None)
-            _remember_fewest_samples(self, fewest)
-        return fewest  # type: ignore[return-value]
+        if id(self) not in _FEWEST_SAMPLES:  # unpickled or copied: made without __init__
+            lengths = [len(samples.values) for _, samples in samples_in(self)]
+            _remember_fewest_samples(self, min(lengths, default=None))
+        return _FEWEST_SAMPLES[id(self)]
 
     # -- what if ------------------------------------------------------------------------------
 
@@ -430,10 +425,17 @@ class Programme(Checked):
             yield from months_count("horizon_months", months, 1)  # 1200 months = 100 years
 
 
+def samples_in(programme: Programme) -> Iterator[tuple[PathNode | str, Samples]]:
+    """Every Samples distribution anywhere in a programme, with the first place it is at
+    (written out by :func:`~programma.model.checks.path_of` where it is needed)."""
+    for value, node in walk_nodes(programme, once=True):
+        if isinstance(value, Samples):
+            yield node, value
+
+
 _FEWEST_SAMPLES: dict[int, int | None] = {}
 """Per live programme (by id), :attr:`Programme.fewest_samples`: found while checking it, and
 kept beside it (a programme holds only its fields) for as long as it lives."""
-_UNKNOWN = object()
 
 
 def _remember_fewest_samples(programme: Programme, fewest: int | None) -> None:

@@ -168,10 +168,12 @@ class Draws:
             return dist.factor * base + dist.offset
         if self.expected:
             return np.array([mean_of(dist, self.parameters)])
-        if isinstance(dist, Samples | Fixed):
+        if isinstance(dist, Samples):
             out = np.empty(self.size)
-            self.scalars_into(out[None, :], (key,), (dist,))
+            self._samples_into(out, dist)
             return out
+        if isinstance(dist, Fixed):
+            return np.full(self.size, dist.value)
         return np.concatenate(
             [
                 draw(dist, stream(self.seed, self.first_block + b, key), BLOCK_SIZE)
@@ -185,22 +187,24 @@ class Draws:
         """:meth:`scalar` of each distribution, written into the rows of ``out``
         ``(len(dists), S)``: many initiatives' draws laid into one array, the given values
         (``Samples``) and fixed ones without an array of their own."""
-        first, stop = self.first_scenario, self.first_scenario + self.size
         for row, key, dist in zip(out, keys, dists, strict=True):
-            if self.expected:
+            if self.expected or not isinstance(dist, Samples | Fixed):
                 row[:] = self.scalar(key, dist)
             elif isinstance(dist, Samples):
-                available = dist.values[first:stop]  # already float64
-                row[: len(available)] = available
-                if len(available) < len(row):
-                    # A block may reach past the last sample: those scenarios are never kept
-                    # (a run refuses more scenarios than samples up front); they repeat the
-                    # last value to stay finite.
-                    row[len(available) :] = dist.values[-1]
-            elif isinstance(dist, Fixed):
-                row[:] = dist.value
+                self._samples_into(row, dist)
             else:
-                row[:] = self.scalar(key, dist)
+                row[:] = dist.value
+
+    def _samples_into(self, out: np.ndarray, dist: Samples) -> None:
+        """The scenarios' given values, written into ``out`` ``(S,)``."""
+        first = self.first_scenario
+        available = dist.values[first : first + self.size]  # already float64
+        out[: len(available)] = available
+        if len(available) < len(out):
+            # A block may reach past the last sample: those scenarios are never kept (a run
+            # refuses more scenarios than samples up front); they repeat the last value to
+            # stay finite.
+            out[len(available) :] = dist.values[-1]
 
     def yearly(
         self, key: str, dist: Distribution, years: tuple[int, ...] | None = None
