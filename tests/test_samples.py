@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import programma as pg
-from builders import D, base_programme, contract
+from builders import MINIMAL_TOML, D, base_programme, contract
 from programma import (
     Enrolment,
     EnrolmentWindow,
@@ -32,18 +32,14 @@ from programma.files.programme_files import to_data
 from programma.model import distributions
 from programma.uncertainty.sampling import BLOCK_SIZE, Draws
 
-SAMPLES_TOML = """\
-format_version = 1
-id = "p"
-name = "P"
-currency = "EUR"
-start = 2021-01-01
-horizon_years = 3
-
+SAMPLES_TOML = (
+    MINIMAL_TOML
+    + """
 [[parameters]]
 id = "shock"
 distribution = {{ dist = "samples", values = {values} }}
 """
+)
 
 
 def only_problem(error: ValidationError):
