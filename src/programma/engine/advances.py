@@ -111,15 +111,18 @@ def finance(
     gross: np.ndarray,
     cost: np.ndarray,
     settlement: int,
+    timeline: Timeline,
 ) -> AdvanceFlows:
     """Offset each payer's dues ``gross[i]`` against its advances; spend advances on cost.
 
     Args:
         contract: The contract (its payers' shares).
         schedule: The advances by month, before the split over payers.
-        gross: Each payer's outcome payment due, ``(payers, scenarios, months)``.
+        gross: Each payer's outcome payment due, ``(payers, scenarios, months)``: nothing
+            after settlement.
         cost: The delivery cost, ``(scenarios, months)``.
         settlement: The settlement month.
+        timeline: The months (whose totals the unearned balances take).
     """
     scenarios, months = cost.shape
     cash = np.zeros_like(gross)
@@ -130,7 +133,7 @@ def finance(
         cash[i] = gross[i] - offset
         advances.append(paid_in)
         offset_by_payer.append(offset)
-        unearned_by_payer.append(paid_in.sum() - offset[:, : settlement + 1].sum(axis=1))
+        unearned_by_payer.append(paid_in.sum() - timeline.total(offset))
     pool = np.zeros(scenarios)
     used = np.zeros((scenarios, months))
     for month in range(months):

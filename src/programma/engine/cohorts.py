@@ -115,10 +115,13 @@ def enrolment(
     return mean
 
 
-def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) -> np.ndarray:
+def cohort(
+    metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws, timeline: Timeline
+) -> np.ndarray:
     """R[m] = Σ_k E[m−k]·P(k), in each outcome month ``0…T``: ``(scenarios, T + 1)``.
 
-    Month T holds everyone who reaches the outcome time after the horizon.
+    Month T holds everyone who reaches the outcome time after the horizon (a total over the
+    enrolment months, by :meth:`Timeline.total`).
     """
     scenarios, months = enrolled.shape
     reached = np.zeros((scenarios, months + 1))
@@ -129,7 +132,7 @@ def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) 
         inside = month < months
         rows = np.broadcast_to(np.arange(scenarios)[:, None], month.shape)
         np.add.at(reached, (rows[inside], month[inside]), enrolled[inside])
-        reached[:, months] = (enrolled * ~inside).sum(axis=1)
+        reached[:, months] = timeline.total(enrolled * ~inside)
         return reached
     assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
     pmf, steps, tail = _time_to_outcome(distribution, months)
@@ -144,7 +147,7 @@ def cohort(metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws) 
             end = min(hi + k, months)
             if end > lo + k:
                 reached[:, lo + k : end] += pmf[k] * enrolled[:, lo : end - k]
-    reached[:, months] = (enrolled * tail[None, :]).sum(axis=1)
+    reached[:, months] = timeline.total(enrolled * tail[None, :])
     return reached
 
 

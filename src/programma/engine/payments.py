@@ -144,10 +144,18 @@ def settle_dues(
 
 
 def _gather(due: np.ndarray, months_due: np.ndarray, out: np.ndarray) -> None:
-    """Add each run of equal ``months_due`` (non-decreasing) of ``due`` into that month."""
-    if months_due.size:
-        starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
-        out[..., months_due[starts]] += np.add.reduceat(due, starts, axis=-1)
+    """Add each run of equal ``months_due`` (non-decreasing) of ``due`` into that month.
+
+    A run is added month after month, so months of zeros before it change no bit of its sum.
+    """
+    if not months_due.size:
+        return
+    starts = np.flatnonzero(np.r_[True, months_due[1:] != months_due[:-1]])
+    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), months_due.size], strict=True):
+        run = due[..., start].copy()
+        for month in range(start + 1, end):
+            run += due[..., month]
+        out[..., months_due[start]] += run
 
 
 def fiscal_year_caps(

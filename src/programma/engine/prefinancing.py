@@ -17,6 +17,7 @@ from ..model.financing import Prefinancing
 from .layout import Entry
 from .payments import outcome_payments
 from .series import SeriesKey
+from .timeline import Timeline
 
 __all__ = ["PrefinancingFlows", "entries", "finance", "series"]
 
@@ -65,6 +66,7 @@ def finance(
     end: int | None,
     gate_month: int | None,
     steps_in: np.ndarray | None,
+    timeline: Timeline,
 ) -> PrefinancingFlows:
     """Split the cost between the partner, the stepping-in payer and the provider.
 
@@ -75,6 +77,7 @@ def finance(
         end: Without a gate: the first month the partner no longer funds.
         gate_month: With a gate: its month.
         steps_in: With a gate: where the payer steps in ``(scenarios,)``.
+        timeline: The months (whose totals the repayment takes).
     """
     month = np.arange(cost.shape[1])[None, :]
     received = np.asarray(gross.sum(axis=0))
@@ -86,7 +89,7 @@ def finance(
     stepping = steps_in[:, None]
     partner = np.where(month < gate_month, cost, 0.0)
     step_in = np.where((month >= gate_month) & stepping, cost, 0.0)
-    repayment = financing.repay_share * partner.sum(axis=1) * stepping[:, 0]
+    repayment = financing.repay_share * timeline.total(partner) * stepping[:, 0]
     own_funds = cost - partner - step_in
     return PrefinancingFlows(gross, partner, step_in, repayment, gate_month, own_funds, received)
 

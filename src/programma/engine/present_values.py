@@ -39,9 +39,12 @@ def monthly_discount(
     return np.asarray(factors / prices[:, :months])
 
 
-def present_value(values: np.ndarray, discount: np.ndarray) -> np.ndarray:
-    """Σ_m flow(m) · d(m) per scenario, for a monthly flow ``(scenarios, months)``."""
-    return np.asarray((values * discount).sum(axis=1))
+def present_value(
+    values: np.ndarray, discount: np.ndarray, timeline: Timeline, first: int = 0
+) -> np.ndarray:
+    """Σ_m flow(m) · d(m) per scenario, for a monthly flow ``(scenarios, w)`` in the months
+    ``first … first + w − 1`` (``first`` starts a fiscal year; see :meth:`Timeline.total`)."""
+    return timeline.total(values * discount[:, first : first + values.shape[1]], first)
 
 
 def present_value_at(values: np.ndarray, discount: np.ndarray, month: int) -> np.ndarray:

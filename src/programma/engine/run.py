@@ -231,6 +231,7 @@ class _Output:
     def __init__(
         self, model: Model, resolution: Resolution, scenarios: int, discount: np.ndarray
     ) -> None:
+        self.timeline = model.timeline
         self.position = model.layout.position
         series = len(model.layout.keys)
         self.kept = Accumulator(model.grid, resolution, series, scenarios)
@@ -266,7 +267,7 @@ class _Output:
                 self.fiscal.values[column] += fiscal if share == 1.0 else fiscal * share
             if key.flow in DISCOUNTED:
                 if present is None:
-                    present = present_values.present_value(values, self.discount)
+                    present = present_values.present_value(values, self.discount, self.timeline)
                 self._present_value(key, present if share == 1.0 else present * share)
 
     def put_balance(self, key: SeriesKey, values: np.ndarray) -> None:
@@ -378,7 +379,9 @@ class _Chunk:
         position = [metric.id for metric in contract.metrics].index(condition.metric)
         drawn = self.metric_draws[contract.id][position]
         metric = contract.metrics[position]
-        reached = cohorts.cohort(metric, drawn.key, self.enrolment(contract), self.draws)
+        reached = cohorts.cohort(
+            metric, drawn.key, self.enrolment(contract), self.draws, self.timeline
+        )
         verified = gates.verified_months(
             month, contract.verification_lag_months, self.timeline.months
         )
@@ -430,7 +433,7 @@ class _Chunk:
         payable_until = None if contract.pay_enrolled_after_stop else self.factors.stopped_from[c]
         for j, metric in enumerate(contract.metrics):
             drawn = self.metric_draws[c][j]
-            reached = cohorts.cohort(metric, drawn.key, enrolled, self.draws)
+            reached = cohorts.cohort(metric, drawn.key, enrolled, self.draws, timeline)
             index = self.price_index(f"{drawn.key}/indexation", metric.indexation)
             found = cohorts.outcomes(metric, drawn, reached, index, lag, payable_until)
             put(
@@ -502,7 +505,7 @@ class _Chunk:
                 self.output.scalars[f"investor/{contract.id}/{figure}"] = values
         elif isinstance(financing, AdvanceFinancing):
             schedule = advances.advance_schedule(financing, self.timeline)
-            advanced = advances.finance(contract, schedule, gross, cost, settlement)
+            advanced = advances.finance(contract, schedule, gross, cost, settlement, self.timeline)
             self.output.record(advances.entries(contract, financing, advanced))
         elif isinstance(financing, Prefinancing):
             if financing.gate is None:
@@ -517,7 +520,13 @@ class _Chunk:
                 end, gate_month = None, grid.index(gate.month)
                 steps_in = self.factors.steps_in[contract.id]
             prefinanced = prefinancing.finance(
-                financing, gross, cost, end=end, gate_month=gate_month, steps_in=steps_in
+                financing,
+                gross,
+                cost,
+                end=end,
+                gate_month=gate_month,
+                steps_in=steps_in,
+                timeline=self.timeline,
             )
             self.output.record(prefinancing.entries(contract, financing, prefinanced))
         else:

@@ -5,6 +5,11 @@ Months are indexed m = 0 … T − 1 from the programme start (DESIGN §4); outc
 T + largest verification lag, so the engine's arrays reach ``extended_months`` = T + 1 + lag.
 Prices are indexed once per fiscal year (§4.8.9); amounts past the horizon are recorded in month
 T − 1 (§4.8.12); a contract settles in month L = end + run-off (§4.8.2).
+
+A total over months (a present value, a balance to settle) is added fiscal year by fiscal year
+(:meth:`Timeline.total`): zeros in whole fiscal years around the months that hold values then
+change no bit of it, so a rule may work on any months that start a fiscal year and take the
+same totals as over the whole horizon.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class Timeline:
         year_of_month: Per extended month, its fiscal year's position in ``years``.
         base_year_position: The price base's fiscal year's position in ``years``.
         fiscal_year: Per extended month, its fiscal year.
+        year_starts: The months of the horizon that start a fiscal year, ascending (0 first).
     """
 
     grid: TimeGrid
@@ -40,6 +46,7 @@ class Timeline:
     year_of_month: np.ndarray
     base_year_position: int
     fiscal_year: np.ndarray
+    year_starts: np.ndarray
 
     @classmethod
     def of(cls, programme: Programme) -> Timeline:
@@ -60,12 +67,30 @@ class Timeline:
             year_of_month=fiscal - first_year,
             base_year_position=base_year - first_year,
             fiscal_year=fiscal,
+            year_starts=np.flatnonzero(np.r_[True, np.diff(fiscal[: programme.months]) != 0]),
         )
 
     @property
     def horizon_years(self) -> list[int]:
         """The fiscal years the horizon's months touch, ascending."""
         return [int(year) for year in np.unique(self.fiscal_year[: self.months])]
+
+    def total(self, values: np.ndarray, first: int = 0) -> np.ndarray:
+        """The sum over months of ``values`` ``(scenarios, w)``, the months ``first … first +
+        w − 1`` of the horizon: each fiscal year's sum, then the years' sums in order.
+
+        ``first`` starts a fiscal year, so the result is the same bit for bit as over any
+        months that add whole fiscal years of zeros before or after.
+        """
+        scenarios, width = values.shape
+        if not width:
+            return np.zeros(scenarios)
+        assert first + width <= self.months, "a total is over the horizon's months"
+        position = int(np.searchsorted(self.year_starts, first))
+        assert self.year_starts[position] == first, "a total starts with a fiscal year"
+        end = int(np.searchsorted(self.year_starts, first + width))
+        by_year = np.add.reduceat(values, self.year_starts[position:end] - first, axis=1)
+        return np.asarray(np.cumsum(by_year, axis=1)[:, -1])
 
 
 def price_index(rates: np.ndarray, timeline: Timeline) -> np.ndarray:
