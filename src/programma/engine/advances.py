@@ -112,32 +112,35 @@ def finance(
     cost: np.ndarray,
     settlement: int,
     timeline: Timeline,
+    start: int = 0,
 ) -> AdvanceFlows:
     """Offset each payer's dues ``gross[i]`` against its advances; spend advances on cost.
 
     Args:
         contract: The contract (its payers' shares).
-        schedule: The advances by month, before the split over payers.
-        gross: Each payer's outcome payment due, ``(payers, scenarios, months)``: nothing
-            after settlement.
-        cost: The delivery cost, ``(scenarios, months)``.
+        schedule: The advances by month of the horizon, before the split over payers.
+        gross: Each payer's outcome payment due, ``(payers, scenarios, w)``: nothing after
+            settlement.
+        cost: The delivery cost, ``(scenarios, w)``.
         settlement: The settlement month.
         timeline: The months (whose totals the unearned balances take).
+        start: The month of the arrays' first column: no advance is paid before it.
     """
     scenarios, months = cost.shape
     cash = np.zeros_like(gross)
     advances, offset_by_payer, unearned_by_payer = [], [], []
     for i, payer in enumerate(contract.payers):
-        paid_in = schedule * payer.share
+        all_paid_in = schedule * payer.share
+        paid_in = all_paid_in[start : start + months]
         offset = offsets(paid_in, gross[i])
         cash[i] = gross[i] - offset
         advances.append(paid_in)
         offset_by_payer.append(offset)
-        unearned_by_payer.append(paid_in.sum() - timeline.total(offset))
+        unearned_by_payer.append(all_paid_in.sum() - timeline.total(offset, start))
     pool = np.zeros(scenarios)
     used = np.zeros((scenarios, months))
     for month in range(months):
-        pool += schedule[month]
+        pool += schedule[start + month]
         take = np.minimum(cost[:, month], pool)
         used[:, month] = take
         pool -= take

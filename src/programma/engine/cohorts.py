@@ -25,6 +25,7 @@ from ..model.metrics import OutcomeMetric
 from ..uncertainty.cdf import month_pmf
 from ..uncertainty.sampling import Draws
 from .timeline import Timeline
+from .windows import Window
 
 __all__ = [
     "THRESHOLD_TOLERANCE",
@@ -35,6 +36,7 @@ __all__ = [
     "enrolled_by_verification",
     "enrolment",
     "metric_draws",
+    "most_months_to_outcome",
     "outcomes",
     "value_per_outcome",
 ]
@@ -116,23 +118,37 @@ def enrolment(
 
 
 def cohort(
-    metric: OutcomeMetric, key: str, enrolled: np.ndarray, draws: Draws, timeline: Timeline
+    metric: OutcomeMetric,
+    key: str,
+    enrolled: np.ndarray,
+    draws: Draws,
+    timeline: Timeline,
+    window: Window | None = None,
 ) -> np.ndarray:
     """R[m] = Σ_k E[m−k]·P(k), in each outcome month ``0…T``: ``(scenarios, T + 1)``.
 
     Month T holds everyone who reaches the outcome time after the horizon (a total over the
-    enrolment months, by :meth:`Timeline.total`).
+    enrolment months, by :meth:`Timeline.total`). With a ``window``, ``enrolled`` holds its
+    months inside the horizon, and R its outcome months up to T: every month it leaves out
+    holds zero (see :func:`most_months_to_outcome`).
     """
-    scenarios, months = enrolled.shape
-    reached = np.zeros((scenarios, months + 1))
+    window = Window.whole(timeline) if window is None else window
+    scenarios, enrolment_months = enrolled.shape
+    start, months = window.start, timeline.months
+    horizon = months - start  # the columns of R inside the horizon (R's column T − start is T)
+    reached = np.zeros((scenarios, min(window.end, months + 1) - start))
+    after_horizon = reached.shape[1] > horizon
     distribution = metric.time_to_outcome
     if isinstance(distribution, Ref | Samples):  # a value per scenario: all mass at its floor
         shift = np.floor(draws.scalar(f"{key}/time_to_outcome", distribution)).astype(np.int64)
-        month = np.arange(months)[None, :] + shift[:, None]
-        inside = month < months
+        month = np.arange(enrolment_months)[None, :] + shift[:, None]
+        # Reached inside the horizon; a window that ends before it has no one enrolling late
+        # enough to reach an outcome after its end.
+        inside = month < min(horizon, reached.shape[1])
         rows = np.broadcast_to(np.arange(scenarios)[:, None], month.shape)
         np.add.at(reached, (rows[inside], month[inside]), enrolled[inside])
-        reached[:, months] = timeline.total(enrolled * ~inside)
+        if after_horizon:
+            reached[:, horizon] = timeline.total(enrolled * ~inside, start)
         return reached
     assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
     pmf, steps, tail = _time_to_outcome(distribution, months)
@@ -144,11 +160,25 @@ def cohort(
     runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(active, breaks) if run.size]
     for k in steps:
         for lo, hi in runs:
-            end = min(hi + k, months)
+            end = min(hi + k, horizon)
             if end > lo + k:
                 reached[:, lo + k : end] += pmf[k] * enrolled[:, lo : end - k]
-    reached[:, months] = timeline.total(enrolled * tail[None, :])
+    if after_horizon:
+        reached[:, horizon] = timeline.total(
+            enrolled * tail[start : start + enrolment_months], start
+        )
     return reached
+
+
+def most_months_to_outcome(metric: OutcomeMetric, key: str, draws: Draws, months: int) -> int:
+    """The most whole months anyone takes to reach the outcome, in any of the draws'
+    scenarios; ``months`` (T) where the time may reach past the horizon."""
+    distribution = metric.time_to_outcome
+    if isinstance(distribution, Ref | Samples):
+        shift = np.floor(draws.scalar(f"{key}/time_to_outcome", distribution))
+        return int(min(shift.max(), months))
+    assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
+    return int(np.flatnonzero(_time_to_outcome(distribution, months)[0])[-1])
 
 
 @functools.lru_cache(maxsize=256)
@@ -163,15 +193,17 @@ def _time_to_outcome(distribution: Scalar, months: int) -> tuple[np.ndarray, lis
     return pmf, [int(k) for k in np.flatnonzero(pmf[:months])], tail
 
 
-def enrolled_by_verification(enrolled: np.ndarray, lag: int, extended_months: int) -> np.ndarray:
+def enrolled_by_verification(enrolled: np.ndarray, lag: int, window: Window) -> np.ndarray:
     """Cumulative enrolment up to the outcome month m = v − lag of each verification month v.
 
-    The per-participant caps' limit (§4.8.3); zero before the first outcome month.
+    The per-participant caps' limit (§4.8.3); zero before the first outcome month. ``enrolled``
+    holds the window's months inside the horizon; the result its months, ``(scenarios, w)``.
     """
-    months = enrolled.shape[1]
     cumulative = np.cumsum(enrolled, axis=1)
-    outcome_month = np.clip(np.arange(extended_months) - lag, -1, months - 1)
-    return np.where(outcome_month[None, :] >= 0, cumulative[:, outcome_month], 0.0)
+    outcome_month = np.arange(window.width) - lag  # from the window's start
+    before = outcome_month < 0  # nobody enrols before the window
+    found = cumulative[:, np.clip(outcome_month, 0, enrolled.shape[1] - 1)]
+    return np.where(before[None, :], 0.0, found)
 
 
 def outcomes(
@@ -181,17 +213,19 @@ def outcomes(
     index: np.ndarray,
     lag: int,
     payable_until: np.ndarray | None,
+    start: int = 0,
 ) -> Outcomes:
     """A metric's achieved outcomes A, payable outcomes Q and their value.
 
     Args:
         metric: The metric.
         drawn: Its draws.
-        reached: R, the cohort by outcome month ``(scenarios, T + 1)``.
+        reached: R, the cohort by outcome month ``(scenarios, T + 1 − start)``, from ``start``.
         index: The metric's price index by extended month.
         lag: The contract's verification lag.
         payable_until: Per scenario, the first verification month no longer paid (a stopped
             contract that does not pay for cohorts enrolled before the stop); ``None``: all.
+        start: The outcome month of ``reached``'s first column (its window's start).
     """
     extended_months = index.shape[1]
     achieved = drawn.share[:, None] * reached
@@ -201,10 +235,10 @@ def outcomes(
     reaching = np.flatnonzero(reached.any(axis=0))
     if not reaching.size:
         empty = np.zeros((reached.shape[0], 0))
-        return Outcomes(achieved, lag, empty, empty)
-    window = slice(int(reaching[0]), int(reaching[-1]) + 1)
-    first = window.start + lag
-    payable = np.where(meets, np.maximum(gain, 0.0), 0.0)[:, None] * reached[:, window]
+        return Outcomes(achieved, start + lag, empty, empty)
+    reached_in = slice(int(reaching[0]), int(reaching[-1]) + 1)
+    first = start + reached_in.start + lag
+    payable = np.where(meets, np.maximum(gain, 0.0), 0.0)[:, None] * reached[:, reached_in]
     if payable_until is not None:
         verified = np.arange(first, first + payable.shape[1])
         payable *= verified[None, :] < payable_until[:, None]

@@ -86,19 +86,25 @@ def finance(
     last: int,
     settlement: int,
     first: int,
+    start: int = 0,
 ) -> InvestorFlows:
     """Run the investor's account month by month.
 
     Args:
         financing: The contract's financing.
-        gross: Each payer's outcome payment, ``(payers, scenarios, months)``.
-        cost: The delivery cost, ``(scenarios, months)``.
+        gross: Each payer's outcome payment, ``(payers, scenarios, w)``.
+        cost: The delivery cost, ``(scenarios, w)``.
         last: The contract's last month: no draw-down after it.
         settlement: The settlement month: the guarantee is paid in it.
         first: The first month any cost of the contract can fall in: the investor's months
-            run from it to settlement, the same window for every scenario.
+            run from it to settlement, the same months for every scenario (its IRR's).
+        start: The month of the arrays' first column: ``first`` or earlier.
     """
     scenarios, months = cost.shape
+    # The months as columns of the arrays.
+    first, last, close = max(first, 0) - start, last - start, settlement - start
+    assert first >= 0, "the arrays start by the investor's first month"
+    assert close < months, "the arrays hold the settlement month"
     received = np.asarray(gross.sum(axis=0))
     growth = (1.0 + financing.return_cap) ** (1.0 / 12.0)
     entitlement = np.zeros(scenarios)
@@ -111,7 +117,7 @@ def finance(
     owed = np.zeros((scenarios, months))  # the entitlement at each month's end; it lapses after L
     # Before ``first`` nothing is spent or received; after settlement nothing is drawn, paid
     # or kept: the account moves only in between.
-    for month in range(max(first, 0), settlement + 1):
+    for month in range(first, close + 1):
         short = cost[:, month] - used[:, month]
         if month <= last:  # no draw-down after the contract's end
             take = np.minimum(short, np.maximum(financing.commitment - drawn, 0.0))
@@ -128,8 +134,8 @@ def finance(
         owed[:, month] = entitlement
     guarantee = np.maximum(financing.capital_protection * drawn - distributed, 0.0)
     flows = distribution - drawdown
-    flows[:, settlement] += guarantee if financing.guarantor is not None else 0.0
-    window = flows[:, max(first, 0) : settlement + 1]
+    flows[:, close] += guarantee if financing.guarantor is not None else 0.0
+    months_invested = flows[:, first : close + 1]
     return InvestorFlows(
         cash=gross,
         used=used,
@@ -140,7 +146,7 @@ def finance(
         receipt=received - distribution,
         guarantee=guarantee,
         settlement=settlement,
-        figures=figures(window, drawn, distributed, guarantee, bound),
+        figures=figures(months_invested, drawn, distributed, guarantee, bound),
     )
 
 

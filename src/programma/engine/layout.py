@@ -178,15 +178,26 @@ class Accumulator:
         self.monthly = len(labels) == grid.months
         self.values = np.zeros((series, scenarios, len(labels)))
 
-    def reduce(self, monthly: np.ndarray) -> np.ndarray:
-        """A monthly series ``(scenarios, months)`` summed into the kept periods."""
+    def reduce(self, monthly: np.ndarray, start: int = 0) -> tuple[slice, np.ndarray]:
+        """A monthly series ``(scenarios, w)`` summed into the kept periods: those periods, and
+        the sums. The months are ``start … start + w − 1``: whole periods."""
+        periods = self.periods(start, monthly.shape[1])
         if self.monthly:
-            return monthly
-        return np.add.reduceat(monthly, self.starts, axis=1)
+            return periods, monthly
+        return periods, np.add.reduceat(monthly, self.starts[periods] - start, axis=1)
 
-    def add_last(self, column: int, monthly: np.ndarray) -> None:
-        """Add a monthly balance ``(scenarios, months)``, taken at each period's last month."""
-        self.values[column] += monthly[:, self.ends]
+    def add_last(self, column: int, monthly: np.ndarray, start: int = 0) -> None:
+        """Add a monthly balance ``(scenarios, w)`` of the months ``start … start + w − 1``
+        (whole periods), taken at each period's last month."""
+        periods = self.periods(start, monthly.shape[1])
+        self.values[column][:, periods] += monthly[:, self.ends[periods] - start]
+
+    def periods(self, start: int, months: int) -> slice:
+        """The periods the months ``start … start + months − 1`` make up: whole periods."""
+        first, last = int(self.group[start]), int(self.group[start + months - 1])
+        assert self.starts[first] == start, "the months start a period"
+        assert self.ends[last] == start + months - 1, "the months end a period"
+        return slice(first, last + 1)
 
     def add_at(self, column: int, months: np.ndarray, values: np.ndarray) -> None:
         """Add ``values[:, j]`` ``(scenarios, len(months))`` in month ``months[j]``."""

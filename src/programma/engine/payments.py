@@ -22,6 +22,7 @@ from ..periods.grid import next_payment_month
 from .layout import Entry
 from .series import SeriesKey
 from .timeline import Timeline, settlement_month
+from .windows import Window
 
 __all__ = [
     "Dues",
@@ -79,26 +80,37 @@ class PaymentTiming:
 
 
 def payer_dues(
-    contract: OutcomeContract, earned: np.ndarray, timeline: Timeline, timing: PaymentTiming
+    contract: OutcomeContract,
+    earned: np.ndarray,
+    timeline: Timeline,
+    timing: PaymentTiming,
+    window: Window,
 ) -> Dues:
-    """Split ``earned`` ``(scenarios, extended months)`` over payers; time and cap it."""
-    months = timeline.months
-    paid = np.zeros((len(contract.payers), earned.shape[0], months))
+    """Split ``earned`` ``(scenarios, w)``, the window's months, over payers; time and cap it.
+
+    The window holds every month anything of ``earned`` is paid in, and the settlement month;
+    the dues are its months inside the horizon.
+    """
+    start, inside = window.start, window.inside
+    paid = np.zeros((len(contract.payers), earned.shape[0], inside))
     forfeited: list[np.ndarray | None] = []
     unpaid: list[np.ndarray | None] = []
     years = timeline.horizon_years
+    pay_month = timing.pay_month[start : window.end] - start
+    settlement = timing.settlement - start
+    schedule = timing.schedule[timing.schedule >= start] - start
     for i, payer in enumerate(contract.payers):
         share = earned if payer.share == 1.0 else earned * payer.share
-        due, late = settle_dues(share, timing.pay_month, timing.settlement, months)
+        due, late = settle_dues(share, pay_month, settlement, inside)
         caps = {year: cap for year in years if (cap := payer.cap_in(year)) is not None}
         if caps:
             due, lost = fiscal_year_caps(
                 due,
-                timing.schedule,
-                timeline.fiscal_year[:months],
+                schedule,
+                timeline.fiscal_year[start : start + inside],
                 caps,
                 carry=payer.cap_excess is CapExcess.CARRY,
-                settlement=timing.settlement,
+                settlement=settlement,
             )
             forfeited.append(lost)
         else:

@@ -67,6 +67,7 @@ def finance(
     gate_month: int | None,
     steps_in: np.ndarray | None,
     timeline: Timeline,
+    start: int = 0,
 ) -> PrefinancingFlows:
     """Split the cost between the partner, the stepping-in payer and the provider.
 
@@ -78,8 +79,9 @@ def finance(
         gate_month: With a gate: its month.
         steps_in: With a gate: where the payer steps in ``(scenarios,)``.
         timeline: The months (whose totals the repayment takes).
+        start: The month of the arrays' first column.
     """
-    month = np.arange(cost.shape[1])[None, :]
+    month = start + np.arange(cost.shape[1])[None, :]
     received = np.asarray(gross.sum(axis=0))
     if gate_month is None:
         assert end is not None  # validated: months or a gate
@@ -89,7 +91,7 @@ def finance(
     stepping = steps_in[:, None]
     partner = np.where(month < gate_month, cost, 0.0)
     step_in = np.where((month >= gate_month) & stepping, cost, 0.0)
-    repayment = financing.repay_share * timeline.total(partner) * stepping[:, 0]
+    repayment = financing.repay_share * timeline.total(partner, start) * stepping[:, 0]
     own_funds = cost - partner - step_in
     return PrefinancingFlows(gross, partner, step_in, repayment, gate_month, own_funds, received)
 

@@ -48,6 +48,7 @@ from .layout import (
 )
 from .series import SeriesKey
 from .timeline import Timeline, fold_into_horizon, price_index
+from .windows import Bounds, Window, months_used
 
 __all__ = ["ChunkResult", "Model"]
 
@@ -136,6 +137,28 @@ class Model:
         self.payment_timing = {
             c.id: payments.PaymentTiming.of(c, self.timeline) for c in programme.contracts
         }
+        grid = self.grid
+        self.first_month = {
+            c.id: min(
+                [grid.index(c.start)]
+                + [grid.index(programme.find("initiatives", i).start) for i in c.initiatives]
+            )
+            for c in programme.contracts
+        }
+        """Per contract, the first month any of its costs can fall in: its start, or the
+        start of an initiative it pays for."""
+        self.advance_schedules = {
+            c.id: advances.advance_schedule(c.financing, self.timeline)
+            for c in programme.contracts
+            if isinstance(c.financing, AdvanceFinancing)
+        }
+        """Per advance-financed contract, its advances by month, before the split."""
+        self.advance_months = {
+            c: (int(months[0]), int(months[-1]))
+            for c, schedule in self.advance_schedules.items()
+            if (months := np.flatnonzero(schedule)).size
+        }
+        """Per contract with advances, the first and last month one is paid in."""
 
     @property
     def series(self) -> tuple[SeriesKey, ...]:
@@ -246,33 +269,41 @@ class _Output:
         }
         self.discount = discount
 
-    def put(self, key: SeriesKey, values: np.ndarray) -> None:
-        """Add ``values`` ``(scenarios, months)`` to the series ``key``."""
-        self.put_shares(((key, 1.0),), values)
+    def put(self, key: SeriesKey, values: np.ndarray, start: int = 0) -> None:
+        """Add ``values`` ``(scenarios, w)``, the months ``start … start + w − 1``, to the
+        series ``key``."""
+        self.put_shares(((key, 1.0),), values, start)
 
-    def put_shares(self, shares: tuple[tuple[SeriesKey, float], ...], values: np.ndarray) -> None:
-        """Add ``share × values`` ``(scenarios, months)`` to each series of ``shares``.
+    def put_shares(
+        self, shares: tuple[tuple[SeriesKey, float], ...], values: np.ndarray, start: int = 0
+    ) -> None:
+        """Add ``share × values`` ``(scenarios, w)`` to each series of ``shares``.
 
-        The monthly values are summed into periods, and discounted, once for all the series
-        (one cost spread over areas and funds): each then takes its share of the sums.
+        The values are the months ``start … start + w − 1`` (a window: whole periods). They
+        are summed into periods, and discounted, once for all the series (one cost spread over
+        areas and funds): each then takes its share of the sums.
         """
-        kept = self.kept.reduce(values)
+        periods, kept = self.kept.reduce(values, start)
         fiscal = present = None
         for key, share in shares:
             column = self.position[key]
-            self.kept.values[column] += kept if share == 1.0 else kept * share
+            self.kept.values[column][:, periods] += kept if share == 1.0 else kept * share
             if self.fiscal is not self.kept and key.flow in FUND_OUTFLOWS:
                 if fiscal is None:
-                    fiscal = self.fiscal.reduce(values)
-                self.fiscal.values[column] += fiscal if share == 1.0 else fiscal * share
+                    fiscal = self.fiscal.reduce(values, start)
+                years, sums = fiscal
+                self.fiscal.values[column][:, years] += sums if share == 1.0 else sums * share
             if key.flow in DISCOUNTED:
                 if present is None:
-                    present = present_values.present_value(values, self.discount, self.timeline)
+                    present = present_values.present_value(
+                        values, self.discount, self.timeline, start
+                    )
                 self._present_value(key, present if share == 1.0 else present * share)
 
-    def put_balance(self, key: SeriesKey, values: np.ndarray) -> None:
-        """Keep a balance ``(scenarios, months)``: each period holds its last month's value."""
-        self.kept.add_last(self.position[key], values)
+    def put_balance(self, key: SeriesKey, values: np.ndarray, start: int = 0) -> None:
+        """Keep a balance ``(scenarios, w)``, the months ``start … start + w − 1``: each
+        period holds its last month's value."""
+        self.kept.add_last(self.position[key], values, start)
 
     def put_at(self, key: SeriesKey, month: int, values: np.ndarray) -> None:
         """Add ``values`` ``(scenarios,)`` to the series ``key`` in ``month``."""
@@ -290,15 +321,16 @@ class _Output:
         assert key.flow not in DISCOUNTED, key.flow  # which holds every fund outflow
         self.kept.add_at(self.position[key], months, values)
 
-    def record(self, entries: tuple[Entry, ...]) -> None:
-        """Record what a rule returned, in its order."""
+    def record(self, entries: tuple[Entry, ...], start: int = 0) -> None:
+        """Record what a rule returned, in its order; monthly values are the months from
+        ``start`` (a window)."""
         for entry in entries:
             if entry.balance:
-                self.put_balance(entry.key, entry.values)
+                self.put_balance(entry.key, entry.values, start)
             elif entry.month is not None:
                 self.put_at(entry.key, entry.month, entry.values)
             else:
-                self.put(entry.key, entry.values)
+                self.put(entry.key, entry.values, start)
 
     def _present_value(self, key: SeriesKey, amount: np.ndarray) -> None:
         for name, against in present_values.targets(key):
@@ -322,6 +354,7 @@ class _Chunk:
             prices = self.price_index("programme/deflator", programme.deflator)
         discount = present_values.monthly_discount(programme, self.timeline, prices, scenarios)
         self.output = _Output(model, resolution, scenarios, discount)
+        self.bounds = Bounds.of(self.timeline, self.output.kept.group)
         # §4.1–4.3: every draw the gates and rules below read.
         self.base_enrolment = {
             c.id: cohorts.base_enrolment(c, draws, self.timeline) for c in programme.contracts
@@ -421,44 +454,55 @@ class _Chunk:
             self.output.put_at(key, last, cost.past_horizon * share)
 
     def contract(self, contract: OutcomeContract) -> None:
-        """Outcomes, caps, payment timing and financing of one contract (§4.3–4.5)."""
-        timeline, output, put = self.timeline, self.output, self.output.put
-        months, extended_months = timeline.months, timeline.extended_months
+        """Outcomes, caps, payment timing and financing of one contract (§4.3–4.5).
+
+        Its arrays span its window: the months anything of it happens in (see
+        :mod:`.windows`).
+        """
+        timeline, output = self.timeline, self.output
+        months = timeline.months
         c = contract.id
         lag = contract.verification_lag_months
         enrolled = self.enrolment(contract)
-        enrolled_by = cohorts.enrolled_by_verification(enrolled, lag, extended_months)
-        shape = (self.draws.size, len(contract.metrics), extended_months)
+        window = self.window(contract, enrolled)
+        start = window.start
+
+        def put(key: SeriesKey, values: np.ndarray) -> None:
+            """Add the window's months of the horizon."""
+            output.put(key, values, start)
+
+        def folded(values: np.ndarray) -> np.ndarray:
+            """The window's months, those past the horizon folded into its last."""
+            return fold_into_horizon(values, months, start)
+
+        enrolled = window.of_horizon(enrolled)
+        enrolled_by = cohorts.enrolled_by_verification(enrolled, lag, window)
+        shape = (self.draws.size, len(contract.metrics), window.width)
         value, count = np.zeros(shape), np.zeros(shape)
         payable_until = None if contract.pay_enrolled_after_stop else self.factors.stopped_from[c]
         for j, metric in enumerate(contract.metrics):
             drawn = self.metric_draws[c][j]
-            reached = cohorts.cohort(metric, drawn.key, enrolled, self.draws, timeline)
+            reached = cohorts.cohort(metric, drawn.key, enrolled, self.draws, timeline, window)
             index = self.price_index(f"{drawn.key}/indexation", metric.indexation)
-            found = cohorts.outcomes(metric, drawn, reached, index, lag, payable_until)
+            found = cohorts.outcomes(metric, drawn, reached, index, lag, payable_until, start)
             put(
                 SeriesKey("outcomes_achieved", contract=c, metric=metric.id),
-                fold_into_horizon(found.achieved, months),
+                folded(found.achieved),
             )
-            verified = slice(found.first, found.first + found.payable.shape[1])
+            verified = slice(found.first - start, found.first - start + found.payable.shape[1])
             count[:, j, verified] = found.payable
             value[:, j, verified] = found.value
-            put(
-                SeriesKey("earned", contract=c, metric=metric.id),
-                fold_into_horizon(value[:, j], months),
-            )
+            put(SeriesKey("earned", contract=c, metric=metric.id), folded(value[:, j]))
         limits = caps.contract_limits(contract)
         capped, capped_count, cut = caps.apply_caps(value, count, enrolled_by, limits)
         for stage, name in enumerate(caps.CAP_STAGES):
             output.scalars[f"cap_cut/{c}/{name}"] = cut[:, stage]
         for j, metric in enumerate(contract.metrics):
-            key = SeriesKey("earned_capped", contract=c, metric=metric.id)
-            put(key, fold_into_horizon(capped[:, j], months))
+            put(SeriesKey("earned_capped", contract=c, metric=metric.id), folded(capped[:, j]))
             key = SeriesKey("outcomes_paid", contract=c, metric=metric.id)
-            put(key, fold_into_horizon(capped_count[:, j], months))
+            put(key, folded(capped_count[:, j]))
         timing = self.model.payment_timing[c]
-        settlement = timing.settlement
-        dues = payments.payer_dues(contract, capped.sum(axis=1), timeline, timing)
+        dues = payments.payer_dues(contract, capped.sum(axis=1), timeline, timing, window)
         for i, payer in enumerate(contract.payers):
             # A series nothing reaches stays 0 (no fiscal-year cap, nothing after settlement).
             if (forfeited := dues.forfeited[i]) is not None:
@@ -466,47 +510,65 @@ class _Chunk:
             if (unpaid := dues.unpaid[i]) is not None:
                 put(SeriesKey("unpaid_after_end", payer.payer, c, c, fund=payer.fund), unpaid)
         # Each fund's share of what was earned after caps, before fiscal-year caps (§4.8.10).
-        earned_total = fold_into_horizon(capped.sum(axis=1), months)
+        earned_total = folded(capped.sum(axis=1))
         funds = {f.id: f for f in self.model.programme.funds}
         for payer in contract.payers:
             owner = funds[payer.fund].owner
             put(SeriesKey("fund_earned", owner, "", fund=payer.fund), payer.share * earned_total)
-        cost = np.zeros((self.draws.size, months))
+        cost = np.zeros((self.draws.size, window.inside))
         for initiative_id in contract.initiatives:
             owner = self.model.programme.find("initiatives", initiative_id).owner
-            spent = self.costs[initiative_id]
+            spent = window.of_horizon(self.costs[initiative_id])
             put(SeriesKey("delivery_cost", contract.provider, owner, c, initiative_id), spent)
             cost += spent
-        self.finance(contract, dues.paid, cost, settlement)
+        self.finance(contract, dues.paid, cost, window)
+
+    def window(self, contract: OutcomeContract, enrolled: np.ndarray) -> Window:
+        """The months a contract's arrays span in this chunk: from the first month any of its
+        costs, enrolment or advances can fall in, to the last month anything of it is verified
+        or paid in, in any of the chunk's scenarios, and at least to its settlement."""
+        model, months = self.model, self.timeline.months
+        c = contract.id
+        timing = model.payment_timing[c]
+        first, last = model.first_month[c], timing.settlement
+        if (advanced := model.advance_months.get(c)) is not None:
+            first, last = min(first, advanced[0]), max(last, advanced[1])
+        if (spent := months_used(self.costs[i] for i in contract.initiatives)) is not None:
+            first, last = min(first, spent[0]), max(last, spent[1])
+        if (enrolling := months_used([enrolled])) is not None:
+            first = min(first, enrolling[0])
+            for metric, drawn in zip(contract.metrics, self.metric_draws[c], strict=True):
+                most = cohorts.most_months_to_outcome(metric, drawn.key, self.draws, months)
+                verified = min(enrolling[1] + most, months) + contract.verification_lag_months
+                last = max(last, verified, min(int(timing.pay_month[verified]), months - 1))
+        return self.bounds.window(max(first, 0), last)
 
     def finance(
-        self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray, settlement: int
+        self, contract: OutcomeContract, gross: np.ndarray, cost: np.ndarray, window: Window
     ) -> None:
-        """Run the contract's financing mode (§4.5) and record what it returns."""
-        financing, grid = contract.financing, self.timeline.grid
+        """Run the contract's financing mode (§4.5) on its window's months inside the horizon,
+        and record what it returns."""
+        financing, grid, start = contract.financing, self.timeline.grid, window.start
+        settlement = self.model.payment_timing[contract.id].settlement
         if isinstance(financing, InvestorFinancing):
-            first = min(
-                [grid.index(contract.start)]
-                + [
-                    grid.index(self.model.programme.find("initiatives", i).start)
-                    for i in contract.initiatives
-                ]
-            )
             flows = investor.finance(
                 financing,
                 gross,
                 cost,
                 last=grid.index(contract.last_month),
                 settlement=settlement,
-                first=first,
+                first=self.model.first_month[contract.id],
+                start=start,
             )
-            self.output.record(investor.entries(contract, financing, flows))
+            self.output.record(investor.entries(contract, financing, flows), start)
             for figure, values in flows.figures.items():
                 self.output.scalars[f"investor/{contract.id}/{figure}"] = values
         elif isinstance(financing, AdvanceFinancing):
-            schedule = advances.advance_schedule(financing, self.timeline)
-            advanced = advances.finance(contract, schedule, gross, cost, settlement, self.timeline)
-            self.output.record(advances.entries(contract, financing, advanced))
+            schedule = self.model.advance_schedules[contract.id]
+            advanced = advances.finance(
+                contract, schedule, gross, cost, settlement, self.timeline, start
+            )
+            self.output.record(advances.entries(contract, financing, advanced), start)
         elif isinstance(financing, Prefinancing):
             if financing.gate is None:
                 assert financing.months is not None  # validated: months or a gate
@@ -527,10 +589,11 @@ class _Chunk:
                 gate_month=gate_month,
                 steps_in=steps_in,
                 timeline=self.timeline,
+                start=start,
             )
-            self.output.record(prefinancing.entries(contract, financing, prefinanced))
+            self.output.record(prefinancing.entries(contract, financing, prefinanced), start)
         else:
-            self.output.record(provider.entries(contract, provider.finance(gross, cost)))
+            self.output.record(provider.entries(contract, provider.finance(gross, cost)), start)
 
     def funds(self) -> None:
         """Each fund's outflow, budget and gap per fiscal year (§4.6, §4.8.10)."""

@@ -120,14 +120,18 @@ def price_index(rates: np.ndarray, timeline: Timeline) -> np.ndarray:
     return np.ascontiguousarray(by_year[:, timeline.year_of_month])
 
 
-def fold_into_horizon(values: np.ndarray, months: int) -> np.ndarray:
+def fold_into_horizon(values: np.ndarray, months: int, start: int = 0) -> np.ndarray:
     """Months past the horizon folded into its last month, T − 1 (DESIGN §4.8.12).
+
+    ``values`` ``(scenarios, w)`` are the months ``start … start + w − 1``; the result holds
+    those inside the horizon.
 
     >>> fold_into_horizon(np.array([[1.0, 2.0, 4.0, 8.0]]), 2).tolist()
     [[1.0, 14.0]]
     """
-    inside = values[:, :months].copy()
-    inside[:, months - 1] += values[:, months:].sum(axis=1)
+    inside = values[:, : months - start].copy()
+    if values.shape[1] > months - start:
+        inside[:, -1] += values[:, months - start :].sum(axis=1)
     return inside
 
 
