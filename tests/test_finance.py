@@ -212,6 +212,14 @@ SEVERAL = [
 ]
 
 
+RANDOM_HARD_ROWS = np.round(
+    np.random.default_rng(5).uniform(-5, 5, (300, 24))
+    * (np.random.default_rng(6).random((300, 24)) < 0.5),
+    2,
+)
+"""Rows whose flows change sign many times: most go to the grid, some with roots far out."""
+
+
 class TestIrrSearch:
     """How irr searches: Newton where the root is unique, a bracketing grid elsewhere."""
 
@@ -267,6 +275,29 @@ class TestIrrSearch:
         expected = [nearest_root(row) for row in rows]
         expected[-3] = -1.0  # money in and nothing back
         assert np.allclose(expected, alone, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+    @settings(max_examples=examples(60))
+    @given(
+        st.lists(
+            st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=24),
+            min_size=1,
+            max_size=8,
+        ),
+        st.sampled_from([0, 1, 2]),
+    )
+    def test_rates_near_zero_first(self, rows: list[list[float]], near: int) -> None:
+        """Scanning the rates nearest to zero first, and the whole grid only for the rows not
+        settled there, gives every row the root the whole grid gives, bit for bit."""
+        width = max(len(row) for row in rows)
+        batch = np.array([row + [0.0] * (width - len(row)) for row in rows])
+        batch = np.concatenate([batch, RANDOM_HARD_ROWS[:, :width]])
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(roots, "_NEAR", 10_000)  # the whole grid at once
+            whole = irr(batch)
+            patch.setattr(roots, "_NEAR", near)
+            stepwise = irr(batch)
+        np.testing.assert_array_equal(whole, irr(batch))
+        np.testing.assert_array_equal(whole, stepwise)
 
     def test_mixed_xirr_batch_equals_rows(self) -> None:
         """xirr likewise, on dates 365 days apart (so the polynomial's roots are the rates):

@@ -300,7 +300,7 @@ def _newton(
     # At x = 0 the parts are the sums of the flows and of the flows times their powers: one
     # outflow and one inflow at their mean times would make F = 0 at this x.
     v_in, v_out, d_in, d_out = parts(np.zeros(count))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny flows: no guess
         x = np.log(v_in / v_out) / (d_out / v_out - d_in / v_in)
     x = np.clip(np.where(np.isfinite(x), x, 0.0), -30.0, x_top)
     low = np.full(count, -np.inf)
@@ -361,20 +361,56 @@ def _newton(
     return root, ok
 
 
+_NEAR = 5
+"""Grid rates on each side of zero scanned first (:func:`_scan`)."""
+
+
 def _scan(
     scaled: _Scaled, index: np.ndarray, grid: np.ndarray, upper: np.ndarray, tolerance: float
 ) -> np.ndarray:
     """The root nearest to zero from a scan of the grid, for rows ``index``.
+
+    The rates nearest to zero are scanned first: a row whose nearest brackets on both sides
+    lie among them (or that shows no root on one side could be nearer than the one found on
+    the other) has its answer there. The other rows scan the whole grid. Either way a row
+    gets the root the whole scan gives it, bit for bit: its brackets are the same, and so are
+    the values at their ends.
+    """
+    zero = int(np.flatnonzero(grid == 0.0)[0])
+    near = slice(max(zero - _NEAR, 0), zero + _NEAR + 1)
+    result, settled = _scan_part(scaled, index, grid, near, upper, tolerance)
+    rest = np.flatnonzero(~settled)
+    if rest.size:
+        whole = slice(0, grid.size)
+        result[rest] = _scan_part(scaled, index[rest], grid, whole, upper[rest], tolerance)[0]
+    return result
+
+
+def _scan_part(
+    scaled: _Scaled,
+    index: np.ndarray,
+    grid: np.ndarray,
+    part: slice,
+    upper: np.ndarray,
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The root nearest to zero from a scan of the grid's rates ``part`` (zero among them),
+    and which rows have their answer there.
 
     Brackets are the steps where the value changes sign, and also the steps where it keeps
     its sign but turns back towards zero (its derivative changes sign): the turning point is
     found and, where the value there has the other sign, a root lies on each side of it. The
     bracket nearest to zero on each side of zero (a grid rate) is refined and the root
     smaller in size is kept.
+
+    A row has its answer when, on each side of zero, a bracket was found, or the part reaches
+    the end of the rates searched, or the part reaches farther on that side than the bracket
+    found on the other (any root beyond is larger in size).
     """
+    rates = grid[part]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        values, slopes = scaled.on_grid(1.0 + grid, index)
-    valid = grid[None, :] <= upper[:, None]
+        values, slopes = scaled.on_grid(1.0 + rates, index)
+    valid = rates[None, :] <= upper[:, None]
     sign = np.where(valid, np.sign(values), np.nan)
     slope_sign = np.where(valid, np.sign(slopes), np.nan)
     left, right = sign[:, :-1], sign[:, 1:]
@@ -387,18 +423,19 @@ def _scan(
     # Candidates: (row in the scan, low, high, value at low, value at high); low == high for
     # a root found exactly.
     row_c, step_c = np.nonzero(change)
-    row_e, point_e = np.nonzero(sign[:, 1:] == 0)  # not at −100% itself: r > −1
-    point_e += 1
+    skip = 1 if part.start == 0 else 0  # not at −100% itself: r > −1
+    row_e, point_e = np.nonzero(sign[:, skip:] == 0)
+    point_e += skip
     parts = [
-        (row_c, grid[step_c], grid[step_c + 1], values[row_c, step_c], values[row_c, step_c + 1]),
-        (row_e, grid[point_e], grid[point_e], values[row_e, point_e], values[row_e, point_e]),
+        (row_c, rates[step_c], rates[step_c + 1], values[row_c, step_c], values[row_c, step_c + 1]),
+        (row_e, rates[point_e], rates[point_e], values[row_e, point_e], values[row_e, point_e]),
     ]
     row_t, step_t = np.nonzero(turn)
     if row_t.size:
         turning = _illinois(
             scaled,
             index[row_t],
-            (grid[step_t], grid[step_t + 1]),
+            (rates[step_t], rates[step_t + 1]),
             (slopes[row_t, step_t], slopes[row_t, step_t + 1]),
             tolerance,
             slope=True,
@@ -409,22 +446,32 @@ def _scan(
         split = crossed & ~touch
         r, s, t, f = row_t[split], step_t[split], turning[split], at_turn[split]
         parts += [
-            (r, grid[s], t, values[r, s], f),
-            (r, t, grid[s + 1], f, values[r, s + 1]),
+            (r, rates[s], t, values[r, s], f),
+            (r, t, rates[s + 1], f, values[r, s + 1]),
             (row_t[touch], turning[touch], turning[touch], at_turn[touch], at_turn[touch]),
         ]
     row, low, high, f_low, f_high = (np.concatenate(column) for column in zip(*parts, strict=True))
     result = np.full(index.size, np.nan)
+    # The nearest bracket on each side: its end nearer to zero (NaN where none was found).
+    nearest = []
     chosen = []
-    for key in (
-        np.where(high >= 0, np.maximum(low, 0.0), np.inf),
-        np.where(low <= 0, np.maximum(-high, 0.0), np.inf),
+    for key, end in (
+        (np.where(high >= 0, np.maximum(low, 0.0), np.inf), high),
+        (np.where(low <= 0, np.maximum(-high, 0.0), np.inf), -low),
     ):
         # The bracket nearest to zero on this side: the lowest reaching above zero, the
         # highest reaching below (a bracket holding zero, were there one, on both).
         order = np.lexsort((key, row))
         first = order[np.unique(row[order], return_index=True)[1]]
-        chosen.append(first[np.isfinite(key[first])])
+        first = first[np.isfinite(key[first])]
+        chosen.append(first)
+        reach = np.full(index.size, np.nan)
+        reach[row[first]] = end[first]
+        nearest.append(reach)
+    above, below = nearest  # how far the nearest bracket reaches from zero, on each side
+    top = np.inf if part.stop >= grid.size else grid[part.stop]
+    ends_above = (top > upper) | ~np.isnan(above) | (rates[-1] >= below)
+    ends_below = (part.start == 0) | ~np.isnan(below) | (-rates[0] >= above)
     pick = np.concatenate(chosen)
     roots = low[pick].copy()
     refine = low[pick] < high[pick]
@@ -441,7 +488,7 @@ def _scan(
     order = np.lexsort((roots, np.abs(roots), row[pick]))
     first = order[np.unique(row[pick][order], return_index=True)[1]]
     result[row[pick][first]] = roots[first]
-    return result
+    return result, ends_above & ends_below
 
 
 def _illinois(
