@@ -221,13 +221,12 @@ def outcomes(
         metric: The metric.
         drawn: Its draws.
         reached: R, the cohort by outcome month ``(scenarios, T + 1 − start)``, from ``start``.
-        index: The metric's price index by extended month.
+        index: The metric's price index by extended month, from ``start``.
         lag: The contract's verification lag.
         payable_until: Per scenario, the first verification month no longer paid (a stopped
             contract that does not pay for cohorts enrolled before the stop); ``None``: all.
         start: The outcome month of ``reached``'s first column (its window's start).
     """
-    extended_months = index.shape[1]
     achieved = drawn.share[:, None] * reached
     gain = drawn.share - drawn.baseline
     meets = gain >= metric.threshold * (1.0 - THRESHOLD_TOLERANCE)
@@ -242,6 +241,7 @@ def outcomes(
     if payable_until is not None:
         verified = np.arange(first, first + payable.shape[1])
         payable *= verified[None, :] < payable_until[:, None]
-    unit = drawn.price[:, None] * index[:, first : first + payable.shape[1]]
-    assert first + payable.shape[1] <= extended_months, "the extended months hold every lag"
+    verified_in = slice(first - start, first - start + payable.shape[1])
+    assert verified_in.stop <= index.shape[1], "the extended months hold every lag"
+    unit = drawn.price[:, None] * index[:, verified_in]
     return Outcomes(achieved, first, payable, payable * unit)

@@ -394,9 +394,10 @@ class _Chunk:
             )
         return found
 
-    def price_index(self, key: str, rate: Distribution) -> np.ndarray:
-        """The price index ``(scenarios, extended months)`` of a yearly-capable rate (§4.8.9)."""
-        return price_index(self.draws.yearly(key, rate), self.timeline)
+    def price_index(self, key: str, rate: Distribution, months: slice = slice(None)) -> np.ndarray:
+        """The price index ``(scenarios, extended months)`` of a yearly-capable rate (§4.8.9),
+        or over the extended ``months`` asked for."""
+        return price_index(self.draws.yearly(key, rate), self.timeline, months)
 
     def enrolment(self, contract: OutcomeContract) -> np.ndarray:
         """E: enrolment after the gates decided so far."""
@@ -449,7 +450,11 @@ class _Chunk:
     def record_cost(self, targets: InitiativeTargets, cost: costs.InitiativeCost) -> None:
         """Put a cost into its series, each series its share (§4.7, §4.8.12)."""
         last = self.timeline.months - 1
-        self.output.put_shares(targets.inside, cost.inside)
+        # Only the months it is spent in, in whole blocks (see .windows): a cost is nothing
+        # outside them.
+        if (spent := months_used([cost.inside])) is not None:
+            window = self.bounds.window(*spent)
+            self.output.put_shares(targets.inside, window.of_horizon(cost.inside), window.start)
         for key, share in targets.past_horizon:
             self.output.put_at(key, last, cost.past_horizon * share)
 
@@ -483,7 +488,8 @@ class _Chunk:
         for j, metric in enumerate(contract.metrics):
             drawn = self.metric_draws[c][j]
             reached = cohorts.cohort(metric, drawn.key, enrolled, self.draws, timeline, window)
-            index = self.price_index(f"{drawn.key}/indexation", metric.indexation)
+            rate = metric.indexation
+            index = self.price_index(f"{drawn.key}/indexation", rate, window.tracked)
             found = cohorts.outcomes(metric, drawn, reached, index, lag, payable_until, start)
             put(
                 SeriesKey("outcomes_achieved", contract=c, metric=metric.id),

@@ -93,7 +93,7 @@ class Timeline:
         return np.asarray(np.cumsum(by_year, axis=1)[:, -1])
 
 
-def price_index(rates: np.ndarray, timeline: Timeline) -> np.ndarray:
+def price_index(rates: np.ndarray, timeline: Timeline, months: slice = slice(None)) -> np.ndarray:
     """The price index per scenario and extended month from a rate per fiscal year.
 
     index(m) = Π (1 + rate of fiscal year y) over the fiscal years after the price base's up
@@ -102,22 +102,23 @@ def price_index(rates: np.ndarray, timeline: Timeline) -> np.ndarray:
     Args:
         rates: The rate of each fiscal year of ``timeline.years``, ``(scenarios, years)``.
         timeline: The months.
+        months: The extended months wanted (all by default).
 
     Returns:
-        The index, ``(scenarios, extended months)``; a read-only view of one row where every
-        scenario has the same rates.
+        The index, ``(scenarios, months)``; a read-only view of one row where every scenario
+        has the same rates.
     """
     scenarios = rates.shape[0]
     if scenarios > 1 and (rates == rates[:1]).all():
         # One path for every scenario (a fixed rate): worked out once, read by every row.
-        one = price_index(rates[:1], timeline)
+        one = price_index(rates[:1], timeline, months)
         return np.broadcast_to(one, (scenarios, one.shape[1]))
     growth = np.cumprod(1.0 + rates, axis=1)
     base = timeline.base_year_position
     by_year = growth / growth[:, base : base + 1]
     # Fancy indexing along the months lays the result out column by column; later sums
     # over months would then add in an order that depends on the number of scenarios.
-    return np.ascontiguousarray(by_year[:, timeline.year_of_month])
+    return np.ascontiguousarray(by_year[:, timeline.year_of_month[months]])
 
 
 def fold_into_horizon(values: np.ndarray, months: int, start: int = 0) -> np.ndarray:

@@ -50,6 +50,11 @@ class Window:
         return self.end - self.start
 
     @property
+    def tracked(self) -> slice:
+        """Its months, as a slice of the extended months."""
+        return slice(self.start, self.end)
+
+    @property
     def inside(self) -> int:
         """How many of its months lie inside the horizon."""
         return min(self.end, self.months) - self.start
