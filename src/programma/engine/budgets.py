@@ -21,24 +21,24 @@ __all__ = ["YearBudgets", "outflow_weights", "weighted_sum", "year_budgets"]
 
 
 def outflow_weights(keys: Sequence[SeriesKey], fund: str) -> tuple[np.ndarray, np.ndarray]:
-    """Which series are ``fund``'s, and each one's sign in its outflow (+1, −1 or 0)."""
+    """The positions of ``fund``'s outflows among ``keys``, and each one's sign in the fund's
+    outflow (+1, or −1 for an advance refund)."""
     signs = dict.fromkeys(FUND_OUTFLOWS, 1.0)
     signs["advance_refund"] = -1.0
-    weights = np.array([signs.get(key.flow, 0.0) for key in keys])
-    mine = np.array([key.fund == fund for key in keys], dtype=bool)
-    return mine, weights[mine]
+    mine = [n for n, key in enumerate(keys) if key.fund == fund and key.flow in signs]
+    return np.array(mine, dtype=np.int64), np.array([signs[keys[n].flow] for n in mine])
 
 
-def weighted_sum(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Σ weights[i] · values[i], series by series: the same rounding for any chunk size.
+def weighted_sum(values: np.ndarray, positions: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ weights[i] · values[positions[i]], series by series: the same rounding for any chunk
+    size.
 
     A BLAS product (tensordot) sums in an order that depends on how many scenarios the chunk
     holds, which changes the rounding.
     """
     total = np.zeros(values.shape[1:])
-    for weight, series in zip(weights, values, strict=True):
-        if weight:
-            total += weight * series
+    for position, weight in zip(positions.tolist(), weights.tolist(), strict=True):
+        total += weight * values[position]
     return total
 
 

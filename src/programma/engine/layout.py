@@ -201,4 +201,8 @@ class Accumulator:
 
     def add_at(self, column: int, months: np.ndarray, values: np.ndarray) -> None:
         """Add ``values[:, j]`` ``(scenarios, len(months))`` in month ``months[j]``."""
-        np.add.at(self.values[column].T, self.group[months], values.T)
+        periods = self.group[months]
+        if periods.size < 2 or (np.diff(periods) > 0).all():  # each period once: one add each
+            self.values[column][:, periods] += values
+        else:
+            np.add.at(self.values[column].T, periods, values.T)

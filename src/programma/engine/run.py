@@ -609,9 +609,13 @@ class _Chunk:
         years = self.timeline.horizon_years
         for fund in model.programme.funds:
             mine, weights = budgets.outflow_weights(keys, fund.id)
-            by_year = budgets.weighted_sum(weights, output.fiscal.values[mine])
+            by_year = budgets.weighted_sum(output.fiscal.values, mine, weights)
             outflow_key = SeriesKey("fund_outflow", fund.owner, "", fund=fund.id)
-            kept_outflow = budgets.weighted_sum(weights, output.kept.values[mine])
+            kept_outflow = (
+                by_year
+                if output.fiscal is output.kept
+                else budgets.weighted_sum(output.kept.values, mine, weights)
+            )
             output.kept.values[model.layout.position[outflow_key]] = kept_outflow
             budget = SeriesKey("budget", fund.owner, "", fund=fund.id)
             gap = SeriesKey("budget_gap", fund.owner, "", fund=fund.id)
