@@ -58,7 +58,7 @@ class MetricDraws:
 class Outcomes(NamedTuple):
     """A metric's outcomes: achieved by outcome month, payable and their value by verification.
 
-    ``achieved`` is ``(scenarios, months + 1)`` (month T: after the horizon). ``payable`` and
+    ``achieved`` is by the cohort's outcome months (month T: after the horizon). ``payable`` and
     ``value`` are ``(scenarios, w)``: the verification months ``first … first + w − 1``, the
     only ones in which anything is verified; every other extended month holds zero.
     """
@@ -125,12 +125,13 @@ def cohort(
     timeline: Timeline,
     window: Window | None = None,
 ) -> np.ndarray:
-    """R[m] = Σ_k E[m−k]·P(k), in each outcome month ``0…T``: ``(scenarios, T + 1)``.
+    """R[m] = Σ_k E[m−k]·P(k), in each outcome month of ``window`` up to T (by default every
+    month ``0…T``): ``(scenarios, min(end, T + 1) − start)``.
 
-    Month T holds everyone who reaches the outcome time after the horizon (a total over the
-    enrolment months, by :meth:`Timeline.total`). With a ``window``, ``enrolled`` holds its
-    months inside the horizon, and R its outcome months up to T: every month it leaves out
-    holds zero (see :func:`most_months_to_outcome`).
+    ``enrolled`` holds the window's months inside the horizon. Month T holds everyone who
+    reaches the outcome time after the horizon (a total over the enrolment months, by
+    :meth:`Timeline.total`); a window that ends inside the horizon ends after the last month
+    anyone reaches (see :func:`most_months_to_outcome`).
     """
     window = Window.whole(timeline) if window is None else window
     scenarios, enrolment_months = enrolled.shape
@@ -142,8 +143,7 @@ def cohort(
     if isinstance(distribution, Ref | Samples):  # a value per scenario: all mass at its floor
         shift = np.floor(draws.scalar(f"{key}/time_to_outcome", distribution)).astype(np.int64)
         month = np.arange(enrolment_months)[None, :] + shift[:, None]
-        # Reached inside the horizon; a window that ends before it has no one enrolling late
-        # enough to reach an outcome after its end.
+        # Reached inside the horizon (and the window: outside it, nobody enrols).
         inside = month < min(horizon, reached.shape[1])
         rows = np.broadcast_to(np.arange(scenarios)[:, None], month.shape)
         np.add.at(reached, (rows[inside], month[inside]), enrolled[inside])

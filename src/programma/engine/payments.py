@@ -36,7 +36,8 @@ __all__ = [
 
 @attrs.frozen(eq=False)
 class Dues:
-    """What each payer of a contract pays and does not, by month.
+    """What each payer of a contract pays and does not, by month: the months of the
+    contract's window inside the horizon (``months`` below).
 
     Attributes:
         paid: Gross outcome payments due per payer, ``(payers, scenarios, months)``, before
