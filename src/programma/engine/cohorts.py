@@ -202,7 +202,7 @@ def enrolled_by_verification(enrolled: np.ndarray, lag: int, window: Window) -> 
     cumulative = np.cumsum(enrolled, axis=1)
     outcome_month = np.arange(window.width) - lag  # from the window's start
     before = outcome_month < 0  # nobody enrols before the window
-    found = cumulative[:, np.clip(outcome_month, 0, enrolled.shape[1] - 1)]
+    found = cumulative.take(np.clip(outcome_month, 0, enrolled.shape[1] - 1), axis=1)
     return np.where(before[None, :], 0.0, found)
 
 

@@ -190,7 +190,7 @@ class Accumulator:
         """Add a monthly balance ``(scenarios, w)`` of the months ``start … start + w − 1``
         (whole periods), taken at each period's last month."""
         periods = self.periods(start, monthly.shape[1])
-        self.values[column][:, periods] += monthly[:, self.ends[periods] - start]
+        self.values[column][:, periods] += monthly.take(self.ends[periods] - start, axis=1)
 
     def periods(self, start: int, months: int) -> slice:
         """The periods the months ``start … start + months − 1`` make up: whole periods."""

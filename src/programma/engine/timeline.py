@@ -116,9 +116,10 @@ def price_index(rates: np.ndarray, timeline: Timeline, months: slice = slice(Non
     growth = np.cumprod(1.0 + rates, axis=1)
     base = timeline.base_year_position
     by_year = growth / growth[:, base : base + 1]
-    # Fancy indexing along the months lays the result out column by column; later sums
-    # over months would then add in an order that depends on the number of scenarios.
-    return np.ascontiguousarray(by_year[:, timeline.year_of_month[months]])
+    # Taken row by row, laid out row by row (fancy indexing along the months would lay it
+    # out column by column, and later sums over months would then add in an order that
+    # depends on the number of scenarios).
+    return by_year.take(timeline.year_of_month[months], axis=1)
 
 
 def fold_into_horizon(values: np.ndarray, months: int, start: int = 0) -> np.ndarray:
