@@ -132,6 +132,8 @@ def finance(
     for i, payer in enumerate(contract.payers):
         all_paid_in = schedule * payer.share
         paid_in = all_paid_in[start : start + months]
+        outside = np.r_[all_paid_in[:start], all_paid_in[start + months :]]
+        assert not outside.any(), "the months hold every advance"
         offset = offsets(paid_in, gross[i])
         cash[i] = gross[i] - offset
         advances.append(paid_in)
