@@ -125,9 +125,9 @@ class TestBounds:
         """Kept by month or by fiscal year, windows are whole fiscal years."""
         months = timeline()
         for resolution in ("month", "year", "quarter", "fiscal_year"):
-            bounds = Bounds.of(months, months.grid.groups(resolution)[0])
+            bounds = Bounds.of(months, months.grid.starts(resolution))
             assert bounds.starts.tolist() == [0, 12, 24, 36, 48, 60]
-        bounds = Bounds.of(months, months.grid.groups("month")[0])
+        bounds = Bounds.of(months, months.grid.starts("month"))
         assert bounds.window(13, 30) == Window(12, 36, 60)
         assert bounds.window(12, 12) == Window(12, 24, 60)
         assert bounds.window(0, 59) == Window(0, 60, 60)
@@ -135,17 +135,17 @@ class TestBounds:
     def test_past_the_horizon(self) -> None:
         """A window that reaches past the horizon takes every month the engine tracks."""
         months = timeline()
-        bounds = Bounds.of(months, months.grid.groups("month")[0])
+        bounds = Bounds.of(months, months.grid.starts("month"))
         assert bounds.window(30, 60) == Window(24, months.extended_months, 60)
         assert Window(24, months.extended_months, 60).inside == 36
 
     def test_kept_years_and_fiscal_years_that_never_meet(self) -> None:
         """Calendar years kept, fiscal years from July: only the whole horizon is both."""
         months = timeline(start_month=7)
-        bounds = Bounds.of(months, months.grid.groups("year")[0])
+        bounds = Bounds.of(months, months.grid.starts("year"))
         assert bounds.starts.tolist() == [0, 60]
         assert bounds.window(20, 30) == Window(0, 60, 60)
-        by_quarter = Bounds.of(months, months.grid.groups("quarter")[0])
+        by_quarter = Bounds.of(months, months.grid.starts("quarter"))
         assert by_quarter.starts.tolist() == [0, 6, 18, 30, 42, 54, 60]
 
     def test_months_used(self) -> None:

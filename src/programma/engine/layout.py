@@ -173,7 +173,7 @@ class Accumulator:
 
     def __init__(self, grid: TimeGrid, resolution: Resolution, series: int, scenarios: int):
         self.group, labels = grid.groups(resolution)
-        self.starts = np.flatnonzero(np.r_[True, self.group[1:] != self.group[:-1]])
+        self.starts = grid.starts(resolution)
         self.ends = np.r_[self.starts[1:] - 1, grid.months - 1]
         self.monthly = len(labels) == grid.months
         self.values = np.zeros((series, scenarios, len(labels)))

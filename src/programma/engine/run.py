@@ -354,7 +354,7 @@ class _Chunk:
             prices = self.price_index("programme/deflator", programme.deflator)
         discount = present_values.monthly_discount(programme, self.timeline, prices, scenarios)
         self.output = _Output(model, resolution, scenarios, discount)
-        self.bounds = Bounds.of(self.timeline, self.output.kept.group)
+        self.bounds = Bounds.of(self.timeline, self.output.kept.starts)
         # §4.1–4.3: every draw the gates and rules below read.
         self.base_enrolment = {
             c.id: cohorts.base_enrolment(c, draws, self.timeline) for c in programme.contracts

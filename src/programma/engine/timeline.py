@@ -67,7 +67,7 @@ class Timeline:
             year_of_month=fiscal - first_year,
             base_year_position=base_year - first_year,
             fiscal_year=fiscal,
-            year_starts=np.flatnonzero(np.r_[True, np.diff(fiscal[: programme.months]) != 0]),
+            year_starts=grid.starts("fiscal_year"),
         )
 
     @property

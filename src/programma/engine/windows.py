@@ -78,9 +78,9 @@ class Bounds:
     starts: np.ndarray
 
     @classmethod
-    def of(cls, timeline: Timeline, period: np.ndarray) -> Bounds:
-        """The bounds of windows whose months are kept in the periods ``period`` (per month)."""
-        period_starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]])
+    def of(cls, timeline: Timeline, period_starts: np.ndarray) -> Bounds:
+        """The bounds of windows whose months are kept in periods that start in the months
+        ``period_starts``."""
         common = np.intersect1d(period_starts, timeline.year_starts)
         return cls(timeline, np.r_[common, timeline.months])
 

@@ -93,6 +93,15 @@ class TimeGrid:
         """The labels of the periods at ``resolution``."""
         return self.groups(resolution)[1]
 
+    def starts(self, resolution: Resolution) -> np.ndarray:
+        """The index of the first month (in the grid) of each period.
+
+        >>> TimeGrid(dt.date(2021, 11, 1), 4).starts("year").tolist()
+        [0, 2]
+        """
+        inverse, _ = self.groups(resolution)
+        return np.flatnonzero(np.r_[True, inverse[1:] != inverse[:-1]])
+
     def last_months(self, resolution: Resolution) -> np.ndarray:
         """The index of the last month (in the grid) of each period."""
         inverse, labels = self.groups(resolution)
@@ -107,11 +116,8 @@ class TimeGrid:
         >>> grid.regroup(np.array([1.0, 2.0, 3.0, 4.0]), "year")
         array([3., 7.])
         """
-        inverse, labels = self.groups(resolution)
         moved = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
-        out = np.zeros((*moved.shape[:-1], len(labels)))
-        starts = np.flatnonzero(np.r_[True, inverse[1:] != inverse[:-1]])
-        out[...] = np.add.reduceat(moved, starts, axis=-1)
+        out = np.add.reduceat(moved, self.starts(resolution), axis=-1)
         return np.moveaxis(out, -1, axis)
 
     def schedule_months(self, kind: str, rule: str | None, first: int, extent: int) -> np.ndarray:
