@@ -141,7 +141,7 @@ def cohort(
     after_horizon = reached.shape[1] > horizon
     distribution = metric.time_to_outcome
     if isinstance(distribution, Ref | Samples):  # a value per scenario: all mass at its floor
-        shift = np.floor(draws.scalar(f"{key}/time_to_outcome", distribution)).astype(np.int64)
+        shift = _drawn_months_to_outcome(key, distribution, draws).astype(np.int64)
         month = np.arange(enrolment_months)[None, :] + shift[:, None]
         # Reached inside the horizon (and the window: outside it, nobody enrols).
         inside = month < min(horizon, reached.shape[1])
@@ -175,10 +175,15 @@ def most_months_to_outcome(metric: OutcomeMetric, key: str, draws: Draws, months
     scenarios; ``months`` (T) where the time may reach past the horizon."""
     distribution = metric.time_to_outcome
     if isinstance(distribution, Ref | Samples):
-        shift = np.floor(draws.scalar(f"{key}/time_to_outcome", distribution))
-        return int(min(shift.max(), months))
+        return int(min(_drawn_months_to_outcome(key, distribution, draws).max(), months))
     assert not isinstance(distribution, Yearly)  # validated: a time to outcome is scalar
     return int(np.flatnonzero(_time_to_outcome(distribution, months)[0])[-1])
+
+
+def _drawn_months_to_outcome(key: str, distribution: Ref | Samples, draws: Draws) -> np.ndarray:
+    """Whole months to the outcome per scenario, for a time to outcome drawn per scenario
+    (a parameter or given values): all the mass at the floor of the value."""
+    return np.asarray(np.floor(draws.scalar(f"{key}/time_to_outcome", distribution)))
 
 
 @functools.lru_cache(maxsize=256)
